@@ -1,0 +1,319 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"hearth/internal/forum"
+)
+
+func (a *API) createSession(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	if !a.cfg.LoginLimit.Allow(a.cfg.ClientIP(r)) {
+		a.error(w, r, forum.Errorf(forum.ERATELIMIT, "Too many login attempts. Wait a minute and try again."))
+		return
+	}
+	m, err := a.svc.Authenticate(r.Context(), in.Email, in.Password)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	token, err := a.svc.StartSession(r.Context(), m, "api")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	a.json(w, http.StatusCreated, map[string]any{"token": token, "member": toMember(m, m)})
+}
+
+func (a *API) deleteSession(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
+	if actor == nil {
+		a.error(w, r, forum.Errorf(forum.EUNAUTHORIZED, "Send the token to log out as Authorization: Bearer TOKEN."))
+		return
+	}
+	token := r.Header.Get("Authorization")[len("Bearer "):]
+	if err := a.svc.EndSession(r.Context(), token); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *API) register(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Email    string `json:"email"`
+		Name     string `json:"name"`
+		Password string `json:"password"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	if !a.cfg.RegisterLimit.Allow(a.cfg.ClientIP(r)) {
+		a.error(w, r, forum.Errorf(forum.ERATELIMIT, "Too many registrations from your network. Wait a few minutes and try again."))
+		return
+	}
+	m, err := a.svc.Register(r.Context(), forum.NewMember{Email: in.Email, Name: in.Name, Password: in.Password})
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	st := http.StatusCreated
+	if m.Status == forum.StatusPending {
+		st = http.StatusAccepted // an admin must approve before the member can take part
+	}
+	a.json(w, st, toMember(m, m))
+}
+
+func (a *API) me(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
+	if actor == nil {
+		a.error(w, r, forum.Errorf(forum.EUNAUTHORIZED, "Send a token as Authorization: Bearer TOKEN."))
+		return
+	}
+	a.json(w, http.StatusOK, toMember(actor, actor))
+}
+
+func (a *API) member(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
+	id, err := pathID(r)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	m, err := a.svc.Member(r.Context(), actor, id)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	a.json(w, http.StatusOK, toMember(m, actor))
+}
+
+func (a *API) categories(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
+	cats, err := a.svc.Categories(r.Context(), actor)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	out := make([]categoryJSON, 0, len(cats))
+	for _, c := range cats {
+		out = append(out, toCategory(c))
+	}
+	a.json(w, http.StatusOK, map[string]any{"categories": out})
+}
+
+func (a *API) createCategory(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
+	var in struct {
+		Name        string `json:"name"`
+		Description string `json:"description"`
+		ParentID    int64  `json:"parent_id"`
+		MembersOnly bool   `json:"members_only"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	c, err := a.svc.CreateCategory(r.Context(), actor, forum.CategoryInput(in))
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	a.json(w, http.StatusCreated, toCategory(c))
+}
+
+func (a *API) threads(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
+	id, err := pathID(r)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	n, err := pageNum(r)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	list, err := a.svc.Threads(r.Context(), actor, id, n)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	out := make([]threadJSON, 0, len(list.Threads))
+	for _, t := range list.Threads {
+		out = append(out, toThread(t))
+	}
+	a.json(w, http.StatusOK, map[string]any{
+		"category": toCategory(list.Category), "threads": out,
+		"page": list.Page, "pages": list.Pages, "total": list.Total,
+	})
+}
+
+// allowPost applies the per-member posting rate limit (moderators exempt).
+func (a *API) allowPost(actor *forum.Member) error {
+	if actor != nil && !actor.IsModerator() && !a.cfg.PostLimit.Allow(strconv.FormatInt(actor.ID, 10)) {
+		return forum.Errorf(forum.ERATELIMIT, "You are posting very fast. Wait a few seconds and try again.")
+	}
+	return nil
+}
+
+func (a *API) createThread(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
+	var in struct {
+		CategoryID int64  `json:"category_id"`
+		Title      string `json:"title"`
+		Body       string `json:"body"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	if err := a.allowPost(actor); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	t, p, err := a.svc.CreateThread(r.Context(), actor, forum.NewThread(in))
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	j := toThread(t)
+	a.json(w, http.StatusCreated, map[string]any{"id": t.ID, "url": j.URL, "post_id": p.ID})
+}
+
+func (a *API) thread(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
+	id, err := pathID(r)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	n, err := pageNum(r)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	tp, err := a.svc.Thread(r.Context(), actor, id, n)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	j := toThread(tp.Thread)
+	j.Page, j.Pages = tp.Page, tp.Pages
+	j.Posts = make([]postJSON, 0, len(tp.Posts))
+	for _, p := range tp.Posts {
+		j.Posts = append(j.Posts, toPost(p))
+	}
+	a.json(w, http.StatusOK, j)
+}
+
+func (a *API) updateThread(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
+	id, err := pathID(r)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	tp, err := a.svc.Thread(r.Context(), actor, id, 1)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	in := struct {
+		Sticky *bool `json:"sticky"`
+		Locked *bool `json:"locked"`
+	}{&tp.Thread.Sticky, &tp.Thread.Locked}
+	if err := decode(w, r, &in); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	if err := a.svc.SetThreadFlags(r.Context(), actor, id, *in.Sticky, *in.Locked); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	tp.Thread.Sticky, tp.Thread.Locked = *in.Sticky, *in.Locked
+	a.json(w, http.StatusOK, toThread(tp.Thread))
+}
+
+func (a *API) reply(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
+	id, err := pathID(r)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	var in struct {
+		Body        string `json:"body"`
+		QuotePostID int64  `json:"quote_post_id"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	if err := a.allowPost(actor); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	p, err := a.svc.Reply(r.Context(), actor, id, in.Body, in.QuotePostID)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	a.json(w, http.StatusCreated, map[string]any{"id": p.ID, "position": p.Position, "url": forum.PostURL(p.ID)})
+}
+
+func (a *API) post(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
+	id, err := pathID(r)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	p, err := a.svc.Post(r.Context(), actor, id)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	a.json(w, http.StatusOK, toPost(p))
+}
+
+func (a *API) editPost(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
+	id, err := pathID(r)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	var in struct {
+		Body string `json:"body"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	p, err := a.svc.EditPost(r.Context(), actor, id, in.Body)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	a.json(w, http.StatusOK, toPost(p))
+}
+
+func (a *API) deletePost(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
+	a.postAction(w, r, actor, a.svc.DeletePost)
+}
+
+func (a *API) restorePost(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
+	a.postAction(w, r, actor, a.svc.RestorePost)
+}
+
+func (a *API) postAction(w http.ResponseWriter, r *http.Request, actor *forum.Member, act func(ctx context.Context, a *forum.Member, id int64) error) {
+	id, err := pathID(r)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	if err := act(r.Context(), actor, id); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

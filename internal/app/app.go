@@ -1,0 +1,187 @@
+// Package app wires Hearth together: configuration → store → service → web
+// and API → HTTP server. cmd/hearth calls it; tests and the load harness
+// start it on port 0. It holds no forum logic.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"hearth/internal/api"
+	"hearth/internal/forum"
+	"hearth/internal/render"
+	"hearth/internal/store"
+	"hearth/internal/web"
+)
+
+// Config is everything `hearth serve` can be told.
+type Config struct {
+	Addr       string // listen address, e.g. 127.0.0.1:8080 (":0" for tests)
+	DataDir    string // the one folder for everything local
+	DB         string // database DSN; default: SQLite at DataDir/hearth.db
+	BaseURL    string // public URL; default http://Addr
+	SiteName   string
+	TrustProxy bool
+	NoLimits   bool // disable rate limits (load tests)
+	Log        *slog.Logger
+}
+
+// DSN returns the database to use: the configured one, or the default
+// SQLite file in the data directory.
+func (c Config) DSN() string {
+	if c.DB != "" {
+		return c.DB
+	}
+	return filepath.Join(c.DataDir, "hearth.db")
+}
+
+// App is a running (or ready to run) Hearth.
+type App struct {
+	Config  Config
+	Store   *store.DB
+	Service *forum.Service
+	Log     *slog.Logger
+
+	handler http.Handler
+	srv     *http.Server
+	ln      net.Listener
+}
+
+// NewMarkup returns the renderer the service uses.
+func NewMarkup() forum.Markup { return render.New() }
+
+// OpenService opens and migrates the database and returns the service over
+// it, for the subcommands that need no HTTP.
+func OpenService(ctx context.Context, cfg Config) (*store.DB, *forum.Service, error) {
+	if cfg.DB == "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+			return nil, nil, fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
+		}
+	}
+	db, err := store.Open(ctx, cfg.DSN())
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("migrate database: %w", err)
+	}
+	return db, forum.NewService(db, NewMarkup()), nil
+}
+
+// New opens the database and builds the handler. Close releases it.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:8080"
+	}
+	db, svc, err := OpenService(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Store: db, Service: svc, Log: cfg.Log}
+	// Bind now so the base URL (with the real port when Addr is :0) is
+	// known to the pages' canonical links.
+	if err := a.Listen(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	cfg = a.Config
+	wcfg := web.Config{SiteName: cfg.SiteName, BaseURL: cfg.BaseURL, TrustProxy: cfg.TrustProxy}
+	wcfg.SecureCookies = strings.HasPrefix(cfg.BaseURL, "https://")
+	if !cfg.NoLimits {
+		web.DefaultLimits(&wcfg)
+	}
+	apiHandler := api.New(svc, cfg.Log, api.Config{
+		LoginLimit: wcfg.LoginLimit, RegisterLimit: wcfg.RegisterLimit, PostLimit: wcfg.PostLimit,
+		ClientIP: func(r *http.Request) string { return web.ClientIP(r, cfg.TrustProxy) },
+	})
+	ws, err := web.New(svc, cfg.Log, wcfg, apiHandler)
+	if err != nil {
+		a.ln.Close()
+		db.Close()
+		return nil, err
+	}
+	a.handler = ws.Handler()
+	return a, nil
+}
+
+// Handler returns the complete HTTP handler.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Listen binds the configured address and fills in BaseURL if unset.
+func (a *App) Listen() error {
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.Config.Addr, err)
+	}
+	a.ln = ln
+	if a.Config.BaseURL == "" {
+		a.Config.BaseURL = "http://" + displayAddr(ln.Addr().String())
+	}
+	return nil
+}
+
+// displayAddr turns a wildcard listen address into one a browser can open.
+func displayAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// URL is the base URL the forum is reachable at.
+func (a *App) URL() string { return a.Config.BaseURL }
+
+// Serve serves HTTP until ctx is cancelled, then shuts down gracefully:
+// requests in flight get up to 15 seconds to finish.
+func (a *App) Serve(ctx context.Context) error {
+	a.srv = &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- a.srv.Serve(a.ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := a.srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close releases the listener (if never served) and the database.
+func (a *App) Close() error {
+	if a.srv == nil && a.ln != nil {
+		a.ln.Close()
+	}
+	return a.Store.Close()
+}

@@ -1,0 +1,432 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"hearth/internal/app"
+	"hearth/internal/forum"
+	"hearth/internal/store/storetest"
+)
+
+// start runs Hearth on a random port over a fresh database of the engine.
+func start(t *testing.T, engine string) *app.App {
+	t.Helper()
+	cfg := app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), NoLimits: true, Log: slog.New(slog.NewTextHandler(t.Output(), nil))}
+	if engine == "postgres" {
+		cfg.DB = storetest.CreatePostgres(t)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		a.Close()
+	})
+	return a
+}
+
+// browser is an HTTP client with a cookie jar that does not follow redirects,
+// so tests see where each step sends the member.
+type browser struct {
+	t    *testing.T
+	base string
+	c    *http.Client
+}
+
+func newBrowser(t *testing.T, base string) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, base: base, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+type page struct {
+	status int
+	body   string
+	loc    string
+	header http.Header
+}
+
+func (b *browser) do(req *http.Request) page {
+	b.t.Helper()
+	res, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return page{res.StatusCode, string(body), res.Header.Get("Location"), res.Header}
+}
+
+func (b *browser) get(path string) page {
+	b.t.Helper()
+	req, _ := http.NewRequest("GET", b.base+path, nil)
+	return b.do(req)
+}
+
+func (b *browser) post(path string, form url.Values) page {
+	b.t.Helper()
+	req, _ := http.NewRequest("POST", b.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", b.base) // as a browser sends it
+	return b.do(req)
+}
+
+func expect(t *testing.T, what string, p page, status int, contains ...string) {
+	t.Helper()
+	if p.status != status {
+		t.Fatalf("%s: status %d, want %d\n%s", what, p.status, status, p.body)
+	}
+	for _, s := range contains {
+		if !strings.Contains(p.body, s) {
+			t.Fatalf("%s: page lacks %q\n%s", what, s, p.body)
+		}
+	}
+}
+
+var setupLink = regexp.MustCompile(`token=([A-Za-z0-9_-]+)`)
+
+// TestWebFlow walks the issue's browser flow over real HTTP: set up the
+// admin, create a category, register a second member, post a thread, reply
+// with a quote, edit, and read it all as a guest.
+func TestWebFlow(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			a := start(t, engine)
+			ctx := t.Context()
+			token, err := a.Service.NewSetupToken(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			admin := newBrowser(t, a.URL())
+			expect(t, "front page before setup", admin.get("/"), 200, "has not been set up")
+			expect(t, "setup with bad token", admin.get("/setup?token=nope"), 403, "not valid")
+			expect(t, "setup form", admin.get("/setup?token="+token), 200, "Create admin account")
+			// A short password is refused and what was typed is kept.
+			p := admin.post("/setup", url.Values{"token": {token}, "email": {"ada@example.org"}, "name": {"Ada Admin"}, "password": {"short"}})
+			expect(t, "setup with short password", p, 422, "at least 10 characters", `value="ada@example.org"`, `value="Ada Admin"`)
+			p = admin.post("/setup", url.Values{"token": {token}, "email": {"ada@example.org"}, "name": {"Ada Admin"}, "password": {"admin-password"}})
+			if p.status != 303 || p.loc != "/admin" {
+				t.Fatalf("setup: %d %q", p.status, p.loc)
+			}
+			expect(t, "admin page", admin.get("/admin"), 200, "Administration", "Ada Admin")
+
+			p = admin.post("/admin/categories/new", url.Values{"name": {""}, "description": {"Trips and fam tours"}})
+			expect(t, "empty category name", p, 422, "must not be empty", "Trips and fam tours")
+			p = admin.post("/admin/categories/new", url.Values{"name": {"Destinations"}, "description": {"Trips and fam tours"}})
+			if p.status != 303 || !strings.HasPrefix(p.loc, "/c/") {
+				t.Fatalf("create category: %d %q", p.status, p.loc)
+			}
+			catURL := p.loc
+			expect(t, "category page", admin.get(catURL), 200, "Destinations", "No threads yet")
+
+			mia := newBrowser(t, a.URL())
+			p = mia.post("/register", url.Values{"email": {"mia@example.org"}, "name": {"Mia Member"}, "password": {"member-password"}})
+			if p.status != 303 || p.loc != "/" {
+				t.Fatalf("register: %d %q\n%s", p.status, p.loc, p.body)
+			}
+			catID := strings.Split(catURL, "/")[2]
+			p = mia.post("/c/"+catID+"/new", url.Values{"title": {"Lisbon in March?"}, "body": {""}})
+			expect(t, "thread without body", p, 422, "must not be empty", `value="Lisbon in March?"`)
+			p = mia.post("/c/"+catID+"/new", url.Values{"title": {"Lisbon in March?"}, "body": {"Anyone been to **Lisbon**?\n\n<script>alert(1)</script>"}})
+			if p.status != 303 || !strings.HasPrefix(p.loc, "/t/") {
+				t.Fatalf("new thread: %d %q\n%s", p.status, p.loc, p.body)
+			}
+			threadURL := p.loc
+			th := mia.get(threadURL)
+			expect(t, "thread page", th, 200, "<strong>Lisbon</strong>", `rel="canonical"`, "Post reply")
+			if strings.Contains(th.body, "<script>alert") {
+				t.Fatal("script reached the page")
+			}
+			firstID := regexp.MustCompile(`id="p(\d+)"`).FindStringSubmatch(th.body)[1]
+			threadID := strings.Split(threadURL, "/")[2]
+
+			// Reply with a quote: the form is pre-filled with the linked quote.
+			p = admin.get("/t/" + threadID + "/reply?quote=" + firstID)
+			expect(t, "quote form", p, 200, "**Mia Member** [wrote](/p/"+firstID+")")
+			p = admin.post("/t/"+threadID+"/reply", url.Values{"body": {"> **Mia Member** [wrote](/p/" + firstID + "):\n> Anyone been to Lisbon?\n\nYes, in spring."}, "quote_post_id": {firstID}})
+			if p.status != 303 || !strings.HasPrefix(p.loc, "/p/") {
+				t.Fatalf("reply: %d %q\n%s", p.status, p.loc, p.body)
+			}
+			p = admin.get(p.loc)
+			if p.status != 302 || !strings.Contains(p.loc, threadURL) {
+				t.Fatalf("post link: %d %q", p.status, p.loc)
+			}
+			th = mia.get(threadURL)
+			expect(t, "thread with quote", th, 200, "<blockquote>", `href="/p/`+firstID+`"`, "Yes, in spring.")
+
+			// An empty reply keeps nothing lost: the form comes back.
+			expect(t, "empty reply", mia.post("/t/"+threadID+"/reply", url.Values{"body": {"  "}}), 422, "must not be empty")
+
+			// Edit own post; not someone else's.
+			expect(t, "edit form", mia.get("/p/"+firstID+"/edit"), 200, "Anyone been to **Lisbon**?")
+			p = mia.post("/p/"+firstID+"/edit", url.Values{"body": {"Anyone been to *Lisbon* lately?"}})
+			if p.status != 303 {
+				t.Fatalf("edit: %d\n%s", p.status, p.body)
+			}
+			expect(t, "edited thread", mia.get(threadURL), 200, "<em>Lisbon</em>", "edited")
+
+			guest := newBrowser(t, a.URL())
+			expect(t, "guest front page", guest.get("/"), 200, "Destinations", "Lisbon in March?")
+			expect(t, "guest thread", guest.get(threadURL), 200, "Log in</a> or <a href=\"/register\">join</a> to reply")
+			expect(t, "guest profile", guest.get("/m/2"), 200, "Mia Member", "Joined")
+			p = guest.get("/t/" + threadID)
+			if p.status != 301 || p.loc != threadURL {
+				t.Fatalf("slugless thread URL: %d %q", p.status, p.loc)
+			}
+			expect(t, "unknown thread", guest.get("/t/99999/x"), 404, "Page not found")
+			expect(t, "bad id", guest.get("/t/abc"), 404, "Page not found")
+			expect(t, "page past the end", guest.get(threadURL+"?page=9"), 404)
+			p = guest.get("/c/" + catID + "/new")
+			if p.status != 303 || !strings.HasPrefix(p.loc, "/login") {
+				t.Fatalf("guest new thread: %d %q", p.status, p.loc)
+			}
+			expect(t, "guest admin", guest.post("/admin/categories/new", url.Values{"name": {"x"}}), 401)
+			expect(t, "member admin", mia.get("/admin"), 403, "Only admins")
+
+			// Log out ends the session.
+			if p = mia.post("/logout", nil); p.status != 303 {
+				t.Fatalf("logout: %d", p.status)
+			}
+			expect(t, "after logout", mia.get("/"), 200, "Log in")
+		})
+	}
+}
+
+func TestSecurityHeadersAndCSRF(t *testing.T) {
+	a := start(t, "sqlite")
+	b := newBrowser(t, a.URL())
+	p := b.get("/login")
+	csp := p.header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+		t.Errorf("CSP %q", csp)
+	}
+	if p.header.Get("X-Content-Type-Options") != "nosniff" || p.header.Get("X-Frame-Options") != "DENY" {
+		t.Errorf("headers %v", p.header)
+	}
+	// A cross-site form post is refused before it reaches a handler.
+	req, _ := http.NewRequest("POST", a.URL()+"/login", strings.NewReader("email=a@b.c&password=x"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	p = b.do(req)
+	expect(t, "cross-site post", p, 403, "another site")
+	req, _ = http.NewRequest("POST", a.URL()+"/login", strings.NewReader("email=a@b.c&password=x"))
+	req.Header.Set("Origin", "https://evil.example")
+	expect(t, "foreign origin post", b.do(req), 403)
+}
+
+func TestLoginRateLimit(t *testing.T) {
+	cfg := app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir()}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, err := app.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	go a.Serve(ctx)
+	b := newBrowser(t, a.URL())
+	var last page
+	for range 15 {
+		last = b.post("/login", url.Values{"email": {"x@example.org"}, "password": {"wrong-password"}})
+	}
+	expect(t, "15th login", last, 429, "Too many login attempts", `value="x@example.org"`)
+	if last.header.Get("Retry-After") == "" {
+		t.Error("no Retry-After")
+	}
+}
+
+// api calls the JSON API and decodes the answer.
+func api(t *testing.T, base, method, path, token string, body any) (int, map[string]any) {
+	t.Helper()
+	var rd io.Reader
+	switch v := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(v)
+	default:
+		b, _ := json.Marshal(v)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, base+path, rd)
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if ct := res.Header.Get("Content-Type"); res.StatusCode != 204 && !strings.HasPrefix(ct, "application/json") {
+		t.Fatalf("%s %s: content type %q", method, path, ct)
+	}
+	out := map[string]any{}
+	json.NewDecoder(res.Body).Decode(&out)
+	return res.StatusCode, out
+}
+
+// TestAPIFlow runs the same member flows through API v1 on both engines.
+func TestAPIFlow(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			a := start(t, engine)
+			base := a.URL()
+			if _, err := a.Service.CreateMember(t.Context(), adminMember()); err != nil {
+				t.Fatal(err)
+			}
+			st, out := api(t, base, "POST", "/api/v1/sessions", "", map[string]any{"email": "root@example.org", "password": "root-password"})
+			if st != 201 || out["token"] == "" {
+				t.Fatalf("admin login: %d %v", st, out)
+			}
+			adminTok := out["token"].(string)
+			st, out = api(t, base, "POST", "/api/v1/sessions", "", map[string]any{"email": "root@example.org", "password": "nope"})
+			if st != 401 || out["error"] != "Wrong email or password." {
+				t.Fatalf("wrong password: %d %v", st, out)
+			}
+			st, out = api(t, base, "POST", "/api/v1/categories", adminTok, map[string]any{"name": "Suppliers", "description": "Cruise lines and tour operators"})
+			if st != 201 {
+				t.Fatalf("create category: %d %v", st, out)
+			}
+			catID := out["id"].(float64)
+			st, out = api(t, base, "POST", "/api/v1/members", "", map[string]any{"email": "sam@example.org", "name": "Sam Agent", "password": "sam-password"})
+			if st != 201 || out["status"] != "active" {
+				t.Fatalf("register: %d %v", st, out)
+			}
+			_, out = api(t, base, "POST", "/api/v1/sessions", "", map[string]any{"email": "sam@example.org", "password": "sam-password"})
+			sam := out["token"].(string)
+			st, out = api(t, base, "POST", "/api/v1/categories", sam, map[string]any{"name": "Mine"})
+			if st != 403 {
+				t.Fatalf("member created category: %d %v", st, out)
+			}
+			st, out = api(t, base, "POST", "/api/v1/threads", sam, map[string]any{"category_id": catID, "title": "Commission cut at Oceanic?", "body": "Has anyone seen the **new rates**?"})
+			if st != 201 || !strings.HasPrefix(out["url"].(string), "/t/") {
+				t.Fatalf("create thread: %d %v", st, out)
+			}
+			tid := int(out["id"].(float64))
+			firstPost := out["post_id"].(float64)
+			st, out = api(t, base, "POST", "/api/v1/threads/"+itoa(tid)+"/posts", adminTok, map[string]any{"body": "Yes, from May.", "quote_post_id": firstPost})
+			if st != 201 || out["position"].(float64) != 2 {
+				t.Fatalf("reply: %d %v", st, out)
+			}
+			replyID := int(out["id"].(float64))
+			st, out = api(t, base, "GET", "/api/v1/threads/"+itoa(tid), "", nil)
+			if st != 200 {
+				t.Fatalf("get thread: %d %v", st, out)
+			}
+			posts := out["posts"].([]any)
+			if len(posts) != 2 {
+				t.Fatalf("posts: %v", posts)
+			}
+			reply := posts[1].(map[string]any)
+			if !strings.Contains(reply["html"].(string), "<blockquote>") || !strings.Contains(reply["body"].(string), "Yes, from May.") || reply["author_name"] != "Root Admin" {
+				t.Fatalf("reply as read: %v", reply)
+			}
+			st, out = api(t, base, "PATCH", "/api/v1/posts/"+itoa(replyID), sam, map[string]any{"body": "mine now"})
+			if st != 403 {
+				t.Fatalf("edit another's post: %d %v", st, out)
+			}
+			st, out = api(t, base, "PATCH", "/api/v1/posts/"+itoa(replyID), adminTok, map[string]any{"body": "Yes, from **May**."})
+			if st != 200 || out["edited_at"] == nil {
+				t.Fatalf("edit: %d %v", st, out)
+			}
+			st, out = api(t, base, "GET", "/api/v1/categories/"+itoa(int(catID))+"/threads?page=1", "", nil)
+			if st != 200 || len(out["threads"].([]any)) != 1 || out["total"].(float64) != 1 {
+				t.Fatalf("list threads: %d %v", st, out)
+			}
+			st, _ = api(t, base, "GET", "/api/v1/categories", "", nil)
+			if st != 200 {
+				t.Fatalf("categories: %d", st)
+			}
+			st, _ = api(t, base, "DELETE", "/api/v1/posts/"+itoa(replyID), adminTok, nil)
+			if st != 204 {
+				t.Fatalf("delete: %d", st)
+			}
+			st, _ = api(t, base, "POST", "/api/v1/posts/"+itoa(replyID)+"/restore", adminTok, nil)
+			if st != 204 {
+				t.Fatalf("restore: %d", st)
+			}
+			st, _ = api(t, base, "DELETE", "/api/v1/sessions", sam, nil)
+			if st != 204 {
+				t.Fatalf("logout: %d", st)
+			}
+			st, out = api(t, base, "GET", "/api/v1/me", sam, nil)
+			if st != 401 {
+				t.Fatalf("token after logout: %d %v", st, out)
+			}
+		})
+	}
+}
+
+func adminMember() forum.NewMember {
+	return forum.NewMember{Email: "root@example.org", Name: "Root Admin", Password: "root-password", Role: "admin"}
+}
+
+// TestAPIErrors checks that bad requests get a clear JSON 4xx, never a 500.
+func TestAPIErrors(t *testing.T) {
+	a := start(t, "sqlite")
+	base := a.URL()
+	if _, err := a.Service.CreateMember(t.Context(), adminMember()); err != nil {
+		t.Fatal(err)
+	}
+	_, out := api(t, base, "POST", "/api/v1/sessions", "", map[string]any{"email": "root@example.org", "password": "root-password"})
+	tok := out["token"].(string)
+	_, out = api(t, base, "POST", "/api/v1/categories", tok, map[string]any{"name": "General"})
+	cat := out["id"].(float64)
+
+	tests := []struct {
+		name, method, path, token string
+		body                      any
+		status                    int
+		msg                       string
+	}{
+		{"empty title", "POST", "/api/v1/threads", tok, map[string]any{"category_id": cat, "title": "", "body": "x"}, 422, "Title must not be empty"},
+		{"unknown category", "POST", "/api/v1/threads", tok, map[string]any{"category_id": 999, "title": "Hello there", "body": "x"}, 422, "does not exist"},
+		{"wrong type", "POST", "/api/v1/threads", tok, `{"category_id":"one","title":"Hello there","body":"x"}`, 400, `"category_id" must be of type number`},
+		{"unknown field", "POST", "/api/v1/threads", tok, `{"category":1,"title":"Hello there","body":"x"}`, 400, "Unknown field"},
+		{"not json", "POST", "/api/v1/threads", tok, `{"title":`, 400, "not valid JSON"},
+		{"empty body", "POST", "/api/v1/threads", tok, "", 400, "empty"},
+		{"invalid utf-8", "POST", "/api/v1/threads", tok, "{\"category_id\":1,\"title\":\"Hi \xff there\",\"body\":\"x\"}", 400, "UTF-8"},
+		{"too large", "POST", "/api/v1/threads", tok, `{"category_id":1,"title":"big","body":"` + strings.Repeat("a", 300<<10) + `"}`, 413, "larger than"},
+		{"body too long", "POST", "/api/v1/threads", tok, map[string]any{"category_id": cat, "title": "Hello there", "body": strings.Repeat("é", 50001)}, 422, "at most 50000"},
+		{"guest posts", "POST", "/api/v1/threads", "", map[string]any{"category_id": cat, "title": "Hello there", "body": "x"}, 401, "Log in"},
+		{"bad token", "GET", "/api/v1/me", "forged", nil, 401, "unknown or expired"},
+		{"unknown thread", "GET", "/api/v1/threads/424242", "", nil, 404, "does not exist"},
+		{"bad id", "GET", "/api/v1/threads/abc", "", nil, 404, "not a valid id"},
+		{"bad page", "GET", "/api/v1/categories/1/threads?page=x", "", nil, 400, "page must be"},
+		{"unknown endpoint", "GET", "/api/v1/nothing", "", nil, 404, "No such API endpoint"},
+		{"wrong method", "PUT", "/api/v1/threads", tok, map[string]any{}, 404, "No such API endpoint"},
+		{"reply to unknown thread", "POST", "/api/v1/threads/999/posts", tok, map[string]any{"body": "x"}, 404, ""},
+		{"short password", "POST", "/api/v1/members", "", map[string]any{"email": "a@example.org", "name": "Al", "password": "x"}, 422, "at least 10"},
+		{"duplicate email", "POST", "/api/v1/members", "", map[string]any{"email": "root@example.org", "name": "Al", "password": "long enough pw"}, 422, "already exists"},
+	}
+	for _, tt := range tests {
+		st, out := api(t, base, tt.method, tt.path, tt.token, tt.body)
+		msg, _ := out["error"].(string)
+		if st != tt.status || !strings.Contains(msg, tt.msg) {
+			t.Errorf("%s: %d %q, want %d containing %q", tt.name, st, msg, tt.status, tt.msg)
+		}
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,193 @@
+package forum
+
+import (
+	"context"
+	"fmt"
+	"slices"
+)
+
+// CategoryInput is what an admin provides to create or edit a category.
+type CategoryInput struct {
+	Name        string
+	Description string
+	ParentID    int64
+	MembersOnly bool
+}
+
+// visible reports whether actor may read category c (whose parent, if any,
+// is parent). Members-only applies to a category's sub-categories too.
+func visible(actor *Member, c, parent *Category) bool {
+	if c.MembersOnly || (parent != nil && parent.MembersOnly) {
+		return actor.Active()
+	}
+	return true
+}
+
+// Categories returns the top-level categories the actor may see, ordered,
+// each with its visible sub-categories in Children.
+func (s *Service) Categories(ctx context.Context, actor *Member) ([]*Category, error) {
+	all, err := s.store.ListCategories(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list categories: %w", err)
+	}
+	return tree(actor, all), nil
+}
+
+// tree arranges a flat, ordered list into visible parents with children.
+func tree(actor *Member, all []*Category) []*Category {
+	byID := make(map[int64]*Category, len(all))
+	for _, c := range all {
+		c.Children = nil
+		byID[c.ID] = c
+	}
+	var top []*Category
+	for _, c := range all {
+		if c.ParentID == 0 {
+			if visible(actor, c, nil) {
+				top = append(top, c)
+			}
+			continue
+		}
+		if p := byID[c.ParentID]; p != nil && visible(actor, c, p) {
+			p.Children = append(p.Children, c)
+		}
+	}
+	return top
+}
+
+// Category returns a category the actor may see, and its parent (nil for a
+// top-level one).
+func (s *Service) Category(ctx context.Context, actor *Member, id int64) (c, parent *Category, err error) {
+	c, err = s.store.CategoryByID(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.ParentID != 0 {
+		if parent, err = s.store.CategoryByID(ctx, c.ParentID); err != nil {
+			return nil, nil, fmt.Errorf("category %d parent: %w", id, err)
+		}
+	}
+	if !visible(actor, c, parent) {
+		return nil, nil, ErrNotFound
+	}
+	return c, parent, nil
+}
+
+// validateCategory checks input and the one-level parent rule.
+func (s *Service) validateCategory(ctx context.Context, id int64, in CategoryInput) (*Category, error) {
+	name, err := text("name", "Name", in.Name, 1, MaxCategoryName)
+	if err != nil {
+		return nil, err
+	}
+	desc, err := text("description", "Description", in.Description, 0, MaxCategoryDesc)
+	if err != nil {
+		return nil, err
+	}
+	if in.ParentID != 0 {
+		if in.ParentID == id {
+			return nil, FieldError("parent_id", "A category cannot be its own parent.")
+		}
+		p, err := s.store.CategoryByID(ctx, in.ParentID)
+		if err != nil {
+			return nil, FieldError("parent_id", "The parent category %d does not exist.", in.ParentID)
+		}
+		if p.ParentID != 0 {
+			return nil, FieldError("parent_id", "Sub-categories go one level deep: %q is already a sub-category.", p.Name)
+		}
+	}
+	return &Category{ID: id, ParentID: in.ParentID, Name: name, Slug: Slugify(name), Description: desc, MembersOnly: in.MembersOnly}, nil
+}
+
+// CreateCategory adds a category at the end of its siblings (admins).
+func (s *Service) CreateCategory(ctx context.Context, actor *Member, in CategoryInput) (*Category, error) {
+	if !actor.IsAdmin() {
+		return nil, Errorf(EFORBIDDEN, "Only admins can create categories.")
+	}
+	c, err := s.validateCategory(ctx, 0, in)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.store.ListCategories(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list categories: %w", err)
+	}
+	for _, o := range all {
+		if o.ParentID == c.ParentID && o.Position >= c.Position {
+			c.Position = o.Position + 1
+		}
+	}
+	if err := s.store.CreateCategory(ctx, c); err != nil {
+		return nil, fmt.Errorf("create category: %w", err)
+	}
+	return c, nil
+}
+
+// UpdateCategory edits a category (admins). A category that has
+// sub-categories cannot itself become one.
+func (s *Service) UpdateCategory(ctx context.Context, actor *Member, id int64, in CategoryInput) (*Category, error) {
+	if !actor.IsAdmin() {
+		return nil, Errorf(EFORBIDDEN, "Only admins can edit categories.")
+	}
+	old, err := s.store.CategoryByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.validateCategory(ctx, id, in)
+	if err != nil {
+		return nil, err
+	}
+	if c.ParentID != 0 {
+		all, err := s.store.ListCategories(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if slices.ContainsFunc(all, func(o *Category) bool { return o.ParentID == id }) {
+			return nil, FieldError("parent_id", "%q has sub-categories, so it cannot become one.", old.Name)
+		}
+	}
+	c.Position = old.Position
+	if err := s.store.UpdateCategory(ctx, c); err != nil {
+		return nil, fmt.Errorf("update category %d: %w", id, err)
+	}
+	return c, nil
+}
+
+// MoveCategory moves a category one place up (delta < 0) or down among its
+// siblings (admins), renumbering the siblings so positions stay distinct.
+func (s *Service) MoveCategory(ctx context.Context, actor *Member, id int64, delta int) error {
+	if !actor.IsAdmin() {
+		return Errorf(EFORBIDDEN, "Only admins can reorder categories.")
+	}
+	all, err := s.store.ListCategories(ctx)
+	if err != nil {
+		return fmt.Errorf("list categories: %w", err)
+	}
+	i := slices.IndexFunc(all, func(c *Category) bool { return c.ID == id })
+	if i < 0 {
+		return ErrNotFound
+	}
+	var sib []*Category
+	for _, c := range all {
+		if c.ParentID == all[i].ParentID {
+			sib = append(sib, c)
+		}
+	}
+	j := slices.Index(sib, all[i])
+	k := j + 1
+	if delta < 0 {
+		k = j - 1
+	}
+	if k < 0 || k >= len(sib) {
+		return nil // already first or last
+	}
+	sib[j], sib[k] = sib[k], sib[j]
+	for n, c := range sib {
+		if c.Position != n+1 {
+			c.Position = n + 1
+			if err := s.store.UpdateCategory(ctx, c); err != nil {
+				return fmt.Errorf("reorder category %d: %w", c.ID, err)
+			}
+		}
+	}
+	return nil
+}

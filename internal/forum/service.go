@@ -1,0 +1,67 @@
+package forum
+
+import (
+	"context"
+	"time"
+)
+
+// Markup turns what members write into safe HTML. internal/render implements it.
+type Markup interface {
+	// Render returns sanitized HTML for markdown source.
+	Render(src string) (string, error)
+	// Quote returns the markdown that quotes body by author, linking to postURL.
+	Quote(author, postURL, body string) string
+}
+
+// Hooks are the points later features (mail, notifications, webhooks,
+// search) hang off. Each is called after its write has committed; a nil
+// hook is skipped. Hooks must not block: they record work (an outbox row)
+// rather than do it.
+type Hooks struct {
+	MemberJoined func(ctx context.Context, m *Member)
+	ThreadPosted func(ctx context.Context, t *Thread, first *Post)
+	PostCreated  func(ctx context.Context, t *Thread, p *Post)
+}
+
+// Service is the forum's use cases. Every method that acts for someone
+// takes the actor: a *Member, or nil for a guest.
+type Service struct {
+	store  Store
+	markup Markup
+	hooks  Hooks
+	now    func() time.Time
+
+	PostsPerPage   int
+	ThreadsPerPage int
+}
+
+// NewService returns a Service over store and markup.
+func NewService(store Store, markup Markup) *Service {
+	return &Service{
+		store:          store,
+		markup:         markup,
+		now:            func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
+		PostsPerPage:   20,
+		ThreadsPerPage: 30,
+	}
+}
+
+// SetHooks installs the hooks called after writes.
+func (s *Service) SetHooks(h Hooks) { s.hooks = h }
+
+// SetClock replaces the clock, for tests.
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// Store returns the underlying store, for operator tools.
+func (s *Service) Store() Store { return s.store }
+
+// Ping reports whether storage answers.
+func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
+
+// pages returns how many pages of size per hold n items (at least 1).
+func pages(n, per int) int {
+	if n <= 0 {
+		return 1
+	}
+	return (n + per - 1) / per
+}

@@ -1,0 +1,406 @@
+package forum_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"hearth/internal/forum"
+	"hearth/internal/render"
+	"hearth/internal/store"
+	"hearth/internal/store/storetest"
+)
+
+// fixture is a service over a real database with an admin, a member and a
+// category.
+type fixture struct {
+	svc    *forum.Service
+	admin  *forum.Member
+	member *forum.Member
+	cat    *forum.Category
+}
+
+func newFixture(t *testing.T, db *store.DB) *fixture {
+	t.Helper()
+	ctx := t.Context()
+	svc := forum.NewService(db, render.New())
+	f := &fixture{svc: svc}
+	var err error
+	if f.admin, err = svc.CreateMember(ctx, forum.NewMember{Email: "Admin@Example.org", Name: "Ada Admin", Password: "admin-password", Role: forum.RoleAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	if f.member, err = svc.Register(ctx, forum.NewMember{Email: "mia@example.org", Name: "Mia Member", Password: "member-password"}); err != nil {
+		t.Fatal(err)
+	}
+	if f.cat, err = svc.CreateCategory(ctx, f.admin, forum.CategoryInput{Name: "Destinations", Description: "Where to go"}); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func code(err error) forum.Code { return forum.ErrorCode(err) }
+
+func TestSetup(t *testing.T) {
+	db := storetest.Open(t, "sqlite")
+	ctx := t.Context()
+	svc := forum.NewService(db, render.New())
+	if req, err := svc.SetupRequired(ctx); err != nil || !req {
+		t.Fatalf("SetupRequired on empty forum = %v, %v", req, err)
+	}
+	token, err := svc.NewSetupToken(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nm := forum.NewMember{Email: "root@example.org", Name: "Root", Password: "a long password"}
+	if _, err := svc.Setup(ctx, "wrong", nm); code(err) != forum.EFORBIDDEN {
+		t.Fatalf("Setup with a wrong token: %v", err)
+	}
+	m, err := svc.Setup(ctx, token, nm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.IsAdmin() {
+		t.Fatalf("first member is %s/%s, want active admin", m.Role, m.Status)
+	}
+	if _, err := svc.Setup(ctx, token, forum.NewMember{Email: "two@example.org", Name: "Two", Password: "a long password"}); code(err) != forum.EFORBIDDEN {
+		t.Fatalf("second Setup with the used token: %v, want forbidden", err)
+	}
+}
+
+func TestRegisterAndAuthenticate(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		f := newFixture(t, db)
+		if f.admin.Email != "admin@example.org" {
+			t.Errorf("email not lower-cased: %q", f.admin.Email)
+		}
+		tests := []struct {
+			name  string
+			nm    forum.NewMember
+			field string
+		}{
+			{"duplicate email", forum.NewMember{Email: "MIA@example.org", Name: "Other", Password: "long enough pw"}, "email"},
+			{"bad email", forum.NewMember{Email: "not-an-email", Name: "Other", Password: "long enough pw"}, "email"},
+			{"short password", forum.NewMember{Email: "x@example.org", Name: "Other", Password: "short"}, "password"},
+			{"empty name", forum.NewMember{Email: "x@example.org", Name: "  ", Password: "long enough pw"}, "name"},
+			{"invalid utf-8 name", forum.NewMember{Email: "x@example.org", Name: "a\xffb", Password: "long enough pw"}, "name"},
+		}
+		for _, tt := range tests {
+			_, err := f.svc.Register(ctx, tt.nm)
+			if code(err) != forum.EINVALID || forum.ErrorField(err) != tt.field {
+				t.Errorf("%s: got %v (field %q), want invalid %q", tt.name, err, forum.ErrorField(err), tt.field)
+			}
+		}
+		if _, err := f.svc.Authenticate(ctx, "mia@example.org", "wrong password"); code(err) != forum.EUNAUTHORIZED {
+			t.Errorf("wrong password: %v", err)
+		}
+		_, errUnknown := f.svc.Authenticate(ctx, "nobody@example.org", "member-password")
+		_, errWrong := f.svc.Authenticate(ctx, "mia@example.org", "wrong password")
+		if forum.ErrorMessage(errUnknown) != forum.ErrorMessage(errWrong) {
+			t.Errorf("unknown email and wrong password answer differently: %q vs %q", forum.ErrorMessage(errUnknown), forum.ErrorMessage(errWrong))
+		}
+		m, err := f.svc.Authenticate(ctx, " MIA@example.org ", "member-password")
+		if err != nil || m.ID != f.member.ID {
+			t.Fatalf("Authenticate = %v, %v", m, err)
+		}
+		token, err := f.svc.StartSession(ctx, m, "web")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := f.svc.SessionMember(ctx, token); err != nil || got.ID != m.ID {
+			t.Fatalf("SessionMember = %v, %v", got, err)
+		}
+		if err := f.svc.EndSession(ctx, token); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.SessionMember(ctx, token); code(err) != forum.ENOTFOUND {
+			t.Fatalf("SessionMember after logout: %v", err)
+		}
+	})
+}
+
+func TestApprovalRequired(t *testing.T) {
+	db := storetest.Open(t, "sqlite")
+	ctx := t.Context()
+	f := newFixture(t, db)
+	if err := f.svc.SetRequireApproval(ctx, f.member, true); code(err) != forum.EFORBIDDEN {
+		t.Fatalf("member changed settings: %v", err)
+	}
+	if err := f.svc.SetRequireApproval(ctx, f.admin, true); err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.svc.Register(ctx, forum.NewMember{Email: "new@example.org", Name: "Newcomer", Password: "newcomer-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Status != forum.StatusPending {
+		t.Fatalf("status %s, want pending", p.Status)
+	}
+	if _, _, err := f.svc.CreateThread(ctx, p, forum.NewThread{CategoryID: f.cat.ID, Title: "Hello all", Body: "hi"}); code(err) != forum.EFORBIDDEN {
+		t.Fatalf("pending member posted: %v", err)
+	}
+	pending, err := f.svc.Members(ctx, f.admin, forum.StatusPending)
+	if err != nil || len(pending) != 1 || pending[0].ID != p.ID {
+		t.Fatalf("pending list = %v, %v", pending, err)
+	}
+	if err := f.svc.SetMemberStatus(ctx, f.admin, p.ID, forum.StatusActive); err != nil {
+		t.Fatal(err)
+	}
+	p, _ = f.svc.Authenticate(ctx, "new@example.org", "newcomer-password")
+	if _, _, err := f.svc.CreateThread(ctx, p, forum.NewThread{CategoryID: f.cat.ID, Title: "Hello all", Body: "hi"}); err != nil {
+		t.Fatalf("approved member cannot post: %v", err)
+	}
+}
+
+func TestCategories(t *testing.T) {
+	db := storetest.Open(t, "sqlite")
+	ctx := t.Context()
+	f := newFixture(t, db)
+	if _, err := f.svc.CreateCategory(ctx, f.member, forum.CategoryInput{Name: "X"}); code(err) != forum.EFORBIDDEN {
+		t.Fatalf("member created a category: %v", err)
+	}
+	europe, err := f.svc.CreateCategory(ctx, f.admin, forum.CategoryInput{Name: "Europe", ParentID: f.cat.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.CreateCategory(ctx, f.admin, forum.CategoryInput{Name: "Lisbon", ParentID: europe.ID}); forum.ErrorField(err) != "parent_id" {
+		t.Fatalf("two-level nesting allowed: %v", err)
+	}
+	private, err := f.svc.CreateCategory(ctx, f.admin, forum.CategoryInput{Name: "Members' deals", MembersOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lounge, err := f.svc.CreateCategory(ctx, f.admin, forum.CategoryInput{Name: "Lounge"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := func(a *forum.Member) string {
+		cats, err := f.svc.Categories(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, c := range cats {
+			out = append(out, c.Name)
+			for _, ch := range c.Children {
+				out = append(out, ">"+ch.Name)
+			}
+		}
+		return strings.Join(out, ",")
+	}
+	if got, want := names(f.member), "Destinations,>Europe,Members' deals,Lounge"; got != want {
+		t.Errorf("member sees %q, want %q", got, want)
+	}
+	if got, want := names(nil), "Destinations,>Europe,Lounge"; got != want {
+		t.Errorf("guest sees %q, want %q", got, want)
+	}
+	if _, _, err := f.svc.Category(ctx, nil, private.ID); code(err) != forum.ENOTFOUND {
+		t.Errorf("guest opened a members-only category: %v", err)
+	}
+	if err := f.svc.MoveCategory(ctx, f.admin, lounge.ID, -1); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := names(f.member), "Destinations,>Europe,Lounge,Members' deals"; got != want {
+		t.Errorf("after moving Lounge up: %q, want %q", got, want)
+	}
+	if _, err := f.svc.UpdateCategory(ctx, f.admin, f.cat.ID, forum.CategoryInput{Name: "Destinations", ParentID: lounge.ID}); forum.ErrorField(err) != "parent_id" {
+		t.Errorf("a category with children became a child: %v", err)
+	}
+}
+
+func TestThreadsAndPosts(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		f := newFixture(t, db)
+		now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+		f.svc.SetClock(func() time.Time { now = now.Add(time.Second); return now })
+
+		bad := []struct {
+			name  string
+			nt    forum.NewThread
+			field string
+		}{
+			{"empty title", forum.NewThread{CategoryID: f.cat.ID, Title: " ", Body: "x"}, "title"},
+			{"short title", forum.NewThread{CategoryID: f.cat.ID, Title: "ab", Body: "x"}, "title"},
+			{"long title", forum.NewThread{CategoryID: f.cat.ID, Title: strings.Repeat("a", 151), Body: "x"}, "title"},
+			{"empty body", forum.NewThread{CategoryID: f.cat.ID, Title: "Fine title", Body: "\n \n"}, "body"},
+			{"huge body", forum.NewThread{CategoryID: f.cat.ID, Title: "Fine title", Body: strings.Repeat("a", forum.MaxBodyLen+1)}, "body"},
+			{"invalid utf-8", forum.NewThread{CategoryID: f.cat.ID, Title: "Fine title", Body: "bad \xff byte"}, "body"},
+			{"unknown category", forum.NewThread{CategoryID: 999, Title: "Fine title", Body: "x"}, "category_id"},
+		}
+		for _, tt := range bad {
+			_, _, err := f.svc.CreateThread(ctx, f.member, tt.nt)
+			if code(err) != forum.EINVALID || forum.ErrorField(err) != tt.field {
+				t.Errorf("%s: %v (field %q), want invalid %q", tt.name, err, forum.ErrorField(err), tt.field)
+			}
+		}
+		if _, _, err := f.svc.CreateThread(ctx, nil, forum.NewThread{CategoryID: f.cat.ID, Title: "Guest post", Body: "x"}); code(err) != forum.EUNAUTHORIZED {
+			t.Errorf("guest posted: %v", err)
+		}
+
+		th, first, err := f.svc.CreateThread(ctx, f.member, forum.NewThread{CategoryID: f.cat.ID, Title: "Lisbon in March?", Body: "Anyone been to **Lisbon**? <script>alert(1)</script>"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if th.Slug != "lisbon-in-march" || first.Position != 1 {
+			t.Errorf("slug %q position %d", th.Slug, first.Position)
+		}
+		if !strings.Contains(first.HTML, "<strong>Lisbon</strong>") || strings.Contains(first.HTML, "<script") {
+			t.Errorf("rendered HTML %q", first.HTML)
+		}
+
+		// A quote reply links back to the quoted post, once.
+		q, err := f.svc.Reply(ctx, f.admin, th.ID, "Yes, go!", first.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(q.Body, "(/p/"+itoa(first.ID)+")") || !strings.Contains(q.HTML, "<blockquote>") || q.QuotePostID != first.ID {
+			t.Errorf("quote reply body %q html %q", q.Body, q.HTML)
+		}
+		prefilled := "> **Mia Member** [wrote](/p/" + itoa(first.ID) + "):\n> Anyone\n\nAgreed."
+		q2, err := f.svc.Reply(ctx, f.admin, th.ID, prefilled, first.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Count(q2.Body, "/p/"+itoa(first.ID)) != 1 {
+			t.Errorf("pre-filled quote doubled: %q", q2.Body)
+		}
+
+		// Edit: own post only; moderators any.
+		if _, err := f.svc.EditPost(ctx, f.member, q.ID, "hijack"); code(err) != forum.EFORBIDDEN {
+			t.Errorf("member edited another's post: %v", err)
+		}
+		ed, err := f.svc.EditPost(ctx, f.member, first.ID, "Anyone been to *Lisbon* lately?")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ed.Edited() || !strings.Contains(ed.HTML, "<em>Lisbon</em>") {
+			t.Errorf("edit: %+v", ed)
+		}
+
+		// Delete and restore.
+		if err := f.svc.DeletePost(ctx, f.member, q.ID); code(err) != forum.EFORBIDDEN {
+			t.Errorf("member deleted another's post: %v", err)
+		}
+		if err := f.svc.DeletePost(ctx, f.admin, q.ID); err != nil {
+			t.Fatal(err)
+		}
+		page, err := f.svc.Thread(ctx, f.member, th.ID, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Posts) != 3 || !page.Posts[1].Deleted() || page.Posts[1].HTML != "" || page.Thread.Replies() != 1 {
+			t.Errorf("after delete: %d posts, deleted=%v html=%q replies=%d", len(page.Posts), page.Posts[1].Deleted(), page.Posts[1].HTML, page.Thread.Replies())
+		}
+		if err := f.svc.RestorePost(ctx, f.member, q.ID); code(err) != forum.EFORBIDDEN {
+			t.Errorf("member restored: %v", err)
+		}
+		if err := f.svc.RestorePost(ctx, f.admin, q.ID); err != nil {
+			t.Fatal(err)
+		}
+
+		// Locked threads take replies from moderators only.
+		if err := f.svc.SetThreadFlags(ctx, f.member, th.ID, true, true); code(err) != forum.EFORBIDDEN {
+			t.Errorf("member locked a thread: %v", err)
+		}
+		if err := f.svc.SetThreadFlags(ctx, f.admin, th.ID, true, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Reply(ctx, f.member, th.ID, "late", 0); code(err) != forum.EFORBIDDEN {
+			t.Errorf("reply to locked thread: %v", err)
+		}
+		if _, err := f.svc.Reply(ctx, f.admin, th.ID, "mod note", 0); err != nil {
+			t.Errorf("moderator reply to locked thread: %v", err)
+		}
+
+		// Deleting the first post deletes the thread for members.
+		th2, first2, err := f.svc.CreateThread(ctx, f.member, forum.NewThread{CategoryID: f.cat.ID, Title: "Oops wrong place", Body: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.DeletePost(ctx, f.member, first2.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Thread(ctx, f.member, th2.ID, 1); code(err) != forum.ENOTFOUND {
+			t.Errorf("deleted thread visible to member: %v", err)
+		}
+		if _, err := f.svc.Thread(ctx, f.admin, th2.ID, 1); err != nil {
+			t.Errorf("deleted thread hidden from moderator: %v", err)
+		}
+		list, err := f.svc.Threads(ctx, nil, f.cat.ID, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list.Threads) != 1 || list.Threads[0].ID != th.ID || !list.Threads[0].Sticky {
+			t.Errorf("guest thread list: %+v", list.Threads)
+		}
+	})
+}
+
+func TestPagination(t *testing.T) {
+	db := storetest.Open(t, "sqlite")
+	ctx := t.Context()
+	f := newFixture(t, db)
+	f.svc.PostsPerPage, f.svc.ThreadsPerPage = 3, 2
+	th, _, err := f.svc.CreateThread(ctx, f.member, forum.NewThread{CategoryID: f.cat.ID, Title: "Long thread", Body: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last *forum.Post
+	for i := 2; i <= 7; i++ {
+		if last, err = f.svc.Reply(ctx, f.member, th.ID, itoa(int64(i)), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p3, err := f.svc.Thread(ctx, nil, th.ID, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p3.Pages != 3 || len(p3.Posts) != 1 || p3.Posts[0].Position != 7 {
+		t.Fatalf("page 3: pages=%d posts=%d", p3.Pages, len(p3.Posts))
+	}
+	if _, err := f.svc.Thread(ctx, nil, th.ID, 4); code(err) != forum.ENOTFOUND {
+		t.Errorf("page past the end: %v", err)
+	}
+	if _, page, err := f.svc.PostLocation(ctx, nil, last.ID); err != nil || page != 3 {
+		t.Errorf("PostLocation = %d, %v", page, err)
+	}
+	for i := range 4 {
+		if _, _, err := f.svc.CreateThread(ctx, f.member, forum.NewThread{CategoryID: f.cat.ID, Title: "Thread " + itoa(int64(i)), Body: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := f.svc.Threads(ctx, nil, f.cat.ID, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Pages != 3 || l.Total != 5 || len(l.Threads) != 1 || l.Threads[0].ID != th.ID {
+		t.Errorf("threads page 3: pages=%d total=%d n=%d", l.Pages, l.Total, len(l.Threads))
+	}
+}
+
+func TestProfile(t *testing.T) {
+	db := storetest.Open(t, "sqlite")
+	ctx := context.Background()
+	f := newFixture(t, db)
+	if _, err := f.svc.UpdateProfile(ctx, f.member, f.admin.ID, forum.ProfileUpdate{Name: "Hacked"}); code(err) != forum.EFORBIDDEN {
+		t.Fatalf("member edited the admin's profile: %v", err)
+	}
+	m, err := f.svc.UpdateProfile(ctx, f.member, f.member.ID, forum.ProfileUpdate{Name: "Mia M.", Title: "Senior Consultant, Bluewave Travel", Location: "Lisbon", Bio: "Cruises."})
+	if err != nil || m.Title != "Senior Consultant, Bluewave Travel" {
+		t.Fatalf("UpdateProfile = %+v, %v", m, err)
+	}
+	if err := f.svc.ChangePassword(ctx, m, "wrong", "a brand new password"); forum.ErrorField(err) != "current" {
+		t.Fatalf("ChangePassword with wrong current: %v", err)
+	}
+	if err := f.svc.ChangePassword(ctx, m, "member-password", "a brand new password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Authenticate(ctx, "mia@example.org", "a brand new password"); err != nil {
+		t.Fatalf("new password refused: %v", err)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

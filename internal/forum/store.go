@@ -1,0 +1,109 @@
+package forum
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the persistence the Service needs. internal/store implements it
+// for SQLite and PostgreSQL. Methods wrap ErrNotFound, ErrConflict, ErrBusy
+// and ErrUnavailable so callers never look at driver errors. Times are given
+// by the caller (the Service's clock), never taken by the store.
+type Store interface {
+	// Ping reports whether the database answers.
+	Ping(ctx context.Context) error
+	Close() error
+
+	// CreateMember inserts m and sets m.ID. Returns ErrConflict if the email is taken.
+	CreateMember(ctx context.Context, m *Member) error
+	// MemberByID returns ErrNotFound if there is no such member.
+	MemberByID(ctx context.Context, id int64) (*Member, error)
+	// MemberByEmail looks up a lower-cased email. Returns ErrNotFound if absent.
+	MemberByEmail(ctx context.Context, email string) (*Member, error)
+	// UpdateMember saves name, password hash, role, status, title, location and bio.
+	UpdateMember(ctx context.Context, m *Member) error
+	// ListMembers returns members with the given status (all if empty), oldest first.
+	ListMembers(ctx context.Context, status MemberStatus, limit int) ([]*Member, error)
+	// CountMembers returns the number of members of any status.
+	CountMembers(ctx context.Context) (int, error)
+
+	// CreateSession stores s.
+	CreateSession(ctx context.Context, s *Session) error
+	// SessionMember returns the member of an unexpired session. ErrNotFound otherwise.
+	SessionMember(ctx context.Context, tokenHash string, now time.Time) (*Member, error)
+	// DeleteSession removes a session; no error if it was already gone.
+	DeleteSession(ctx context.Context, tokenHash string) error
+	// DeleteExpiredSessions removes sessions that expired before now.
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
+
+	// Setting returns a site setting's value, or ErrNotFound.
+	Setting(ctx context.Context, key string) (string, error)
+	// SetSetting inserts or replaces a site setting.
+	SetSetting(ctx context.Context, key, value string) error
+
+	// CreateCategory inserts c and sets c.ID.
+	CreateCategory(ctx context.Context, c *Category) error
+	// UpdateCategory saves parent, name, slug, description, position and members-only.
+	UpdateCategory(ctx context.Context, c *Category) error
+	// CategoryByID returns ErrNotFound if there is no such category.
+	CategoryByID(ctx context.Context, id int64) (*Category, error)
+	// ListCategories returns every category ordered by position then id,
+	// with its latest activity, in one query.
+	ListCategories(ctx context.Context) ([]*Category, error)
+
+	// CreateThread inserts t and its first post p (position 1) in one
+	// transaction, sets their IDs and updates the category's and author's
+	// counters and last-post pointers.
+	CreateThread(ctx context.Context, t *Thread, p *Post) error
+	// ThreadByID returns a thread, deleted or not. ErrNotFound if absent.
+	ThreadByID(ctx context.Context, id int64) (*Thread, error)
+	// ListThreads returns one page of a category's threads, sticky first,
+	// then newest activity first, and the total matching the filter.
+	ListThreads(ctx context.Context, f ThreadFilter) ([]*Thread, int, error)
+	// SetThreadFlags sets a thread's sticky and locked flags.
+	SetThreadFlags(ctx context.Context, id int64, sticky, locked bool) error
+
+	// CreatePost appends p to its thread at the next position, sets p.ID and
+	// p.Position, and updates thread, category and author counters and
+	// last-post pointers in the same transaction. ErrNotFound if the thread is absent.
+	CreatePost(ctx context.Context, p *Post) error
+	// PostByID returns a post with its author details. ErrNotFound if absent.
+	PostByID(ctx context.Context, id int64) (*Post, error)
+	// ListPosts returns a thread's posts with positions in [from, to],
+	// deleted ones included, in order, with author details.
+	ListPosts(ctx context.Context, threadID int64, from, to int) ([]*Post, error)
+	// UpdatePost saves a new body, its rendering and the edit time.
+	UpdatePost(ctx context.Context, id int64, body, html string, editedAt time.Time) error
+	// SetPostDeleted soft-deletes (deleted=true) or restores a post and keeps
+	// every counter and last-post pointer right. Deleting position 1 deletes
+	// the thread too; restoring it restores the thread.
+	SetPostDeleted(ctx context.Context, id int64, deleted bool, by int64, at time.Time) error
+
+	// Import writes a batch of records with their IDs as given, in one
+	// transaction, for seeding and importers. Counters are not maintained:
+	// call Recount afterwards.
+	Import(ctx context.Context, b *ImportBatch) error
+	// Recount recomputes every counter and last-post pointer from the posts
+	// and reports how many rows it changed.
+	Recount(ctx context.Context) (RecountReport, error)
+}
+
+// ThreadFilter selects threads for ListThreads.
+type ThreadFilter struct {
+	CategoryID     int64
+	IncludeDeleted bool // moderators see deleted threads
+	Offset, Limit  int
+}
+
+// ImportBatch is a set of rows written as they are, IDs included.
+type ImportBatch struct {
+	Members    []*Member
+	Categories []*Category
+	Threads    []*Thread
+	Posts      []*Post
+}
+
+// RecountReport says what Recount corrected.
+type RecountReport struct {
+	Members, Categories, Threads int
+}

@@ -1,0 +1,311 @@
+package forum
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ThreadList is one page of a category's threads.
+type ThreadList struct {
+	Category *Category
+	Parent   *Category // nil for a top-level category
+	Threads  []*Thread
+	Page     int
+	Pages    int
+	Total    int
+}
+
+// ThreadPage is one page of a thread's posts.
+type ThreadPage struct {
+	Thread   *Thread
+	Category *Category
+	Parent   *Category
+	Posts    []*Post
+	Page     int
+	Pages    int
+}
+
+// NewThread is what a member provides to start a thread.
+type NewThread struct {
+	CategoryID int64
+	Title      string
+	Body       string
+}
+
+// Threads returns page (1-based) of a category's threads.
+func (s *Service) Threads(ctx context.Context, actor *Member, categoryID int64, page int) (*ThreadList, error) {
+	c, parent, err := s.Category(ctx, actor, categoryID)
+	if err != nil {
+		return nil, err
+	}
+	if page < 1 {
+		return nil, ErrNotFound
+	}
+	per := s.ThreadsPerPage
+	threads, total, err := s.store.ListThreads(ctx, ThreadFilter{
+		CategoryID: c.ID, IncludeDeleted: actor.IsModerator(),
+		Offset: (page - 1) * per, Limit: per,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list threads of category %d: %w", c.ID, err)
+	}
+	n := pages(total, per)
+	if page > n {
+		return nil, ErrNotFound
+	}
+	return &ThreadList{Category: c, Parent: parent, Threads: threads, Page: page, Pages: n, Total: total}, nil
+}
+
+// thread loads a thread the actor may see, with its category and parent.
+func (s *Service) thread(ctx context.Context, actor *Member, id int64) (*Thread, *Category, *Category, error) {
+	t, err := s.store.ThreadByID(ctx, id)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if t.Deleted() && !actor.IsModerator() {
+		return nil, nil, nil, ErrNotFound
+	}
+	c, parent, err := s.Category(ctx, actor, t.CategoryID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return t, c, parent, nil
+}
+
+// Thread returns page (1-based) of a thread. Deleted posts keep their place
+// but lose their text for everyone except moderators.
+func (s *Service) Thread(ctx context.Context, actor *Member, id int64, page int) (*ThreadPage, error) {
+	t, c, parent, err := s.thread(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	per := s.PostsPerPage
+	n := pages(t.LastPosition, per)
+	if page < 1 || page > n {
+		return nil, ErrNotFound
+	}
+	posts, err := s.store.ListPosts(ctx, t.ID, (page-1)*per+1, page*per)
+	if err != nil {
+		return nil, fmt.Errorf("list posts of thread %d: %w", t.ID, err)
+	}
+	if !actor.IsModerator() {
+		for _, p := range posts {
+			if p.Deleted() {
+				p.Body, p.HTML = "", ""
+			}
+		}
+	}
+	return &ThreadPage{Thread: t, Category: c, Parent: parent, Posts: posts, Page: page, Pages: n}, nil
+}
+
+// CreateThread starts a thread in a category the actor may see.
+func (s *Service) CreateThread(ctx context.Context, actor *Member, nt NewThread) (*Thread, *Post, error) {
+	if err := canPost(actor); err != nil {
+		return nil, nil, err
+	}
+	c, _, err := s.Category(ctx, actor, nt.CategoryID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil, FieldError("category_id", "Category %d does not exist.", nt.CategoryID)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	title, err := text("title", "Title", nt.Title, minThreadTitleLen, MaxTitleLen)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := s.newPost(actor, nt.Body)
+	if err != nil {
+		return nil, nil, err
+	}
+	t := &Thread{
+		CategoryID: c.ID, AuthorID: actor.ID, AuthorName: actor.Name,
+		Title: title, Slug: Slugify(title), CreatedAt: p.CreatedAt, LastPostAt: p.CreatedAt,
+	}
+	if err := s.store.CreateThread(ctx, t, p); err != nil {
+		return nil, nil, fmt.Errorf("create thread: %w", err)
+	}
+	if s.hooks.ThreadPosted != nil {
+		s.hooks.ThreadPosted(ctx, t, p)
+	}
+	return t, p, nil
+}
+
+// Reply appends a post to a thread. With quotePostID, the quoted post is put
+// on top as a linked quote, unless the body already links to it (the web
+// form pre-fills the quote so the member can trim it).
+func (s *Service) Reply(ctx context.Context, actor *Member, threadID int64, src string, quotePostID int64) (*Post, error) {
+	if err := canPost(actor); err != nil {
+		return nil, err
+	}
+	t, _, _, err := s.thread(ctx, actor, threadID)
+	if err != nil {
+		return nil, err
+	}
+	if t.Deleted() {
+		return nil, Errorf(EINVALID, "This thread was deleted; restore it before replying.")
+	}
+	if t.Locked && !actor.IsModerator() {
+		return nil, Errorf(EFORBIDDEN, "This thread is locked: no new replies.")
+	}
+	if quotePostID != 0 {
+		q, err := s.Post(ctx, actor, quotePostID)
+		if err != nil || q.Deleted() {
+			return nil, FieldError("quote_post_id", "The quoted post %d does not exist.", quotePostID)
+		}
+		link := PostURL(q.ID)
+		if !strings.Contains(src, "("+link+")") {
+			src = s.markup.Quote(q.AuthorName, link, q.Body) + src
+		}
+	}
+	p, err := s.newPost(actor, src)
+	if err != nil {
+		return nil, err
+	}
+	p.ThreadID, p.QuotePostID = t.ID, quotePostID
+	if err := s.store.CreatePost(ctx, p); err != nil {
+		return nil, fmt.Errorf("reply to thread %d: %w", t.ID, err)
+	}
+	if s.hooks.PostCreated != nil {
+		s.hooks.PostCreated(ctx, t, p)
+	}
+	return p, nil
+}
+
+// newPost validates and renders a body into an unsaved post by actor.
+func (s *Service) newPost(actor *Member, src string) (*Post, error) {
+	b, err := body(src)
+	if err != nil {
+		return nil, err
+	}
+	html, err := s.markup.Render(b)
+	if err != nil {
+		return nil, fmt.Errorf("render post: %w", err)
+	}
+	return &Post{
+		AuthorID: actor.ID, AuthorName: actor.Name, AuthorTitle: actor.Title, AuthorRole: actor.Role,
+		Body: b, HTML: html, CreatedAt: s.now(),
+	}, nil
+}
+
+func canPost(actor *Member) error {
+	switch {
+	case actor == nil:
+		return Errorf(EUNAUTHORIZED, "Log in to post.")
+	case actor.Status == StatusPending:
+		return Errorf(EFORBIDDEN, "Your account is awaiting approval by an admin; you can post once it is approved.")
+	case !actor.Active():
+		return Errorf(EFORBIDDEN, "Your account cannot post.")
+	}
+	return nil
+}
+
+// PostURL is the permanent link of a post; it redirects to its page.
+func PostURL(id int64) string { return fmt.Sprintf("/p/%d", id) }
+
+// Post returns a post in a thread the actor may see.
+func (s *Service) Post(ctx context.Context, actor *Member, id int64) (*Post, error) {
+	p, err := s.store.PostByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, _, err := s.thread(ctx, actor, p.ThreadID); err != nil {
+		return nil, err
+	}
+	if p.Deleted() && !actor.IsModerator() {
+		p.Body, p.HTML = "", ""
+	}
+	return p, nil
+}
+
+// PostLocation returns the thread of a post and the page it is on.
+func (s *Service) PostLocation(ctx context.Context, actor *Member, id int64) (*Thread, int, error) {
+	p, err := s.store.PostByID(ctx, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	t, _, _, err := s.thread(ctx, actor, p.ThreadID)
+	if err != nil {
+		return nil, 0, err
+	}
+	return t, (p.Position-1)/s.PostsPerPage + 1, nil
+}
+
+// EditPost changes a post's body: the author's own, or any for moderators.
+func (s *Service) EditPost(ctx context.Context, actor *Member, id int64, src string) (*Post, error) {
+	p, t, err := s.ownPost(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if p.Deleted() {
+		return nil, Errorf(EINVALID, "This post was deleted; restore it before editing.")
+	}
+	if t.Locked && !actor.IsModerator() {
+		return nil, Errorf(EFORBIDDEN, "This thread is locked: posts can no longer be edited.")
+	}
+	b, err := body(src)
+	if err != nil {
+		return nil, err
+	}
+	html, err := s.markup.Render(b)
+	if err != nil {
+		return nil, fmt.Errorf("render post %d: %w", id, err)
+	}
+	p.Body, p.HTML, p.EditedAt = b, html, s.now()
+	if err := s.store.UpdatePost(ctx, id, p.Body, p.HTML, p.EditedAt); err != nil {
+		return nil, fmt.Errorf("edit post %d: %w", id, err)
+	}
+	return p, nil
+}
+
+// DeletePost soft-deletes a post: the author's own, or any for moderators.
+// Deleting a thread's first post deletes the thread.
+func (s *Service) DeletePost(ctx context.Context, actor *Member, id int64) error {
+	if _, _, err := s.ownPost(ctx, actor, id); err != nil {
+		return err
+	}
+	return s.store.SetPostDeleted(ctx, id, true, actor.ID, s.now())
+}
+
+// RestorePost undoes a deletion (moderators).
+func (s *Service) RestorePost(ctx context.Context, actor *Member, id int64) error {
+	if !actor.IsModerator() {
+		return Errorf(EFORBIDDEN, "Only moderators can restore posts.")
+	}
+	if _, err := s.store.PostByID(ctx, id); err != nil {
+		return err
+	}
+	return s.store.SetPostDeleted(ctx, id, false, actor.ID, s.now())
+}
+
+// ownPost loads a post the actor may change and its thread.
+func (s *Service) ownPost(ctx context.Context, actor *Member, id int64) (*Post, *Thread, error) {
+	if err := canPost(actor); err != nil {
+		return nil, nil, err
+	}
+	p, err := s.store.PostByID(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, _, _, err := s.thread(ctx, actor, p.ThreadID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.AuthorID != actor.ID && !actor.IsModerator() {
+		return nil, nil, Errorf(EFORBIDDEN, "You can only change your own posts.")
+	}
+	return p, t, nil
+}
+
+// SetThreadFlags makes a thread sticky or locked (moderators).
+func (s *Service) SetThreadFlags(ctx context.Context, actor *Member, id int64, sticky, locked bool) error {
+	if !actor.IsModerator() {
+		return Errorf(EFORBIDDEN, "Only moderators can pin or lock threads.")
+	}
+	if _, err := s.store.ThreadByID(ctx, id); err != nil {
+		return err
+	}
+	return s.store.SetThreadFlags(ctx, id, sticky, locked)
+}

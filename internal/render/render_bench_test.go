@@ -1,0 +1,55 @@
+package render
+
+import (
+	"strings"
+	"testing"
+)
+
+// typicalPost is about 600 characters: prose, a link, a list and a code block.
+const typicalPost = `Thanks for the write-up! I ran into the same problem last week, see
+[my earlier post](/p/1234) for the details. What fixed it for me:
+
+- upgrade to the **latest** release (1.4.2 or later),
+- clear the cache directory, and
+- restart the service with ` + "`--verbose`" + ` so the logs show the reload.
+
+Here is the config I ended up with:
+
+` + "```yaml" + `
+server:
+  port: 8080
+  cache: /var/cache/app
+  workers: 4
+` + "```" + `
+
+If that still fails, the docs at https://example.com/docs/troubleshooting
+have a whole section on it. Good luck, and _do_ report back.
+`
+
+func BenchmarkRenderTypical(b *testing.B) {
+	r := New()
+	b.SetBytes(int64(len(typicalPost)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := r.Render(typicalPost); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRenderLong(b *testing.B) {
+	r := New()
+	var sb strings.Builder
+	for sb.Len() < 5000 {
+		sb.WriteString(typicalPost)
+		sb.WriteString("\n| col | value |\n|-----|------:|\n| a | 1 |\n| b | 2 |\n\n> a quoted line\n\n")
+	}
+	src := sb.String()[:5000]
+	b.SetBytes(int64(len(src)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := r.Render(src); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

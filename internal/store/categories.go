@@ -1,0 +1,110 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"hearth/internal/forum"
+)
+
+// categorySelect fills a category and its latest activity in one query,
+// following last_post_id to the post, its thread and its author.
+const categorySelect = `SELECT c.id, COALESCE(c.parent_id, 0), c.name, c.slug, c.description,
+	c.position, c.members_only, c.thread_count, c.post_count,
+	COALESCE(c.last_post_id, 0), c.last_post_at,
+	COALESCE(t.id, 0), COALESCE(t.title, ''), COALESCE(t.slug, ''),
+	COALESCE(lp.id, 0), COALESCE(lp.name, '')
+FROM categories c
+LEFT JOIN posts p ON p.id = c.last_post_id
+LEFT JOIN threads t ON t.id = p.thread_id
+LEFT JOIN members lp ON lp.id = p.author_id`
+
+func scanCategory(row interface{ Scan(...any) error }) (*forum.Category, error) {
+	var c forum.Category
+	var lastAt int64
+	err := row.Scan(&c.ID, &c.ParentID, &c.Name, &c.Slug, &c.Description,
+		&c.Position, &c.MembersOnly, &c.ThreadCount, &c.PostCount,
+		&c.LastPostID, &lastAt,
+		&c.LastThreadID, &c.LastThreadTitle, &c.LastThreadSlug,
+		&c.LastPosterID, &c.LastPosterName)
+	if err != nil {
+		return nil, err
+	}
+	c.LastPostAt = fromMillis(lastAt)
+	return &c, nil
+}
+
+// CreateCategory inserts c and sets c.ID. Counters start at zero.
+func (db *DB) CreateCategory(ctx context.Context, c *forum.Category) error {
+	err := db.write.QueryRowContext(ctx, `INSERT INTO categories
+		(parent_id, name, slug, description, position, members_only)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		nullID(c.ParentID), c.Name, c.Slug, c.Description, c.Position, c.MembersOnly).Scan(&c.ID)
+	return db.wrap("create category", err)
+}
+
+// UpdateCategory saves parent, name, slug, description, position and members-only.
+func (db *DB) UpdateCategory(ctx context.Context, c *forum.Category) error {
+	err := mustAffect(db.write.ExecContext(ctx, `UPDATE categories SET parent_id = $2, name = $3,
+		slug = $4, description = $5, position = $6, members_only = $7 WHERE id = $1`,
+		c.ID, nullID(c.ParentID), c.Name, c.Slug, c.Description, c.Position, c.MembersOnly))
+	return db.wrap(fmt.Sprintf("update category %d", c.ID), err)
+}
+
+// CategoryByID returns ErrNotFound if there is no such category.
+func (db *DB) CategoryByID(ctx context.Context, id int64) (*forum.Category, error) {
+	c, err := scanCategory(db.read.QueryRowContext(ctx, categorySelect+" WHERE c.id = $1", id))
+	return c, db.wrap(fmt.Sprintf("load category %d", id), err)
+}
+
+// ListCategories returns every category ordered by position then id.
+func (db *DB) ListCategories(ctx context.Context) ([]*forum.Category, error) {
+	rows, err := db.read.QueryContext(ctx, categorySelect+" ORDER BY c.position, c.id")
+	if err != nil {
+		return nil, db.wrap("list categories", err)
+	}
+	defer rows.Close()
+	var out []*forum.Category
+	for rows.Next() {
+		c, err := scanCategory(rows)
+		if err != nil {
+			return nil, db.wrap("list categories", err)
+		}
+		out = append(out, c)
+	}
+	return out, db.wrap("list categories", rows.Err())
+}
+
+// refreshCategoryLast points a category at the last post of its most
+// recently active visible thread: the rule Recount applies too. Writes call
+// it rather than comparing times, so clocks that disagree a little between
+// requests cannot leave the pointer on a post that is no thread's last.
+func refreshCategoryLast(ctx context.Context, tx *sql.Tx, categoryID int64) error {
+	var lastID sql.NullInt64
+	var lastAt int64
+	err := tx.QueryRowContext(ctx, `SELECT last_post_id, last_post_at FROM threads
+		WHERE category_id = $1 AND deleted_at = 0
+		ORDER BY last_post_at DESC, last_post_id DESC LIMIT 1`, categoryID).Scan(&lastID, &lastAt)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, "UPDATE categories SET last_post_id = $2, last_post_at = $3 WHERE id = $1",
+		categoryID, lastID, lastAt)
+	return err
+}
+
+// countInCategory adds threads and posts to a category's counters and
+// refreshes its latest activity.
+func countInCategory(ctx context.Context, tx *sql.Tx, categoryID int64, threads, posts int) error {
+	err := mustAffect(tx.ExecContext(ctx, `UPDATE categories SET thread_count = thread_count + $2,
+		post_count = post_count + $3 WHERE id = $1`, categoryID, threads, posts))
+	if err == nil {
+		err = refreshCategoryLast(ctx, tx, categoryID)
+	}
+	if err != nil {
+		return fmt.Errorf("category %d: %w", categoryID, err)
+	}
+	return nil
+}

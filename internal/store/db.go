@@ -1,0 +1,180 @@
+// Package store is Hearth's one implementation of forum.Store, over
+// database/sql for SQLite (modernc.org/sqlite) and PostgreSQL (pgx). Queries
+// are written once in SQL both engines accept; what differs lives in
+// dialect.go and in the per-engine schema files under migrations/.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"hearth/internal/forum"
+)
+
+var _ forum.Store = (*DB)(nil)
+
+// DB is a Hearth database. On SQLite writes go through a single connection
+// and reads through a pool of read-only ones; on PostgreSQL both share one pool.
+type DB struct {
+	engine     string
+	label      string  // the DSN without secrets, for messages
+	write      *sql.DB // transactions and writes
+	read       *sql.DB // plain reads; the same pool as write on PostgreSQL
+	migrations fs.FS   // numbered .sql files for this engine; swapped in tests
+	closed     atomic.Bool
+}
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Open opens and pings the database named by dsn: a postgres:// or
+// postgresql:// URL selects PostgreSQL, anything else is a SQLite file path
+// (an optional "sqlite:" prefix is stripped). It does not migrate.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	db := &DB{label: redact(dsn)}
+	var err error
+	if isPostgresDSN(dsn) {
+		db.engine = enginePostgres
+		db.write, err = openPostgres(dsn)
+		db.read = db.write
+	} else {
+		db.engine = engineSQLite
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		db.label = path
+		db.write, db.read, err = openSQLite(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", db.label, err)
+	}
+	db.migrations, err = fs.Sub(migrationFiles, "migrations/"+db.engine)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", db.label, err)
+	}
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", db.label, err)
+	}
+	return db, nil
+}
+
+// Engine returns "sqlite" or "postgres".
+func (db *DB) Engine() string { return db.engine }
+
+// Ping reports whether the database answers, on both pools.
+func (db *DB) Ping(ctx context.Context) error {
+	err := db.write.PingContext(ctx)
+	if err == nil && db.read != db.write {
+		err = db.read.PingContext(ctx)
+	}
+	if err != nil {
+		// Whatever the cause, a database that does not answer is unavailable.
+		if !errors.Is(err, forum.ErrUnavailable) {
+			err = fmt.Errorf("%w: %w", forum.ErrUnavailable, err)
+		}
+		return fmt.Errorf("ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the pools. Later calls fail with forum.ErrUnavailable.
+func (db *DB) Close() error {
+	db.closed.Store(true)
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// wrap gives err the operation's context and, once, the forum sentinel it
+// stands for, keeping the driver error in the chain for the logs.
+func (db *DB) wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	for _, s := range []error{forum.ErrNotFound, forum.ErrConflict, forum.ErrBusy, forum.ErrUnavailable} {
+		if errors.Is(err, s) {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+	}
+	switch s := db.mapError(err); {
+	case s == nil:
+		return fmt.Errorf("%s: %w", op, err)
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("%s: %w", op, s)
+	default:
+		return fmt.Errorf("%s: %w: %w", op, s, err)
+	}
+}
+
+// inTx runs fn in a write transaction (BEGIN IMMEDIATE on SQLite) and
+// commits it if fn succeeds.
+func (db *DB) inTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return db.wrap(op, err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return db.wrap(op, err)
+	}
+	return db.wrap(op, tx.Commit())
+}
+
+// Times are BIGINT unix milliseconds in UTC; 0 is the zero time.Time.
+
+func toMillis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMillis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+// nullID stores an optional reference: 0 becomes NULL.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// limitOrAll reads a limit of 0 or less as "no limit".
+func limitOrAll(n int) int {
+	if n <= 0 {
+		return 1 << 31
+	}
+	return n
+}
+
+// mustAffect turns "no row changed" into ErrNotFound.
+func mustAffect(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return forum.ErrNotFound
+	}
+	return nil
+}

@@ -1,0 +1,225 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"hearth/internal/forum"
+)
+
+// Everything that differs between SQLite and PostgreSQL lives in this file;
+// the queries elsewhere are written once in SQL both engines accept.
+
+const (
+	engineSQLite   = "sqlite"
+	enginePostgres = "postgres"
+)
+
+func isPostgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// openSQLite opens one writer connection and a pool of read-only readers on
+// the same file. Pragmas travel in the DSN so every pooled connection gets
+// them; busy_timeout comes first so the others never fail with SQLITE_BUSY.
+func openSQLite(path string) (write, read *sql.DB, err error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, nil, err
+		}
+	}
+	// A file: URI decodes %XX and stops at ? or #, so escape those.
+	name := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	base := "file:" + name + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)"
+
+	write, err = sql.Open("sqlite", base+"&_txlock=immediate")
+	if err != nil {
+		return nil, nil, err
+	}
+	// One writer: SQLite allows one at a time anyway, and queuing in Go
+	// instead of in busy_timeout keeps ErrBusy away from callers.
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+
+	read, err = sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		write.Close()
+		return nil, nil, err
+	}
+	n := max(4, 2*runtime.NumCPU())
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	return write, read, nil
+}
+
+// openPostgres opens one pool for reads and writes.
+func openPostgres(dsn string) (*sql.DB, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(10)
+	return db, nil
+}
+
+// redact returns dsn fit for logs and error messages: no password.
+func redact(dsn string) string {
+	if !isPostgresDSN(dsn) {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "postgres://(unparsable URL)"
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
+// mapError classifies a driver error into a forum sentinel, or nil when it
+// is none of them.
+func (db *DB) mapError(err error) error {
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return forum.ErrNotFound
+	case db.closed.Load(),
+		errors.Is(err, sql.ErrConnDone),
+		errors.Is(err, driver.ErrBadConn),
+		errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, syscall.ENOENT),
+		errors.Is(err, io.ErrUnexpectedEOF):
+		return forum.ErrUnavailable
+	}
+	var netErr *net.OpError
+	if errors.As(err, &netErr) {
+		return forum.ErrUnavailable
+	}
+
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch code := se.Code(); {
+		case code == sqlite3.SQLITE_CONSTRAINT_UNIQUE, code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return forum.ErrConflict
+		case code == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			// A reference to a row that does not exist: the thing referred to was not found.
+			return forum.ErrNotFound
+		}
+		switch se.Code() & 0xff { // primary result code
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return forum.ErrBusy
+		case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL,
+			sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_READONLY:
+			return forum.ErrUnavailable
+		}
+		return nil
+	}
+
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == "23505":
+			return forum.ErrConflict
+		case pe.Code == "23503":
+			return forum.ErrNotFound
+		case pe.Code == "40001", pe.Code == "40P01", pe.Code == "55P03":
+			return forum.ErrBusy // serialization failure, deadlock, lock not available: retry
+		case strings.HasPrefix(pe.Code, "08"), pe.Code == "57P01", pe.Code == "57P02",
+			pe.Code == "57P03", pe.Code == "53300":
+			return forum.ErrUnavailable
+		}
+		return nil
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return forum.ErrUnavailable
+	}
+	return nil
+}
+
+// migrationLock serializes Migrate across processes. SQLite needs nothing:
+// the write transaction is BEGIN IMMEDIATE.
+func (db *DB) migrationLock(ctx context.Context, tx *sql.Tx) error {
+	if db.engine != enginePostgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7243101)")
+	return err
+}
+
+// tableExists reports whether a table exists in the current schema.
+func (db *DB) tableExists(ctx context.Context, q querier, name string) (bool, error) {
+	query := "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1"
+	if db.engine == enginePostgres {
+		query = "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1"
+	}
+	var n int
+	err := q.QueryRowContext(ctx, query, name).Scan(&n)
+	return n > 0, err
+}
+
+// tables lists the tables of the current schema, sorted by name.
+func (db *DB) tables(ctx context.Context) ([]string, error) {
+	query := "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+	if db.engine == enginePostgres {
+		query = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name"
+	}
+	rows, err := db.read.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		names = append(names, n)
+	}
+	return names, rows.Err()
+}
+
+// resetSequences moves PostgreSQL identity sequences past imported IDs so
+// later inserts do not collide. SQLite's INTEGER PRIMARY KEY needs nothing.
+func (db *DB) resetSequences(ctx context.Context, tx *sql.Tx) error {
+	if db.engine != enginePostgres {
+		return nil
+	}
+	for _, table := range []string{"members", "categories", "threads", "posts"} {
+		q := fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%[1]s', 'id'), COALESCE((SELECT MAX(id) FROM %[1]s), 0) + 1, false)", table)
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("reset %s id sequence: %w", table, err)
+		}
+	}
+	return nil
+}
+
+// bindLimit is the most bind parameters one statement may carry on this
+// engine (SQLite 32766, PostgreSQL 65535), with room to spare.
+func (db *DB) bindLimit() int {
+	if db.engine == enginePostgres {
+		return 60000
+	}
+	return 30000
+}

@@ -1,0 +1,212 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"hearth/internal/forum"
+)
+
+const postSelect = `SELECT p.id, p.thread_id, p.author_id, p.position, p.body, p.html,
+	COALESCE(p.quote_post_id, 0), p.created_at, p.edited_at, p.deleted_at, COALESCE(p.deleted_by, 0),
+	COALESCE(a.name, ''), COALESCE(a.title, ''), COALESCE(a.role, ''), COALESCE(a.post_count, 0)
+FROM posts p
+LEFT JOIN members a ON a.id = p.author_id`
+
+func scanPost(row interface{ Scan(...any) error }) (*forum.Post, error) {
+	var p forum.Post
+	var created, edited, deleted int64
+	err := row.Scan(&p.ID, &p.ThreadID, &p.AuthorID, &p.Position, &p.Body, &p.HTML,
+		&p.QuotePostID, &created, &edited, &deleted, &p.DeletedBy,
+		&p.AuthorName, &p.AuthorTitle, &p.AuthorRole, &p.AuthorPostCount)
+	if err != nil {
+		return nil, err
+	}
+	p.CreatedAt, p.EditedAt, p.DeletedAt = fromMillis(created), fromMillis(edited), fromMillis(deleted)
+	return &p, nil
+}
+
+func insertPost(ctx context.Context, tx *sql.Tx, threadID int64, position int, p *forum.Post) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO posts
+		(thread_id, author_id, position, body, html, quote_post_id, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		threadID, p.AuthorID, position, p.Body, p.HTML, nullID(p.QuotePostID), toMillis(p.CreatedAt)).Scan(&id)
+	return id, err
+}
+
+// CreatePost appends p to its thread at the next position and updates the
+// thread, category and author in the same transaction.
+func (db *DB) CreatePost(ctx context.Context, p *forum.Post) error {
+	at := toMillis(p.CreatedAt)
+	var postID int64
+	var position int
+	err := db.inTx(ctx, fmt.Sprintf("create post in thread %d", p.ThreadID), func(tx *sql.Tx) error {
+		// Taking the position with an UPDATE locks the thread row on
+		// PostgreSQL, so concurrent replies get consecutive positions.
+		var categoryID, threadDeleted int64
+		err := tx.QueryRowContext(ctx, `UPDATE threads SET last_position = last_position + 1,
+			post_count = post_count + 1, last_post_at = $2, last_poster_id = $3
+			WHERE id = $1 RETURNING last_position, category_id, deleted_at`,
+			p.ThreadID, at, p.AuthorID).Scan(&position, &categoryID, &threadDeleted)
+		if err != nil {
+			return err
+		}
+		if postID, err = insertPost(ctx, tx, p.ThreadID, position, p); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE threads SET last_post_id = $2 WHERE id = $1", p.ThreadID, postID); err != nil {
+			return err
+		}
+		// A deleted thread's posts count in no category until it is restored.
+		if threadDeleted == 0 {
+			if err := countInCategory(ctx, tx, categoryID, 0, 1); err != nil {
+				return err
+			}
+		}
+		return bumpMember(ctx, tx, p.AuthorID, 1)
+	})
+	if err != nil {
+		return err
+	}
+	p.ID, p.Position = postID, position
+	return nil
+}
+
+// PostByID returns a post with its author details; ErrNotFound if absent.
+func (db *DB) PostByID(ctx context.Context, id int64) (*forum.Post, error) {
+	p, err := scanPost(db.read.QueryRowContext(ctx, postSelect+" WHERE p.id = $1", id))
+	return p, db.wrap(fmt.Sprintf("load post %d", id), err)
+}
+
+// ListPosts returns a thread's posts with positions in [from, to], deleted
+// ones included, in order.
+func (db *DB) ListPosts(ctx context.Context, threadID int64, from, to int) ([]*forum.Post, error) {
+	op := fmt.Sprintf("list posts of thread %d", threadID)
+	rows, err := db.read.QueryContext(ctx, postSelect+
+		" WHERE p.thread_id = $1 AND p.position BETWEEN $2 AND $3 ORDER BY p.position", threadID, from, to)
+	if err != nil {
+		return nil, db.wrap(op, err)
+	}
+	defer rows.Close()
+	var out []*forum.Post
+	for rows.Next() {
+		p, err := scanPost(rows)
+		if err != nil {
+			return nil, db.wrap(op, err)
+		}
+		out = append(out, p)
+	}
+	return out, db.wrap(op, rows.Err())
+}
+
+// UpdatePost saves a new body, its rendering and the edit time.
+func (db *DB) UpdatePost(ctx context.Context, id int64, body, html string, editedAt time.Time) error {
+	err := mustAffect(db.write.ExecContext(ctx,
+		"UPDATE posts SET body = $2, html = $3, edited_at = $4 WHERE id = $1", id, body, html, toMillis(editedAt)))
+	return db.wrap(fmt.Sprintf("update post %d", id), err)
+}
+
+// SetPostDeleted soft-deletes or restores a post and keeps every counter and
+// pointer right. Doing what is already done changes nothing.
+func (db *DB) SetPostDeleted(ctx context.Context, id int64, deleted bool, by int64, at time.Time) error {
+	op := fmt.Sprintf("delete post %d", id)
+	if !deleted {
+		op = fmt.Sprintf("restore post %d", id)
+	}
+	if deleted && at.IsZero() {
+		return fmt.Errorf("%s: the deletion time is zero", op)
+	}
+	return db.inTx(ctx, op, func(tx *sql.Tx) error {
+		var threadID, authorID int64
+		var position int
+		var err error
+		if deleted {
+			err = tx.QueryRowContext(ctx, `UPDATE posts SET deleted_at = $2, deleted_by = $3
+				WHERE id = $1 AND deleted_at = 0 RETURNING thread_id, position, author_id`,
+				id, toMillis(at), nullID(by)).Scan(&threadID, &position, &authorID)
+		} else {
+			err = tx.QueryRowContext(ctx, `UPDATE posts SET deleted_at = 0, deleted_by = NULL
+				WHERE id = $1 AND deleted_at <> 0 RETURNING thread_id, position, author_id`,
+				id).Scan(&threadID, &position, &authorID)
+		}
+		if errors.Is(err, sql.ErrNoRows) {
+			// Already in the wanted state, or absent.
+			var one int
+			return tx.QueryRowContext(ctx, "SELECT 1 FROM posts WHERE id = $1", id).Scan(&one)
+		}
+		if err != nil {
+			return err
+		}
+		delta := 1
+		if deleted {
+			delta = -1
+		}
+
+		var categoryID, threadDeletedAt int64
+		var postCount int
+		err = tx.QueryRowContext(ctx, `UPDATE threads SET post_count = post_count + $2
+			WHERE id = $1 RETURNING category_id, deleted_at, post_count`,
+			threadID, delta).Scan(&categoryID, &threadDeletedAt, &postCount)
+		if err != nil {
+			return fmt.Errorf("thread %d: %w", threadID, err)
+		}
+		wasVisible, visible := threadDeletedAt == 0, threadDeletedAt == 0
+		if position == 1 {
+			// The first post carries the thread: deleting it deletes the thread.
+			visible = !deleted
+			var threadDeleted int64 // restoring clears it
+			if deleted {
+				threadDeleted = toMillis(at)
+			}
+			if _, err := tx.ExecContext(ctx, "UPDATE threads SET deleted_at = $2 WHERE id = $1",
+				threadID, threadDeleted); err != nil {
+				return err
+			}
+		}
+		if err := refreshThreadLast(ctx, tx, threadID); err != nil {
+			return err
+		}
+
+		// A category counts its visible threads and their posts.
+		before, after := 0, 0
+		if wasVisible {
+			before = postCount - delta
+		}
+		if visible {
+			after = postCount
+		}
+		if err := countInCategory(ctx, tx, categoryID, b2i(visible)-b2i(wasVisible), after-before); err != nil {
+			return err
+		}
+		return bumpMember(ctx, tx, authorID, delta)
+	})
+}
+
+// refreshThreadLast points a thread at its newest visible post, or at its
+// newest post when none is visible: the rule Recount applies too.
+func refreshThreadLast(ctx context.Context, tx *sql.Tx, threadID int64) error {
+	var id, at, author int64
+	err := tx.QueryRowContext(ctx, `SELECT id, created_at, author_id FROM posts
+		WHERE thread_id = $1 AND deleted_at = 0 ORDER BY position DESC LIMIT 1`, threadID).Scan(&id, &at, &author)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = tx.QueryRowContext(ctx, `SELECT id, created_at, author_id FROM posts
+			WHERE thread_id = $1 ORDER BY position DESC LIMIT 1`, threadID).Scan(&id, &at, &author)
+	}
+	if err != nil {
+		return fmt.Errorf("newest post of thread %d: %w", threadID, err)
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE threads SET last_post_id = $2, last_post_at = $3, last_poster_id = $4
+		WHERE id = $1`, threadID, id, at, author)
+	return err
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"hearth/internal/forum"
+)
+
+const threadSelect = `SELECT t.id, t.category_id, t.author_id, COALESCE(a.name, ''), t.title, t.slug,
+	t.post_count, t.last_position, t.sticky, t.locked, t.created_at, t.last_post_at,
+	COALESCE(t.last_post_id, 0), COALESCE(t.last_poster_id, 0), COALESCE(lp.name, ''), t.deleted_at
+FROM threads t
+LEFT JOIN members a ON a.id = t.author_id
+LEFT JOIN members lp ON lp.id = t.last_poster_id`
+
+func scanThread(row interface{ Scan(...any) error }) (*forum.Thread, error) {
+	var t forum.Thread
+	var created, lastAt, deleted int64
+	err := row.Scan(&t.ID, &t.CategoryID, &t.AuthorID, &t.AuthorName, &t.Title, &t.Slug,
+		&t.PostCount, &t.LastPosition, &t.Sticky, &t.Locked, &created, &lastAt,
+		&t.LastPostID, &t.LastPosterID, &t.LastPosterName, &deleted)
+	if err != nil {
+		return nil, err
+	}
+	t.CreatedAt, t.LastPostAt, t.DeletedAt = fromMillis(created), fromMillis(lastAt), fromMillis(deleted)
+	return &t, nil
+}
+
+// CreateThread inserts t and its first post p in one transaction and
+// counts them in the category and the author's post count. A zero
+// p.AuthorID or p.CreatedAt is taken from t.
+func (db *DB) CreateThread(ctx context.Context, t *forum.Thread, p *forum.Post) error {
+	if p.AuthorID == 0 {
+		p.AuthorID = t.AuthorID
+	}
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = t.CreatedAt
+	}
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = p.CreatedAt
+	}
+	at := toMillis(p.CreatedAt)
+	var threadID, postID int64
+	err := db.inTx(ctx, "create thread", func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO threads
+			(category_id, author_id, title, slug, post_count, last_position, sticky, locked,
+			 created_at, last_post_at, last_poster_id)
+			VALUES ($1, $2, $3, $4, 1, 1, $5, $6, $7, $8, $9) RETURNING id`,
+			t.CategoryID, t.AuthorID, t.Title, t.Slug, t.Sticky, t.Locked,
+			toMillis(t.CreatedAt), at, p.AuthorID).Scan(&threadID)
+		if err != nil {
+			return err
+		}
+		if postID, err = insertPost(ctx, tx, threadID, 1, p); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE threads SET last_post_id = $2 WHERE id = $1", threadID, postID); err != nil {
+			return err
+		}
+		if err := countInCategory(ctx, tx, t.CategoryID, 1, 1); err != nil {
+			return err
+		}
+		return bumpMember(ctx, tx, p.AuthorID, 1)
+	})
+	if err != nil {
+		return err
+	}
+	t.ID, t.PostCount, t.LastPosition = threadID, 1, 1
+	t.LastPostID, t.LastPostAt, t.LastPosterID = postID, p.CreatedAt, p.AuthorID
+	p.ID, p.ThreadID, p.Position = postID, threadID, 1
+	return nil
+}
+
+// ThreadByID returns a thread, deleted or not; ErrNotFound if absent.
+func (db *DB) ThreadByID(ctx context.Context, id int64) (*forum.Thread, error) {
+	t, err := scanThread(db.read.QueryRowContext(ctx, threadSelect+" WHERE t.id = $1", id))
+	return t, db.wrap(fmt.Sprintf("load thread %d", id), err)
+}
+
+// ListThreads returns one page of a category's threads, sticky first, then
+// newest activity first, and the total matching the filter.
+func (db *DB) ListThreads(ctx context.Context, f forum.ThreadFilter) ([]*forum.Thread, int, error) {
+	where := " WHERE t.category_id = $1 AND t.deleted_at = 0"
+	if f.IncludeDeleted {
+		where = " WHERE t.category_id = $1"
+	}
+	op := fmt.Sprintf("list threads of category %d", f.CategoryID)
+	var total int
+	if err := db.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM threads t"+where, f.CategoryID).Scan(&total); err != nil {
+		return nil, 0, db.wrap(op, err)
+	}
+	rows, err := db.read.QueryContext(ctx, threadSelect+where+
+		" ORDER BY t.sticky DESC, t.last_post_at DESC, t.id DESC LIMIT $2 OFFSET $3",
+		f.CategoryID, limitOrAll(f.Limit), max(f.Offset, 0))
+	if err != nil {
+		return nil, 0, db.wrap(op, err)
+	}
+	defer rows.Close()
+	var out []*forum.Thread
+	for rows.Next() {
+		t, err := scanThread(rows)
+		if err != nil {
+			return nil, 0, db.wrap(op, err)
+		}
+		out = append(out, t)
+	}
+	return out, total, db.wrap(op, rows.Err())
+}
+
+// SetThreadFlags sets a thread's sticky and locked flags.
+func (db *DB) SetThreadFlags(ctx context.Context, id int64, sticky, locked bool) error {
+	err := mustAffect(db.write.ExecContext(ctx,
+		"UPDATE threads SET sticky = $2, locked = $3 WHERE id = $1", id, sticky, locked))
+	return db.wrap(fmt.Sprintf("set flags of thread %d", id), err)
+}
+
+// bumpMember adds delta to a member's post count.
+func bumpMember(ctx context.Context, tx *sql.Tx, memberID int64, delta int) error {
+	err := mustAffect(tx.ExecContext(ctx,
+		"UPDATE members SET post_count = post_count + $2 WHERE id = $1", memberID, delta))
+	if err != nil {
+		return fmt.Errorf("member %d: %w", memberID, err)
+	}
+	return nil
+}

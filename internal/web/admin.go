@@ -1,0 +1,184 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"hearth/internal/forum"
+)
+
+type adminView struct {
+	Page
+	RequireApproval bool
+	Pending         []*forum.Member
+	Members         []*forum.Member
+	Categories      []*forum.Category
+}
+
+// requireAdmin answers non-admins and reports whether to go on.
+func (s *Server) requireAdmin(w http.ResponseWriter, r *http.Request) bool {
+	a := actor(r)
+	if a == nil {
+		s.error(w, r, forum.Errorf(forum.EUNAUTHORIZED, "Log in as an admin."))
+		return false
+	}
+	if !a.IsAdmin() {
+		s.error(w, r, forum.Errorf(forum.EFORBIDDEN, "Only admins can see this page."))
+		return false
+	}
+	return true
+}
+
+func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
+	if !s.requireAdmin(w, r) {
+		return
+	}
+	ctx, a := r.Context(), actor(r)
+	v := adminView{Page: s.page(r, "Administration")}
+	v.NoIndex = true
+	var err error
+	if v.RequireApproval, err = s.svc.RequireApproval(ctx); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if v.Pending, err = s.svc.Members(ctx, a, forum.StatusPending); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if v.Members, err = s.svc.Members(ctx, a, ""); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if v.Categories, err = s.svc.Categories(ctx, a); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "admin", v)
+}
+
+func (s *Server) adminSettings(w http.ResponseWriter, r *http.Request) {
+	if err := s.svc.SetRequireApproval(r.Context(), actor(r), r.PostFormValue("require_approval") == "1"); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/admin", http.StatusSeeOther)
+}
+
+func (s *Server) adminMemberStatus(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = s.svc.SetMemberStatus(r.Context(), actor(r), id, forum.MemberStatus(r.PostFormValue("status")))
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/admin#members", http.StatusSeeOther)
+}
+
+func (s *Server) adminMemberRole(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = s.svc.SetMemberRole(r.Context(), actor(r), id, forum.Role(r.PostFormValue("role")))
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/admin#members", http.StatusSeeOther)
+}
+
+type categoryForm struct {
+	formView
+	ID      int64
+	Parents []*forum.Category
+}
+
+// categoryForm shows the form to create (no id) or edit a category.
+func (s *Server) categoryForm(w http.ResponseWriter, r *http.Request) {
+	if !s.requireAdmin(w, r) {
+		return
+	}
+	v, err := s.categoryFormView(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if v.ID != 0 {
+		c, _, err := s.svc.Category(r.Context(), actor(r), v.ID)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		v.Values["name"], v.Values["description"] = c.Name, c.Description
+		v.Values["parent_id"] = strconv.FormatInt(c.ParentID, 10)
+		if c.MembersOnly {
+			v.Values["members_only"] = "1"
+		}
+	}
+	s.render(w, r, http.StatusOK, "categoryform", v)
+}
+
+func (s *Server) categoryFormView(r *http.Request) (categoryForm, error) {
+	v := categoryForm{formView: s.form(r, "New category")}
+	if r.PathValue("id") != "" {
+		id, err := pathID(r)
+		if err != nil {
+			return v, err
+		}
+		v.ID, v.Title = id, "Edit category"
+	}
+	cats, err := s.svc.Categories(r.Context(), actor(r))
+	if err != nil {
+		return v, err
+	}
+	for _, c := range cats {
+		if c.ID != v.ID {
+			v.Parents = append(v.Parents, c)
+		}
+	}
+	return v, nil
+}
+
+func (s *Server) saveCategory(w http.ResponseWriter, r *http.Request) {
+	if !s.requireAdmin(w, r) {
+		return
+	}
+	v, err := s.categoryFormView(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	for _, f := range []string{"name", "description", "parent_id", "members_only"} {
+		v.Values[f] = r.PostFormValue(f)
+	}
+	parent, _ := strconv.ParseInt(v.Values["parent_id"], 10, 64)
+	in := forum.CategoryInput{Name: v.Values["name"], Description: v.Values["description"], ParentID: parent, MembersOnly: v.Values["members_only"] == "1"}
+	var c *forum.Category
+	if v.ID == 0 {
+		c, err = s.svc.CreateCategory(r.Context(), actor(r), in)
+	} else {
+		c, err = s.svc.UpdateCategory(r.Context(), actor(r), v.ID, in)
+	}
+	if err != nil {
+		s.formErrorView(w, r, "categoryform", &v, &v.formView, err)
+		return
+	}
+	http.Redirect(w, r, categoryURL(c), http.StatusSeeOther)
+}
+
+func (s *Server) moveCategory(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		delta := 1
+		if r.PostFormValue("dir") == "up" {
+			delta = -1
+		}
+		err = s.svc.MoveCategory(r.Context(), actor(r), id, delta)
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/admin#categories", http.StatusSeeOther)
+}

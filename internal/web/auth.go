@@ -1,0 +1,147 @@
+package web
+
+import (
+	"net/http"
+
+	"hearth/internal/forum"
+)
+
+// formView is a form page: what was typed is kept, and the error (if any)
+// is shown next to its field.
+type formView struct {
+	Page
+	Error  string
+	Field  string
+	Values map[string]string
+	Next   string
+	Token  string
+}
+
+func (s *Server) form(r *http.Request, title string) formView {
+	v := formView{Page: s.page(r, title), Values: map[string]string{}}
+	v.NoIndex = true
+	return v
+}
+
+// formError re-renders a form with err shown and the input kept.
+func (s *Server) formError(w http.ResponseWriter, r *http.Request, name string, v formView, err error) {
+	s.formErrorView(w, r, name, &v, &v, err)
+}
+
+// formErrorView re-renders view (which embeds fv) with err shown next to
+// its field and the input kept. Errors that are not about the input become
+// the error page.
+func (s *Server) formErrorView(w http.ResponseWriter, r *http.Request, name string, view any, fv *formView, err error) {
+	code := forum.ErrorCode(err)
+	switch code {
+	case forum.EINVALID, forum.EUNAUTHORIZED, forum.ECONFLICT, forum.ERATELIMIT, forum.EFORBIDDEN:
+	default:
+		s.error(w, r, err)
+		return
+	}
+	fv.Error, fv.Field = forum.ErrorMessage(err), forum.ErrorField(err)
+	if code == forum.ERATELIMIT {
+		w.Header().Set("Retry-After", "60")
+	}
+	s.render(w, r, status(code), name, view)
+}
+
+func (s *Server) setupForm(w http.ResponseWriter, r *http.Request) {
+	v := s.form(r, "Set up your forum")
+	v.Token = r.URL.Query().Get("token")
+	if err := s.svc.CheckSetupToken(r.Context(), v.Token); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "setup", v)
+}
+
+func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
+	v := s.form(r, "Set up your forum")
+	v.Token = r.PostFormValue("token")
+	v.Values["email"], v.Values["name"] = r.PostFormValue("email"), r.PostFormValue("name")
+	if !s.cfg.RegisterLimit.Allow(s.clientIP(r)) {
+		s.formError(w, r, "setup", v, forum.Errorf(forum.ERATELIMIT, "Too many attempts. Wait a few minutes and try again."))
+		return
+	}
+	m, err := s.svc.Setup(r.Context(), v.Token, forum.NewMember{
+		Email: v.Values["email"], Name: v.Values["name"], Password: r.PostFormValue("password"),
+	})
+	if err != nil {
+		s.formError(w, r, "setup", v, err)
+		return
+	}
+	s.startSession(w, r, m, "/admin")
+}
+
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, m *forum.Member, next string) {
+	token, err := s.svc.StartSession(r.Context(), m, "web")
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.setSession(w, token)
+	if m.Status == forum.StatusPending {
+		next = "/pending"
+	}
+	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
+}
+
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
+	v := s.form(r, "Log in")
+	v.Next = safeNext(r.URL.Query().Get("next"))
+	s.render(w, r, http.StatusOK, "login", v)
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	v := s.form(r, "Log in")
+	v.Next = safeNext(r.PostFormValue("next"))
+	v.Values["email"] = r.PostFormValue("email")
+	if !s.cfg.LoginLimit.Allow(s.clientIP(r)) {
+		s.formError(w, r, "login", v, forum.Errorf(forum.ERATELIMIT, "Too many login attempts. Wait a minute and try again."))
+		return
+	}
+	m, err := s.svc.Authenticate(r.Context(), v.Values["email"], r.PostFormValue("password"))
+	if err != nil {
+		s.formError(w, r, "login", v, err)
+		return
+	}
+	s.startSession(w, r, m, v.Next)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if token, _ := r.Context().Value(keySession).(string); token != "" {
+		if err := s.svc.EndSession(r.Context(), token); err != nil {
+			s.error(w, r, err)
+			return
+		}
+	}
+	s.clearSession(w)
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+func (s *Server) registerForm(w http.ResponseWriter, r *http.Request) {
+	v := s.form(r, "Join")
+	s.render(w, r, http.StatusOK, "register", v)
+}
+
+func (s *Server) register(w http.ResponseWriter, r *http.Request) {
+	v := s.form(r, "Join")
+	v.Values["email"], v.Values["name"] = r.PostFormValue("email"), r.PostFormValue("name")
+	if !s.cfg.RegisterLimit.Allow(s.clientIP(r)) {
+		s.formError(w, r, "register", v, forum.Errorf(forum.ERATELIMIT, "Too many registrations from your network. Wait a few minutes and try again."))
+		return
+	}
+	m, err := s.svc.Register(r.Context(), forum.NewMember{
+		Email: v.Values["email"], Name: v.Values["name"], Password: r.PostFormValue("password"),
+	})
+	if err != nil {
+		s.formError(w, r, "register", v, err)
+		return
+	}
+	s.startSession(w, r, m, "/")
+}
+
+func (s *Server) pending(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "pending", s.form(r, "Awaiting approval"))
+}

@@ -1,0 +1,104 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"hearth/internal/forum"
+)
+
+type profileView struct {
+	Page
+	Member *forum.Member
+	IsSelf bool
+}
+
+func (s *Server) profile(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	m, err := s.svc.Member(r.Context(), actor(r), id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	a := actor(r)
+	v := profileView{Page: s.page(r, m.Name), Member: m, IsSelf: a != nil && a.ID == m.ID}
+	v.Canonical = s.canonical("/m/" + strconv.FormatInt(m.ID, 10))
+	s.render(w, r, http.StatusOK, "profile", v)
+}
+
+type profileForm struct {
+	formView
+	Member *forum.Member
+}
+
+func (s *Server) editProfileForm(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	a := actor(r)
+	if a == nil {
+		s.error(w, r, forum.Errorf(forum.EUNAUTHORIZED, "Log in to edit your profile."))
+		return
+	}
+	if a.ID != id && !a.IsAdmin() {
+		s.error(w, r, forum.Errorf(forum.EFORBIDDEN, "You can only edit your own profile."))
+		return
+	}
+	m, err := s.svc.Member(r.Context(), a, id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	v := profileForm{formView: s.form(r, "Edit profile"), Member: m}
+	v.Values = map[string]string{"name": m.Name, "title": m.Title, "location": m.Location, "bio": m.Bio}
+	s.render(w, r, http.StatusOK, "editprofile", v)
+}
+
+func (s *Server) editProfile(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	v := profileForm{formView: s.form(r, "Edit profile"), Member: &forum.Member{ID: id}}
+	for _, f := range []string{"name", "title", "location", "bio"} {
+		v.Values[f] = r.PostFormValue(f)
+	}
+	_, err = s.svc.UpdateProfile(r.Context(), actor(r), id, forum.ProfileUpdate{
+		Name: v.Values["name"], Title: v.Values["title"], Location: v.Values["location"], Bio: v.Values["bio"],
+	})
+	if err != nil {
+		s.formErrorView(w, r, "editprofile", &v, &v.formView, err)
+		return
+	}
+	http.Redirect(w, r, "/m/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+}
+
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	a := actor(r)
+	if a == nil || a.ID != id {
+		s.error(w, r, forum.Errorf(forum.EFORBIDDEN, "You can only change your own password."))
+		return
+	}
+	v := profileForm{formView: s.form(r, "Edit profile"), Member: a}
+	v.Values = map[string]string{"name": a.Name, "title": a.Title, "location": a.Location, "bio": a.Bio}
+	if err := s.svc.ChangePassword(r.Context(), a, r.PostFormValue("current"), r.PostFormValue("new")); err != nil {
+		if forum.ErrorField(err) == "password" {
+			err = forum.FieldError("new", "%s", forum.ErrorMessage(err))
+		}
+		s.formErrorView(w, r, "editprofile", &v, &v.formView, err)
+		return
+	}
+	http.Redirect(w, r, "/m/"+strconv.FormatInt(id, 10)+"?password=changed", http.StatusSeeOther)
+}

@@ -1,0 +1,190 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"hearth/internal/forum"
+)
+
+// pager is the pagination of a list or thread.
+type pager struct {
+	Base        string
+	Page, Pages int
+}
+
+// Links returns the page numbers to show: first, last, and two around the
+// current page; 0 marks a gap.
+func (p pager) Links() []int {
+	var out []int
+	for n := 1; n <= p.Pages; n++ {
+		if n == 1 || n == p.Pages || (n >= p.Page-2 && n <= p.Page+2) {
+			out = append(out, n)
+		} else if len(out) > 0 && out[len(out)-1] != 0 {
+			out = append(out, 0)
+		}
+	}
+	return out
+}
+
+// pathID parses the {id} path value; a malformed one is a plain 404.
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, forum.ErrNotFound
+	}
+	return id, nil
+}
+
+// pageNum parses ?page=N; absent means 1, malformed means not found.
+func pageNum(r *http.Request) (int, error) {
+	p := r.URL.Query().Get("page")
+	if p == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 1 {
+		return 0, forum.ErrNotFound
+	}
+	return n, nil
+}
+
+type homeView struct {
+	Page
+	Categories []*forum.Category
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	cats, err := s.svc.Categories(r.Context(), actor(r))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if len(cats) == 0 {
+		if setup, err := s.svc.SetupRequired(r.Context()); err == nil && setup {
+			v := s.form(r, "Welcome to Hearth")
+			s.render(w, r, http.StatusOK, "welcome", v)
+			return
+		}
+	}
+	v := homeView{Page: s.page(r, s.cfg.SiteName), Categories: cats}
+	v.Canonical = s.canonical("/")
+	v.Description = s.cfg.SiteName + ": community forum"
+	s.render(w, r, http.StatusOK, "home", v)
+}
+
+type categoryView struct {
+	Page
+	*forum.ThreadList
+	Pager   pager
+	CanPost bool
+}
+
+func (s *Server) category(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	n, err := pageNum(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	list, err := s.svc.Threads(r.Context(), actor(r), id, n)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	base := categoryURL(list.Category)
+	if r.PathValue("slug") != list.Category.Slug {
+		http.Redirect(w, r, pageURL(base, n), http.StatusMovedPermanently)
+		return
+	}
+	v := categoryView{Page: s.page(r, list.Category.Name), ThreadList: list, Pager: pager{base, n, list.Pages}, CanPost: actor(r).Active()}
+	if n > 1 {
+		v.Title += " (page " + strconv.Itoa(n) + ")"
+	}
+	v.Canonical = s.canonical(pageURL(base, n))
+	v.Description = list.Category.Description
+	if list.Parent != nil {
+		v.Crumbs = []Crumb{{list.Parent.Name, categoryURL(list.Parent)}}
+	}
+	// Sub-categories are listed above the threads on the first page.
+	if n == 1 && list.Parent == nil {
+		if cats, err := s.svc.Categories(r.Context(), actor(r)); err == nil {
+			for _, c := range cats {
+				if c.ID == list.Category.ID {
+					list.Category.Children = c.Children
+				}
+			}
+		}
+	}
+	s.render(w, r, http.StatusOK, "category", v)
+}
+
+type threadView struct {
+	Page
+	*forum.ThreadPage
+	Pager    pager
+	CanReply bool
+	IsMod    bool
+	Reply    formView // the reply box at the bottom
+}
+
+func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	n, err := pageNum(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	a := actor(r)
+	tp, err := s.svc.Thread(r.Context(), a, id, n)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	base := threadURL(tp.Thread)
+	if r.PathValue("slug") != tp.Thread.Slug {
+		http.Redirect(w, r, pageURL(base, n), http.StatusMovedPermanently)
+		return
+	}
+	v := threadView{
+		Page: s.page(r, tp.Thread.Title), ThreadPage: tp, Pager: pager{base, n, tp.Pages},
+		CanReply: a.Active() && !tp.Thread.Deleted() && (!tp.Thread.Locked || a.IsModerator()),
+		IsMod:    a.IsModerator(),
+		Reply:    s.form(r, ""),
+	}
+	if n > 1 {
+		v.Title += " (page " + strconv.Itoa(n) + ")"
+	}
+	v.Canonical = s.canonical(pageURL(base, n))
+	if len(tp.Posts) > 0 && n == 1 {
+		v.Description = excerpt(tp.Posts[0].Body)
+	}
+	if tp.Parent != nil {
+		v.Crumbs = append(v.Crumbs, Crumb{tp.Parent.Name, categoryURL(tp.Parent)})
+	}
+	v.Crumbs = append(v.Crumbs, Crumb{tp.Category.Name, categoryURL(tp.Category)})
+	s.render(w, r, http.StatusOK, "thread", v)
+}
+
+// postRedirect sends /p/{id} to the page and anchor of the post.
+func (s *Server) postRedirect(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	t, page, err := s.svc.PostLocation(r.Context(), actor(r), id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, pageURL(threadURL(t), page)+"#p"+strconv.FormatInt(id, 10), http.StatusFound)
+}

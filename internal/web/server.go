@@ -1,0 +1,120 @@
+// Package web serves Hearth's HTML pages: server-rendered, usable without
+// JavaScript, mobile-first. It mounts the JSON API (internal/api) under
+// /api/v1/ and wraps everything in the shared middleware: request IDs,
+// logging, panic recovery, security headers and cross-origin protection.
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"hearth/internal/forum"
+	"hearth/internal/ratelimit"
+)
+
+// Config is what the web layer needs beyond the service.
+type Config struct {
+	SiteName      string
+	BaseURL       string // e.g. "https://forum.example.org", for canonical links
+	SecureCookies bool   // set Secure on cookies; on when BaseURL is https
+	TrustProxy    bool   // take the client IP from X-Forwarded-For
+
+	// Limits per client IP (login, register) or member (post).
+	LoginLimit    *ratelimit.Limiter
+	RegisterLimit *ratelimit.Limiter
+	PostLimit     *ratelimit.Limiter
+}
+
+// DefaultLimits returns the production rate limits: 10 logins a burst then
+// one every 20s per IP; 5 registrations then one every 10 minutes per IP;
+// 10 posts a burst then one every 6s per member.
+func DefaultLimits(c *Config) {
+	c.LoginLimit = ratelimit.New(20*time.Second, 10)
+	c.RegisterLimit = ratelimit.New(10*time.Minute, 5)
+	c.PostLimit = ratelimit.New(6*time.Second, 10)
+}
+
+// Server is the HTTP surface of the forum.
+type Server struct {
+	svc  *forum.Service
+	log  *slog.Logger
+	cfg  Config
+	tmpl *templates
+	api  http.Handler
+}
+
+// New returns a Server. api is mounted at /api/v1/ (nil for none).
+func New(svc *forum.Service, log *slog.Logger, cfg Config, api http.Handler) (*Server, error) {
+	if cfg.SiteName == "" {
+		cfg.SiteName = "Hearth"
+	}
+	t, err := loadTemplates()
+	if err != nil {
+		return nil, err
+	}
+	return &Server{svc: svc, log: log, cfg: cfg, tmpl: t, api: api}, nil
+}
+
+// Handler returns the complete handler with middleware.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	s.routes(mux)
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.error(w, r, forum.Errorf(forum.EFORBIDDEN, "This request came from another site and was refused (cross-site request forgery protection)."))
+	}))
+	return s.requestID(s.logRequests(s.recoverPanics(securityHeaders(cop.Handler(s.loadActor(mux))))))
+}
+
+func (s *Server) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", s.home)
+	mux.HandleFunc("GET /static/{hash}/{file}", s.static)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+
+	mux.HandleFunc("GET /setup", s.setupForm)
+	mux.HandleFunc("POST /setup", s.setup)
+	mux.HandleFunc("GET /login", s.loginForm)
+	mux.HandleFunc("POST /login", s.login)
+	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("GET /register", s.registerForm)
+	mux.HandleFunc("POST /register", s.register)
+	mux.HandleFunc("GET /pending", s.pending)
+
+	mux.HandleFunc("GET /c/{id}", s.category)
+	mux.HandleFunc("GET /c/{id}/{slug}", s.category)
+	mux.HandleFunc("GET /c/{id}/new", s.newThreadForm)
+	mux.HandleFunc("POST /c/{id}/new", s.newThread)
+
+	mux.HandleFunc("GET /t/{id}", s.thread)
+	mux.HandleFunc("GET /t/{id}/{slug}", s.thread)
+	mux.HandleFunc("GET /t/{id}/reply", s.replyForm)
+	mux.HandleFunc("POST /t/{id}/reply", s.reply)
+	mux.HandleFunc("POST /t/{id}/flags", s.threadFlags)
+
+	mux.HandleFunc("GET /p/{id}", s.postRedirect)
+	mux.HandleFunc("GET /p/{id}/edit", s.editPostForm)
+	mux.HandleFunc("POST /p/{id}/edit", s.editPost)
+	mux.HandleFunc("POST /p/{id}/delete", s.deletePost)
+	mux.HandleFunc("POST /p/{id}/restore", s.restorePost)
+
+	mux.HandleFunc("GET /m/{id}", s.profile)
+	mux.HandleFunc("GET /m/{id}/edit", s.editProfileForm)
+	mux.HandleFunc("POST /m/{id}/edit", s.editProfile)
+	mux.HandleFunc("POST /m/{id}/password", s.changePassword)
+
+	mux.HandleFunc("GET /admin", s.admin)
+	mux.HandleFunc("POST /admin/settings", s.adminSettings)
+	mux.HandleFunc("POST /admin/members/{id}/status", s.adminMemberStatus)
+	mux.HandleFunc("POST /admin/members/{id}/role", s.adminMemberRole)
+	mux.HandleFunc("GET /admin/categories/new", s.categoryForm)
+	mux.HandleFunc("POST /admin/categories/new", s.saveCategory)
+	mux.HandleFunc("GET /admin/categories/{id}/edit", s.categoryForm)
+	mux.HandleFunc("POST /admin/categories/{id}/edit", s.saveCategory)
+	mux.HandleFunc("POST /admin/categories/{id}/move", s.moveCategory)
+
+	if s.api != nil {
+		mux.Handle("/api/v1/", s.api)
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.error(w, r, forum.ErrNotFound) })
+}

@@ -1,0 +1,211 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"hearth/internal/forum"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// templates holds one parsed set per page (layout + partials + page) and
+// the static assets with their checksum URLs.
+type templates struct {
+	pages  map[string]*template.Template
+	assets map[string]asset // by file name
+}
+
+type asset struct {
+	body  []byte
+	hash  string
+	ctype string
+}
+
+func loadTemplates() (*templates, error) {
+	t := &templates{pages: map[string]*template.Template{}, assets: map[string]asset{}}
+	files, err := fs.Glob(staticFS, "static/*")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		b, err := staticFS.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(b)
+		name := path.Base(f)
+		t.assets[name] = asset{body: b, hash: hex.EncodeToString(sum[:6]), ctype: mime.TypeByExtension(path.Ext(name))}
+	}
+	funcs := template.FuncMap{
+		"asset": func(name string) string {
+			a, ok := t.assets[name]
+			if !ok {
+				panic("unknown asset " + name)
+			}
+			return "/static/" + a.hash + "/" + name
+		},
+		"threadURL":   threadURL,
+		"categoryURL": categoryURL,
+		"postURL":     forum.PostURL,
+		"memberURL":   func(id int64) string { return "/m/" + strconv.FormatInt(id, 10) },
+		"html":        func(s string) template.HTML { return template.HTML(s) }, // only for sanitized post HTML
+		"date":        func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
+		"datetime":    func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
+		"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"pageURL":     pageURL,
+		"add1":        func(n int) int { return n + 1 },
+		"sub1":        func(n int) int { return n - 1 },
+		"field":       func(f, current string) struct{ F, Field string } { return struct{ F, Field string }{f, current} },
+		"roles": func() []string {
+			return []string{string(forum.RoleMember), string(forum.RoleModerator), string(forum.RoleAdmin)}
+		},
+		"plural": func(n int, one, many string) string {
+			if n == 1 {
+				return "1 " + one
+			}
+			return strconv.Itoa(n) + " " + many
+		},
+	}
+	partials, err := fs.Glob(templateFS, "templates/_*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages, err := fs.Glob(templateFS, "templates/[a-z]*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pages {
+		name := strings.TrimSuffix(path.Base(p), ".html")
+		if name == "layout" {
+			continue
+		}
+		files := append([]string{"templates/layout.html"}, partials...)
+		files = append(files, p)
+		tp, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, files...)
+		if err != nil {
+			return nil, fmt.Errorf("parse template %s: %w", name, err)
+		}
+		t.pages[name] = tp
+	}
+	return t, nil
+}
+
+func threadURL(t *forum.Thread) string {
+	return "/t/" + strconv.FormatInt(t.ID, 10) + "/" + t.Slug
+}
+
+func categoryURL(c *forum.Category) string {
+	return "/c/" + strconv.FormatInt(c.ID, 10) + "/" + c.Slug
+}
+
+// pageURL adds ?page=n to base, leaving page 1 as the bare URL so each page
+// has one canonical address.
+func pageURL(base string, n int) string {
+	if n <= 1 {
+		return base
+	}
+	return base + "?page=" + strconv.Itoa(n)
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// render executes a page into a buffer first, so a template error becomes
+// a clean error page rather than half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, view any) {
+	tp, ok := s.tmpl.pages[name]
+	if !ok {
+		s.error(w, r, fmt.Errorf("no template %q", name))
+		return
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if err := tp.Execute(buf, view); err != nil {
+		s.log.Error("render template", "template", name, "err", err, "request_id", RequestID(r.Context()))
+		if name != "error" {
+			s.error(w, r, fmt.Errorf("render %s: %w", name, err))
+		} else {
+			http.Error(w, "Something went wrong on our side.", http.StatusInternalServerError)
+		}
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	if actor(r) != nil {
+		h.Set("Cache-Control", "private, no-cache")
+	} else {
+		h.Set("Cache-Control", "no-cache")
+	}
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// static serves embedded assets at checksum URLs, cacheable forever.
+func (s *Server) static(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.tmpl.assets[r.PathValue("file")]
+	if !ok || a.hash != r.PathValue("hash") {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", a.ctype)
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	w.Write(a.body)
+}
+
+// Page is what every page's view carries for the layout.
+type Page struct {
+	Title       string
+	Description string
+	Canonical   string // absolute URL, or "" for pages not to index
+	SiteName    string
+	Actor       *forum.Member
+	Crumbs      []Crumb
+	NoIndex     bool
+}
+
+// Crumb is one step of the breadcrumb trail.
+type Crumb struct {
+	Name, URL string
+}
+
+// page fills the common part of a view.
+func (s *Server) page(r *http.Request, title string) Page {
+	return Page{Title: title, SiteName: s.cfg.SiteName, Actor: actor(r)}
+}
+
+// canonical returns the absolute URL for a path on this site.
+func (s *Server) canonical(p string) string {
+	base := strings.TrimRight(s.cfg.BaseURL, "/")
+	if base == "" {
+		return p
+	}
+	return base + p
+}
+
+// safeNext keeps a post-login redirect on this site.
+func safeNext(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || next == "" || u.IsAbs() || u.Host != "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
