@@ -430,3 +430,55 @@ func TestAPIErrors(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestGuestPageCache checks that guests' cached pages change as soon as
+// the thread does, answer conditional requests with 304 and come gzipped.
+func TestGuestPageCache(t *testing.T) {
+	a := start(t, "sqlite")
+	ctx := t.Context()
+	svc := a.Service
+	admin, err := svc.CreateMember(ctx, adminMember())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := svc.CreateCategory(ctx, admin, forum.CategoryInput{Name: "General"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	th, _, err := svc.CreateThread(ctx, admin, forum.NewThread{CategoryID: cat.ID, Title: "Cached thread", Body: "first"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	guest := newBrowser(t, a.URL())
+	path := "/t/" + strconv.FormatInt(th.ID, 10) + "/" + th.Slug
+	p1 := guest.get(path)
+	expect(t, "first view", p1, 200, "first")
+	etag := p1.header.Get("ETag")
+	if etag == "" {
+		t.Fatal("no ETag")
+	}
+	req, _ := http.NewRequest("GET", a.URL()+path, nil)
+	req.Header.Set("If-None-Match", etag)
+	if p := guest.do(req); p.status != 304 {
+		t.Fatalf("conditional request: %d", p.status)
+	}
+	if _, err := svc.Reply(ctx, admin, th.ID, "a fresh reply", 0); err != nil {
+		t.Fatal(err)
+	}
+	p2 := guest.get(path)
+	expect(t, "after reply", p2, 200, "a fresh reply")
+	if p2.header.Get("ETag") == etag {
+		t.Fatal("ETag unchanged after a reply")
+	}
+	expect(t, "front page after reply", guest.get("/"), 200, "Cached thread")
+	req, _ = http.NewRequest("GET", a.URL()+path, nil)
+	req.Header.Set("Accept-Encoding", "gzip, deflate, br")
+	res, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("Content-Encoding %q", res.Header.Get("Content-Encoding"))
+	}
+}

@@ -119,6 +119,7 @@ func (s *Service) CreateCategory(ctx context.Context, actor *Member, in Category
 	if err := s.store.CreateCategory(ctx, c); err != nil {
 		return nil, fmt.Errorf("create category: %w", err)
 	}
+	s.changes.everything()
 	return c, nil
 }
 
@@ -149,6 +150,7 @@ func (s *Service) UpdateCategory(ctx context.Context, actor *Member, id int64, i
 	if err := s.store.UpdateCategory(ctx, c); err != nil {
 		return nil, fmt.Errorf("update category %d: %w", id, err)
 	}
+	s.changes.everything()
 	return c, nil
 }
 
@@ -181,6 +183,7 @@ func (s *Service) MoveCategory(ctx context.Context, actor *Member, id int64, del
 		return nil // already first or last
 	}
 	sib[j], sib[k] = sib[k], sib[j]
+	defer s.changes.everything()
 	for n, c := range sib {
 		if c.Position != n+1 {
 			c.Position = n + 1

@@ -247,6 +247,7 @@ func (s *Service) Setup(ctx context.Context, token string, nm NewMember) (*Membe
 	if err := s.store.SetSetting(ctx, settingSetupToken, ""); err != nil {
 		return nil, fmt.Errorf("void setup token: %w", err)
 	}
+	s.changes.everything() // the welcome page gives way to the forum
 	return m, nil
 }
 
@@ -311,6 +312,7 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *Member, id int64, u 
 	if err := s.store.UpdateMember(ctx, m); err != nil {
 		return nil, fmt.Errorf("update member %d: %w", id, err)
 	}
+	s.changes.everything() // names and titles show beside every post
 	return m, nil
 }
 
@@ -359,6 +361,7 @@ func (s *Service) SetMemberStatus(ctx context.Context, actor *Member, id int64, 
 		return err
 	}
 	m.Status = status
+	defer s.changes.everything()
 	return s.store.UpdateMember(ctx, m)
 }
 
@@ -378,6 +381,7 @@ func (s *Service) SetMemberRole(ctx context.Context, actor *Member, id int64, ro
 		return err
 	}
 	m.Role = role
+	defer s.changes.everything() // role badges show beside posts
 	return s.store.UpdateMember(ctx, m)
 }
 

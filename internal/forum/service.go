@@ -26,10 +26,11 @@ type Hooks struct {
 // Service is the forum's use cases. Every method that acts for someone
 // takes the actor: a *Member, or nil for a guest.
 type Service struct {
-	store  Store
-	markup Markup
-	hooks  Hooks
-	now    func() time.Time
+	store   Store
+	markup  Markup
+	hooks   Hooks
+	now     func() time.Time
+	changes *Changes
 
 	PostsPerPage   int
 	ThreadsPerPage int
@@ -40,11 +41,15 @@ func NewService(store Store, markup Markup) *Service {
 	return &Service{
 		store:          store,
 		markup:         markup,
+		changes:        newChanges(),
 		now:            func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
 		PostsPerPage:   20,
 		ThreadsPerPage: 30,
 	}
 }
+
+// Changes reports what was written, for caches of derived pages.
+func (s *Service) Changes() *Changes { return s.changes }
 
 // SetHooks installs the hooks called after writes.
 func (s *Service) SetHooks(h Hooks) { s.hooks = h }

@@ -127,6 +127,7 @@ func (s *Service) CreateThread(ctx context.Context, actor *Member, nt NewThread)
 	if err := s.store.CreateThread(ctx, t, p); err != nil {
 		return nil, nil, fmt.Errorf("create thread: %w", err)
 	}
+	s.changes.thread(t.ID)
 	if s.hooks.ThreadPosted != nil {
 		s.hooks.ThreadPosted(ctx, t, p)
 	}
@@ -168,6 +169,7 @@ func (s *Service) Reply(ctx context.Context, actor *Member, threadID int64, src 
 	if err := s.store.CreatePost(ctx, p); err != nil {
 		return nil, fmt.Errorf("reply to thread %d: %w", t.ID, err)
 	}
+	s.changes.thread(t.ID)
 	if s.hooks.PostCreated != nil {
 		s.hooks.PostCreated(ctx, t, p)
 	}
@@ -257,15 +259,18 @@ func (s *Service) EditPost(ctx context.Context, actor *Member, id int64, src str
 	if err := s.store.UpdatePost(ctx, id, p.Body, p.HTML, p.EditedAt); err != nil {
 		return nil, fmt.Errorf("edit post %d: %w", id, err)
 	}
+	s.changes.thread(t.ID)
 	return p, nil
 }
 
 // DeletePost soft-deletes a post: the author's own, or any for moderators.
 // Deleting a thread's first post deletes the thread.
 func (s *Service) DeletePost(ctx context.Context, actor *Member, id int64) error {
-	if _, _, err := s.ownPost(ctx, actor, id); err != nil {
+	p, _, err := s.ownPost(ctx, actor, id)
+	if err != nil {
 		return err
 	}
+	defer s.changes.thread(p.ThreadID)
 	return s.store.SetPostDeleted(ctx, id, true, actor.ID, s.now())
 }
 
@@ -274,9 +279,11 @@ func (s *Service) RestorePost(ctx context.Context, actor *Member, id int64) erro
 	if !actor.IsModerator() {
 		return Errorf(EFORBIDDEN, "Only moderators can restore posts.")
 	}
-	if _, err := s.store.PostByID(ctx, id); err != nil {
+	p, err := s.store.PostByID(ctx, id)
+	if err != nil {
 		return err
 	}
+	defer s.changes.thread(p.ThreadID)
 	return s.store.SetPostDeleted(ctx, id, false, actor.ID, s.now())
 }
 
@@ -307,5 +314,6 @@ func (s *Service) SetThreadFlags(ctx context.Context, actor *Member, id int64, s
 	if _, err := s.store.ThreadByID(ctx, id); err != nil {
 		return err
 	}
+	defer s.changes.thread(id)
 	return s.store.SetThreadFlags(ctx, id, sticky, locked)
 }

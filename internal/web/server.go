@@ -24,6 +24,10 @@ type Config struct {
 	LoginLimit    *ratelimit.Limiter
 	RegisterLimit *ratelimit.Limiter
 	PostLimit     *ratelimit.Limiter
+
+	// PageCacheBytes bounds the cache of guests' pages: 0 means 32 MiB,
+	// negative disables it.
+	PageCacheBytes int
 }
 
 // DefaultLimits returns the production rate limits: 10 logins a burst then
@@ -40,8 +44,9 @@ type Server struct {
 	svc  *forum.Service
 	log  *slog.Logger
 	cfg  Config
-	tmpl *templates
-	api  http.Handler
+	tmpl  *templates
+	api   http.Handler
+	cache *pageCache // guests' pages; nil when disabled
 }
 
 // New returns a Server. api is mounted at /api/v1/ (nil for none).
@@ -53,7 +58,15 @@ func New(svc *forum.Service, log *slog.Logger, cfg Config, api http.Handler) (*S
 	if err != nil {
 		return nil, err
 	}
-	return &Server{svc: svc, log: log, cfg: cfg, tmpl: t, api: api}, nil
+	srv := &Server{svc: svc, log: log, cfg: cfg, tmpl: t, api: api}
+	if cfg.PageCacheBytes >= 0 {
+		n := cfg.PageCacheBytes
+		if n == 0 {
+			n = 32 << 20
+		}
+		srv.cache = newPageCache(n, 30*time.Second)
+	}
+	return srv, nil
 }
 
 // Handler returns the complete handler with middleware.
@@ -68,7 +81,7 @@ func (s *Server) Handler() http.Handler {
 }
 
 func (s *Server) routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", s.home)
+	mux.HandleFunc("GET /{$}", s.cached(s.listsVersion, s.home))
 	mux.HandleFunc("GET /static/{hash}/{file}", s.static)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 
@@ -82,12 +95,12 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /pending", s.pending)
 
 	mux.HandleFunc("GET /c/{id}", s.category)
-	mux.HandleFunc("GET /c/{id}/{slug}", s.category)
+	mux.HandleFunc("GET /c/{id}/{slug}", s.cached(s.listsVersion, s.category))
 	mux.HandleFunc("GET /c/{id}/new", s.newThreadForm)
 	mux.HandleFunc("POST /c/{id}/new", s.newThread)
 
 	mux.HandleFunc("GET /t/{id}", s.thread)
-	mux.HandleFunc("GET /t/{id}/{slug}", s.thread)
+	mux.HandleFunc("GET /t/{id}/{slug}", s.cached(s.threadVersion, s.thread))
 	mux.HandleFunc("GET /t/{id}/reply", s.replyForm)
 	mux.HandleFunc("POST /t/{id}/reply", s.reply)
 	mux.HandleFunc("POST /t/{id}/flags", s.threadFlags)

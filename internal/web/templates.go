@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -149,15 +150,36 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	if actor(r) != nil {
 		h.Set("Cache-Control", "private, no-cache")
 	} else {
 		h.Set("Cache-Control", "no-cache")
 	}
+	body := buf.Bytes()
+	// Guests' cached pages are compressed by the cache, once; pages made
+	// for one member are compressed here, quickly.
+	if _, rec := w.(*recorder); !rec && len(body) > 1024 && acceptsGzip(r) {
+		zbuf := bufPool.Get().(*bytes.Buffer)
+		zbuf.Reset()
+		defer bufPool.Put(zbuf)
+		zw := gzipPool.Get().(*gzip.Writer)
+		zw.Reset(zbuf)
+		zw.Write(body)
+		zw.Close()
+		gzipPool.Put(zw)
+		body = zbuf.Bytes()
+		h.Set("Content-Encoding", "gzip")
+		h.Add("Vary", "Accept-Encoding")
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	w.Write(body)
 }
+
+var gzipPool = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return zw
+}}
 
 // static serves embedded assets at checksum URLs, cacheable forever.
 func (s *Server) static(w http.ResponseWriter, r *http.Request) {
