@@ -41,9 +41,9 @@ func DefaultLimits(c *Config) {
 
 // Server is the HTTP surface of the forum.
 type Server struct {
-	svc  *forum.Service
-	log  *slog.Logger
-	cfg  Config
+	svc   *forum.Service
+	log   *slog.Logger
+	cfg   Config
 	tmpl  *templates
 	api   http.Handler
 	cache *pageCache // guests' pages; nil when disabled
