@@ -24,7 +24,8 @@ func visible(actor *Member, c, parent *Category) bool {
 }
 
 // Categories returns the top-level categories the actor may see, ordered,
-// each with its visible sub-categories in Children.
+// each with its visible sub-categories in Children. A parent's counts and
+// latest post include those of its visible sub-categories.
 func (s *Service) Categories(ctx context.Context, actor *Member) ([]*Category, error) {
 	all, err := s.store.ListCategories(ctx)
 	if err != nil {
@@ -50,9 +51,22 @@ func tree(actor *Member, all []*Category) []*Category {
 		}
 		if p := byID[c.ParentID]; p != nil && visible(actor, c, p) {
 			p.Children = append(p.Children, c)
+			rollUp(p, c)
 		}
 	}
 	return top
+}
+
+// rollUp adds a visible sub-category's counts and latest post to its
+// parent's, as forum members expect of a parent's row on the front page.
+func rollUp(parent, c *Category) {
+	parent.ThreadCount += c.ThreadCount
+	parent.PostCount += c.PostCount
+	if c.LastPostAt.After(parent.LastPostAt) {
+		parent.LastPostID, parent.LastPostAt = c.LastPostID, c.LastPostAt
+		parent.LastThreadID, parent.LastThreadTitle, parent.LastThreadSlug = c.LastThreadID, c.LastThreadTitle, c.LastThreadSlug
+		parent.LastPosterID, parent.LastPosterName = c.LastPosterID, c.LastPosterName
+	}
 }
 
 // Category returns a category the actor may see, and its parent (nil for a

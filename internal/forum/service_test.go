@@ -196,6 +196,12 @@ func TestCategories(t *testing.T) {
 	if got, want := names(nil), "Destinations,>Europe,Lounge"; got != want {
 		t.Errorf("guest sees %q, want %q", got, want)
 	}
+	if _, _, err := f.svc.CreateThread(ctx, f.member, forum.NewThread{CategoryID: europe.ID, Title: "Porto tips", Body: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if cats, _ := f.svc.Categories(ctx, nil); cats[0].ThreadCount != 1 || cats[0].PostCount != 1 || cats[0].LastThreadTitle != "Porto tips" {
+		t.Errorf("parent does not include its sub-category: %+v", cats[0])
+	}
 	if _, _, err := f.svc.Category(ctx, nil, private.ID); code(err) != forum.ENOTFOUND {
 		t.Errorf("guest opened a members-only category: %v", err)
 	}

@@ -1,0 +1,69 @@
+// Command hearth is the Hearth community forum: one binary for the server
+// and its operator tools. Run `hearth help` for the commands.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `Hearth: a community forum server.
+
+Usage:
+  hearth serve [flags]        run the forum (default http://127.0.0.1:8080)
+  hearth user add [flags]     create a member from the shell
+  hearth seed [flags]         fill an empty database with synthetic data for benchmarks
+  hearth migrate [flags]      apply pending database migrations
+  hearth version              print the version
+
+Run 'hearth COMMAND -h' for a command's flags. Every flag can also be set
+with an environment variable HEARTH_<FLAG>, e.g. HEARTH_DATA=/srv/hearth.
+`
+
+// run executes one command and returns the process exit code. Errors are
+// printed as one plain sentence; there is no stack trace to read.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, args[1:], stdout, stderr)
+	case "user":
+		err = user(ctx, args[1:], stdin, stdout, stderr)
+	case "seed":
+		err = seedCmd(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		err = migrate(ctx, args[1:], stdout, stderr)
+	case "version", "-version", "--version":
+		fmt.Fprintln(stdout, "hearth", version())
+		return 0
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "hearth: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err == errUsage {
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "hearth %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}

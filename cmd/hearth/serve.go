@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"hearth/internal/app"
+	"hearth/internal/demo"
+)
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c app.Config
+	var demoMode, debug bool
+	fs := newFlags("serve", stderr)
+	fs.StringVar(&c.Addr, "addr", env("addr", "127.0.0.1:8080"), "address to listen on (env HEARTH_ADDR)")
+	storageFlags(fs, &c)
+	fs.StringVar(&c.BaseURL, "base-url", env("base-url", ""), "public URL of the forum, e.g. https://forum.example.org (default http://ADDR) (env HEARTH_BASE_URL)")
+	fs.StringVar(&c.SiteName, "site-name", env("site-name", "Hearth"), "the community's name, shown on every page (env HEARTH_SITE_NAME)")
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", envBool("trust-proxy", false), "take client addresses from X-Forwarded-For (behind a reverse proxy) (env HEARTH_TRUST_PROXY)")
+	fs.BoolVar(&c.NoLimits, "no-rate-limits", envBool("no-rate-limits", false), "disable login, registration and posting rate limits (load tests only) (env HEARTH_NO_RATE_LIMITS)")
+	fs.BoolVar(&demoMode, "demo", envBool("demo", false), "fill an empty database with a small demo community and print its logins (env HEARTH_DEMO)")
+	fs.BoolVar(&debug, "debug", envBool("debug", false), "log every request (env HEARTH_DEBUG)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	level := slog.LevelInfo
+	if debug {
+		level = slog.LevelDebug
+	}
+	c.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	a, err := app.New(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	setup, err := a.Service.SetupRequired(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case setup && demoMode:
+		logins, err := demo.Fill(ctx, a.Service)
+		if err != nil {
+			return fmt.Errorf("fill demo community: %w", err)
+		}
+		fmt.Fprintf(stdout, "\nDemo community created. Log in at %s/login with:\n", a.URL())
+		for _, l := range logins {
+			fmt.Fprintf(stdout, "  %-10s %-28s password: %s\n", l.Role, l.Email, l.Password)
+		}
+		fmt.Fprintln(stdout)
+	case setup:
+		token, err := a.Service.NewSetupToken(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\nThis forum has no admin yet. Open this link to create the admin account:\n\n  %s/setup?token=%s\n\n(The link works once. Restarting 'hearth serve' prints a new one.)\n\n", a.URL(), token)
+	case demoMode:
+		fmt.Fprintln(stdout, "The database already has members, so --demo added nothing.")
+	}
+	fmt.Fprintf(stdout, "Hearth is serving %s on %s (data: %s). Press Ctrl+C to stop.\n", a.URL(), a.Store.Engine(), describeDB(c))
+	return a.Serve(ctx)
+}
+
+// describeDB names the database without any password in it.
+func describeDB(c app.Config) string {
+	if c.DB == "" {
+		return c.DSN()
+	}
+	return "configured database"
+}
