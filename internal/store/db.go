@@ -41,6 +41,9 @@ type querier interface {
 // postgresql:// URL selects PostgreSQL, anything else is a SQLite file path
 // (an optional "sqlite:" prefix is stripped). It does not migrate.
 func Open(ctx context.Context, dsn string) (*DB, error) {
+	if strings.TrimPrefix(dsn, "sqlite:") == "" {
+		return nil, errors.New("open database: empty DSN: give a SQLite file path or a postgres:// URL")
+	}
 	db := &DB{label: redact(dsn)}
 	var err error
 	if isPostgresDSN(dsn) {

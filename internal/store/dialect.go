@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -213,6 +214,16 @@ func (db *DB) resetSequences(ctx context.Context, tx *sql.Tx) error {
 		}
 	}
 	return nil
+}
+
+// placeholder returns the n-th bind parameter for a long statement. SQLite
+// gets anonymous "?": modernc looks each "$N" up by name in a list, which is
+// quadratic in a multi-row INSERT of thousands of parameters.
+func (db *DB) placeholder(n int) string {
+	if db.engine == enginePostgres {
+		return "$" + strconv.Itoa(n)
+	}
+	return "?"
 }
 
 // bindLimit is the most bind parameters one statement may carry on this

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"hearth/internal/forum"
@@ -98,7 +97,7 @@ func (db *DB) bulkInsert(ctx context.Context, tx *sql.Tx, table string, cols []s
 		stmt, ok := stmts[size]
 		if !ok {
 			var err error
-			stmt, err = tx.PrepareContext(ctx, insertSQL(table, cols, size))
+			stmt, err = tx.PrepareContext(ctx, db.insertSQL(table, cols, size))
 			if err != nil {
 				return fmt.Errorf("import %s: %w", table, err)
 			}
@@ -116,7 +115,7 @@ func (db *DB) bulkInsert(ctx context.Context, tx *sql.Tx, table string, cols []s
 }
 
 // insertSQL returns INSERT INTO table (cols) VALUES ($1, ...), ... for rows rows.
-func insertSQL(table string, cols []string, rows int) string {
+func (db *DB) insertSQL(table string, cols []string, rows int) string {
 	var sb strings.Builder
 	sb.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
 	n := 1
@@ -129,7 +128,7 @@ func insertSQL(table string, cols []string, rows int) string {
 			if c > 0 {
 				sb.WriteString(", ")
 			}
-			sb.WriteString("$" + strconv.Itoa(n))
+			sb.WriteString(db.placeholder(n))
 			n++
 		}
 		sb.WriteByte(')')

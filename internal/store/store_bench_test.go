@@ -1,0 +1,77 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"hearth/internal/forum"
+)
+
+// seed imports a forum of members, one category, threads x perThread posts
+// and recounts it, as the seeding tool would.
+func seed(tb testing.TB, db *DB, members, threads, perThread int) {
+	tb.Helper()
+	seedNoRecount(tb, db, members, threads, perThread)
+	if _, err := db.Recount(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func seedNoRecount(tb testing.TB, db *DB, members, threads, perThread int) {
+	tb.Helper()
+	var b forum.ImportBatch
+	for i := 1; i <= members; i++ {
+		b.Members = append(b.Members, &forum.Member{ID: int64(i), Email: fmt.Sprintf("m%d@example.org", i),
+			Name: fmt.Sprintf("member %d", i), Role: forum.RoleMember, Status: forum.StatusActive, CreatedAt: t0})
+	}
+	b.Categories = []*forum.Category{{ID: 1, Name: "General", Slug: "general"}}
+	body := strings.Repeat("Some words of a typical forum post. ", 12)
+	html := "<p>" + body + "</p>"
+	postID := int64(0)
+	for th := 1; th <= threads; th++ {
+		b.Threads = append(b.Threads, &forum.Thread{ID: int64(th), CategoryID: 1, AuthorID: int64(th%members + 1),
+			Title: fmt.Sprintf("Thread %d", th), Slug: fmt.Sprintf("thread-%d", th), CreatedAt: at(th)})
+		for pos := 1; pos <= perThread; pos++ {
+			postID++
+			b.Posts = append(b.Posts, &forum.Post{ID: postID, ThreadID: int64(th), AuthorID: postID%int64(members) + 1,
+				Position: pos, Body: body, HTML: html, CreatedAt: at(th + pos)})
+		}
+	}
+	ctx := context.Background()
+	if err := db.Import(ctx, &b); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func benchDB(b *testing.B) *DB {
+	db := openSQLiteTest(b)
+	if _, err := db.Migrate(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	seed(b, db, 50, 200, 20) // 4,000 posts
+	return db
+}
+
+func BenchmarkListPosts(b *testing.B) {
+	db := benchDB(b)
+	ctx := context.Background()
+	for b.Loop() {
+		posts, err := db.ListPosts(ctx, 100, 1, 20)
+		if err != nil || len(posts) != 20 {
+			b.Fatalf("ListPosts: %d posts, %v", len(posts), err)
+		}
+	}
+}
+
+func BenchmarkListThreads(b *testing.B) {
+	db := benchDB(b)
+	ctx := context.Background()
+	for b.Loop() {
+		threads, total, err := db.ListThreads(ctx, forum.ThreadFilter{CategoryID: 1, Offset: 25, Limit: 25})
+		if err != nil || len(threads) != 25 || total != 200 {
+			b.Fatalf("ListThreads: %d threads of %d, %v", len(threads), total, err)
+		}
+	}
+}
