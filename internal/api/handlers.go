@@ -114,6 +114,7 @@ func (a *API) createCategory(w http.ResponseWriter, r *http.Request, actor *foru
 		Description string `json:"description"`
 		ParentID    int64  `json:"parent_id"`
 		MembersOnly bool   `json:"members_only"`
+		StaffOnly   bool   `json:"staff_only"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		a.error(w, r, err)

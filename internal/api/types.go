@@ -40,6 +40,7 @@ type categoryJSON struct {
 	Description string         `json:"description"`
 	Position    int            `json:"position"`
 	MembersOnly bool           `json:"members_only"`
+	StaffOnly   bool           `json:"staff_only"`
 	ThreadCount int            `json:"thread_count"`
 	PostCount   int            `json:"post_count"`
 	LastPostAt  *time.Time     `json:"last_post_at,omitempty"`
@@ -49,7 +50,7 @@ type categoryJSON struct {
 
 func toCategory(c *forum.Category) categoryJSON {
 	j := categoryJSON{ID: c.ID, ParentID: c.ParentID, Name: c.Name, Description: c.Description, Position: c.Position,
-		MembersOnly: c.MembersOnly, ThreadCount: c.ThreadCount, PostCount: c.PostCount, LastPostAt: timePtr(c.LastPostAt),
+		MembersOnly: c.MembersOnly, StaffOnly: c.StaffOnly, ThreadCount: c.ThreadCount, PostCount: c.PostCount, LastPostAt: timePtr(c.LastPostAt),
 		URL: fmt.Sprintf("/c/%d/%s", c.ID, c.Slug)}
 	for _, ch := range c.Children {
 		j.Children = append(j.Children, toCategory(ch))

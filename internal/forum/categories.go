@@ -12,12 +12,16 @@ type CategoryInput struct {
 	Description string
 	ParentID    int64
 	MembersOnly bool
+	StaffOnly   bool
 }
 
 // visible reports whether actor may read category c (whose parent, if any,
-// is parent). Members-only applies to a category's sub-categories too.
+// is parent). A parent's restriction applies to its sub-categories too.
 func visible(actor *Member, c, parent *Category) bool {
-	if c.MembersOnly || (parent != nil && parent.MembersOnly) {
+	switch {
+	case c.StaffOnly || (parent != nil && parent.StaffOnly):
+		return actor.IsModerator()
+	case c.MembersOnly || (parent != nil && parent.MembersOnly):
 		return actor.Active()
 	}
 	return true
@@ -109,7 +113,7 @@ func (s *Service) validateCategory(ctx context.Context, id int64, in CategoryInp
 			return nil, FieldError("parent_id", "Sub-categories go one level deep: %q is already a sub-category.", p.Name)
 		}
 	}
-	return &Category{ID: id, ParentID: in.ParentID, Name: name, Slug: Slugify(name), Description: desc, MembersOnly: in.MembersOnly}, nil
+	return &Category{ID: id, ParentID: in.ParentID, Name: name, Slug: Slugify(name), Description: desc, MembersOnly: in.MembersOnly, StaffOnly: in.StaffOnly}, nil
 }
 
 // CreateCategory adds a category at the end of its siblings (admins).

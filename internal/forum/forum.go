@@ -74,7 +74,8 @@ type Category struct {
 	Slug        string
 	Description string
 	Position    int // ordering among siblings, ascending
-	MembersOnly bool
+	MembersOnly bool // hidden from guests
+	StaffOnly   bool // visible to moderators and admins only
 	ThreadCount int
 	PostCount   int
 

@@ -176,6 +176,16 @@ func TestCategories(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	staff, err := f.svc.CreateCategory(ctx, f.admin, forum.CategoryInput{Name: "Mods", StaffOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.svc.Category(ctx, f.member, staff.ID); code(err) != forum.ENOTFOUND {
+		t.Errorf("member opened a staff-only category: %v", err)
+	}
+	if _, _, err := f.svc.Category(ctx, f.admin, staff.ID); err != nil {
+		t.Errorf("admin cannot open a staff-only category: %v", err)
+	}
 	names := func(a *forum.Member) string {
 		cats, err := f.svc.Categories(ctx, a)
 		if err != nil {

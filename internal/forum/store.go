@@ -43,7 +43,7 @@ type Store interface {
 
 	// CreateCategory inserts c and sets c.ID.
 	CreateCategory(ctx context.Context, c *Category) error
-	// UpdateCategory saves parent, name, slug, description, position and members-only.
+	// UpdateCategory saves parent, name, slug, description, position and visibility.
 	UpdateCategory(ctx context.Context, c *Category) error
 	// CategoryByID returns ErrNotFound if there is no such category.
 	CategoryByID(ctx context.Context, id int64) (*Category, error)

@@ -12,7 +12,7 @@ import (
 // categorySelect fills a category and its latest activity in one query,
 // following last_post_id to the post, its thread and its author.
 const categorySelect = `SELECT c.id, COALESCE(c.parent_id, 0), c.name, c.slug, c.description,
-	c.position, c.members_only, c.thread_count, c.post_count,
+	c.position, c.members_only, c.staff_only, c.thread_count, c.post_count,
 	COALESCE(c.last_post_id, 0), c.last_post_at,
 	COALESCE(t.id, 0), COALESCE(t.title, ''), COALESCE(t.slug, ''),
 	COALESCE(lp.id, 0), COALESCE(lp.name, '')
@@ -25,7 +25,7 @@ func scanCategory(row interface{ Scan(...any) error }) (*forum.Category, error) 
 	var c forum.Category
 	var lastAt int64
 	err := row.Scan(&c.ID, &c.ParentID, &c.Name, &c.Slug, &c.Description,
-		&c.Position, &c.MembersOnly, &c.ThreadCount, &c.PostCount,
+		&c.Position, &c.MembersOnly, &c.StaffOnly, &c.ThreadCount, &c.PostCount,
 		&c.LastPostID, &lastAt,
 		&c.LastThreadID, &c.LastThreadTitle, &c.LastThreadSlug,
 		&c.LastPosterID, &c.LastPosterName)
@@ -39,17 +39,17 @@ func scanCategory(row interface{ Scan(...any) error }) (*forum.Category, error) 
 // CreateCategory inserts c and sets c.ID. Counters start at zero.
 func (db *DB) CreateCategory(ctx context.Context, c *forum.Category) error {
 	err := db.write.QueryRowContext(ctx, `INSERT INTO categories
-		(parent_id, name, slug, description, position, members_only)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-		nullID(c.ParentID), c.Name, c.Slug, c.Description, c.Position, c.MembersOnly).Scan(&c.ID)
+		(parent_id, name, slug, description, position, members_only, staff_only)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		nullID(c.ParentID), c.Name, c.Slug, c.Description, c.Position, c.MembersOnly, c.StaffOnly).Scan(&c.ID)
 	return db.wrap("create category", err)
 }
 
-// UpdateCategory saves parent, name, slug, description, position and members-only.
+// UpdateCategory saves parent, name, slug, description, position and visibility.
 func (db *DB) UpdateCategory(ctx context.Context, c *forum.Category) error {
 	err := mustAffect(db.write.ExecContext(ctx, `UPDATE categories SET parent_id = $2, name = $3,
-		slug = $4, description = $5, position = $6, members_only = $7 WHERE id = $1`,
-		c.ID, nullID(c.ParentID), c.Name, c.Slug, c.Description, c.Position, c.MembersOnly))
+		slug = $4, description = $5, position = $6, members_only = $7, staff_only = $8 WHERE id = $1`,
+		c.ID, nullID(c.ParentID), c.Name, c.Slug, c.Description, c.Position, c.MembersOnly, c.StaffOnly))
 	return db.wrap(fmt.Sprintf("update category %d", c.ID), err)
 }
 

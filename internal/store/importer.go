@@ -38,11 +38,11 @@ func (db *DB) Import(ctx context.Context, b *forum.ImportBatch) error {
 			}
 		}
 		err = db.bulkInsert(ctx, tx, "categories", []string{"id", "parent_id", "name", "slug", "description",
-			"position", "members_only", "thread_count", "post_count", "last_post_id", "last_post_at"}, len(cats),
+			"position", "members_only", "staff_only", "thread_count", "post_count", "last_post_id", "last_post_at"}, len(cats),
 			func(i int, a []any) []any {
 				c := cats[i]
 				return append(a, c.ID, nullID(c.ParentID), c.Name, c.Slug, c.Description, c.Position,
-					c.MembersOnly, c.ThreadCount, c.PostCount, nullID(c.LastPostID), toMillis(c.LastPostAt))
+					c.MembersOnly, c.StaffOnly, c.ThreadCount, c.PostCount, nullID(c.LastPostID), toMillis(c.LastPostAt))
 			})
 		if err != nil {
 			return err

@@ -112,8 +112,11 @@ func (s *Server) categoryForm(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Values["name"], v.Values["description"] = c.Name, c.Description
 		v.Values["parent_id"] = strconv.FormatInt(c.ParentID, 10)
-		if c.MembersOnly {
-			v.Values["members_only"] = "1"
+		switch {
+		case c.StaffOnly:
+			v.Values["visibility"] = "staff"
+		case c.MembersOnly:
+			v.Values["visibility"] = "members"
 		}
 	}
 	s.render(w, r, http.StatusOK, "categoryform", v)
@@ -149,11 +152,12 @@ func (s *Server) saveCategory(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	for _, f := range []string{"name", "description", "parent_id", "members_only"} {
+	for _, f := range []string{"name", "description", "parent_id", "visibility"} {
 		v.Values[f] = r.PostFormValue(f)
 	}
 	parent, _ := strconv.ParseInt(v.Values["parent_id"], 10, 64)
-	in := forum.CategoryInput{Name: v.Values["name"], Description: v.Values["description"], ParentID: parent, MembersOnly: v.Values["members_only"] == "1"}
+	in := forum.CategoryInput{Name: v.Values["name"], Description: v.Values["description"], ParentID: parent,
+		MembersOnly: v.Values["visibility"] == "members", StaffOnly: v.Values["visibility"] == "staff"}
 	var c *forum.Category
 	if v.ID == 0 {
 		c, err = s.svc.CreateCategory(r.Context(), actor(r), in)
