@@ -1,0 +1,2 @@
+-- A plain read: wrk's own request for the URL and -H headers, so wrk runs
+-- at full speed; status errors (>= 400) are counted by wrk itself.

@@ -1,0 +1,311 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// report is the whole run, as printed and written to JSON.
+type report struct {
+	Date       string           `json:"date"`
+	Command    string           `json:"command"`
+	Machine    machine          `json:"machine"`
+	Data       map[string]int64 `json:"data"` // rows in the database at the start
+	DataDir    string           `json:"data_dir"`
+	Duration   string           `json:"duration_per_run"`
+	Conns      int              `json:"connections"`
+	Threads    int              `json:"wrk_threads"`
+	StartupMs  float64          `json:"startup_ms"`
+	IdleRSSMB  float64          `json:"idle_rss_mb"`            // Hearth's RSS right after start-up
+	LoginRSSMB float64          `json:"login_rss_mb,omitempty"` // after ~200 API logins (argon2id)
+	EndRSSMB   float64          `json:"end_rss_mb"`             // and after the run
+	PeakRSSMB  float64          `json:"peak_rss_mb"`            // the highest sampled under load
+	LoadStart  string           `json:"loadavg_start"`          // /proc/loadavg: a busy machine skews everything
+	LoadEnd    string           `json:"loadavg_end"`
+	Scenarios  []*result        `json:"scenarios"`
+	Targets    []target         `json:"targets"`
+}
+
+type machine struct {
+	CPUs      int    `json:"cpus"`
+	CPUModel  string `json:"cpu_model"`
+	MemTotal  string `json:"mem_total"`
+	Kernel    string `json:"kernel"`
+	GoVersion string `json:"go_version"`
+	Wrk       string `json:"wrk"`
+}
+
+// target is one of the issue's targets, met or not.
+type target struct {
+	Name   string `json:"name"`
+	Status string `json:"status"` // met, missed, not measured
+	Detail string `json:"detail"`
+}
+
+func newReport(r *runner) *report {
+	rep := &report{
+		Date:     time.Now().UTC().Format("2006-01-02 15:04 UTC"),
+		Command:  commandLine(r.o.args),
+		Machine:  machineInfo(),
+		Data:     r.ds.counts,
+		DataDir:  rel(r.o.root, r.o.data),
+		Duration: r.o.duration.String(),
+		Conns:    r.o.connections,
+		Threads:  r.o.wrkThreads,
+	}
+	rep.LoadStart = loadAvg()
+	rep.StartupMs = float64(r.hearth.startup.Microseconds()) / 1000
+	if kb, err := rssKB(r.hearth.pid); err == nil {
+		rep.IdleRSSMB = float64(kb) / 1024
+	}
+	return rep
+}
+
+// loadAvg is the first three fields of /proc/loadavg.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], ", ")
+}
+
+func commandLine(args []string) string {
+	parts := []string{"go", "run", "./bench"}
+	for _, a := range args {
+		if strings.ContainsAny(a, " \t'\"$\\*?;&|<>()") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		parts = append(parts, a)
+	}
+	return strings.Join(parts, " ")
+}
+
+func machineInfo() machine {
+	m := machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), Wrk: wrkVersion()}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPUModel = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+				var kb int64
+				fmt.Sscan(strings.TrimSpace(v), &kb)
+				m.MemTotal = fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.Kernel = strings.TrimSpace(string(b))
+	}
+	return m
+}
+
+// finish records the final memory and checks the targets.
+func (rep *report) finish(o *options, h *server) {
+	rep.LoadEnd = loadAvg()
+	if kb, err := rssKB(h.pid); err == nil {
+		rep.EndRSSMB = float64(kb) / 1024
+	}
+	for _, s := range rep.Scenarios {
+		for _, sd := range []*side{s.Hearth, s.ReadsAlone} {
+			if sd != nil && sd.Usage != nil && sd.Usage.PeakRSSMB > rep.PeakRSSMB {
+				rep.PeakRSSMB = sd.Usage.PeakRSSMB
+			}
+		}
+	}
+	rep.Targets = rep.checkTargets(o)
+}
+
+func (rep *report) find(name string) *result {
+	for _, s := range rep.Scenarios {
+		if s.Name == name && s.Skipped == "" && s.Hearth != nil {
+			return s
+		}
+	}
+	return nil
+}
+
+func (rep *report) checkTargets(o *options) []target {
+	var ts []target
+	add := func(name string, measured, ok bool, detail string) {
+		st := "not measured"
+		if measured {
+			st = "missed"
+			if ok {
+				st = "met"
+			}
+		}
+		ts = append(ts, target{name, st, detail})
+	}
+	notRun := "scenario not run"
+	if s := rep.find("guest-thread"); s != nil {
+		add("guest thread page ≥ 60% of the reference", true, s.Ratio >= 0.60,
+			fmt.Sprintf("%.0f%% (%.0f vs %.0f req/s)", s.Ratio*100, s.Hearth.RPS, s.Reference.RPS))
+		d := fmt.Sprintf("p99 %.1f ms at %d connections", s.Hearth.P99ms, s.Hearth.WrkConns)
+		add("guest thread page p99 < 15 ms at 32 connections", true, s.Hearth.P99ms < 15, d)
+	} else {
+		add("guest thread page ≥ 60% of the reference", false, false, notRun)
+		add("guest thread page p99 < 15 ms at 32 connections", false, false, notRun)
+	}
+	if s := rep.find("member-thread"); s != nil {
+		add("member thread page ≥ 40% of the reference", true, s.Ratio >= 0.40,
+			fmt.Sprintf("%.0f%% (%.0f vs %.0f req/s)", s.Ratio*100, s.Hearth.RPS, s.Reference.RPS))
+	} else {
+		add("member thread page ≥ 40% of the reference", false, false, notRun)
+	}
+	if s := rep.find("posting"); s != nil {
+		add("posting ≥ 1,000 replies/s without errors", true, s.RepliesPerSec >= 1000 && s.Hearth.Errors == 0,
+			fmt.Sprintf("%.0f replies/s, %d errors %s", s.RepliesPerSec, s.Hearth.Errors, statuses(s.Hearth)))
+	} else {
+		add("posting ≥ 1,000 replies/s without errors", false, false, notRun)
+	}
+	if s := rep.find("posting-with-reads"); s != nil {
+		add("reads while posting within 2x of their latency alone", true, s.P50Factor <= 2 && s.P99Factor <= 2,
+			fmt.Sprintf("p50 %.1f → %.1f ms (x%.2f), p99 %.1f → %.1f ms (x%.2f), %.0f replies/s meanwhile",
+				s.ReadsAlone.P50ms, s.Hearth.P50ms, s.P50Factor, s.ReadsAlone.P99ms, s.Hearth.P99ms, s.P99Factor, s.RepliesPerSec))
+	} else {
+		add("reads while posting within 2x of their latency alone", false, false, notRun)
+	}
+	if s := rep.find("search"); s != nil {
+		add("search p95 < 50 ms", true, s.Hearth.P95ms < 50, fmt.Sprintf("p95 %.1f ms", s.Hearth.P95ms))
+	} else {
+		detail := notRun
+		for _, s := range rep.Scenarios {
+			if s.Name == "search" {
+				detail = s.Skipped
+			}
+		}
+		add("search p95 < 50 ms", false, false, detail)
+	}
+	add("RSS < 150 MB under load", rep.PeakRSSMB > 0, rep.PeakRSSMB < 150,
+		fmt.Sprintf("peak %.0f MB (idle %.0f MB, at the end %.0f MB)", rep.PeakRSSMB, rep.IdleRSSMB, rep.EndRSSMB))
+	add("start-up < 1 s", true, rep.StartupMs < 1000, fmt.Sprintf("%.0f ms from exec to the first 200 on /healthz", rep.StartupMs))
+	return ts
+}
+
+func statuses(s *side) string {
+	if len(s.Statuses) == 0 {
+		return ""
+	}
+	var parts []string
+	for k, v := range s.Statuses {
+		parts = append(parts, fmt.Sprintf("%s: %d", k, v))
+	}
+	return "(statuses " + strings.Join(parts, ", ") + ")"
+}
+
+// markdown renders the report for the terminal and the README.
+func (rep *report) markdown() string {
+	var b strings.Builder
+	m := rep.Machine
+	fmt.Fprintf(&b, "## Hearth load test, %s\n\n", rep.Date)
+	fmt.Fprintf(&b, "- command: `%s`\n", rep.Command)
+	fmt.Fprintf(&b, "- machine: %d CPUs, %s, %s RAM, Linux %s, %s, %s\n", m.CPUs, m.CPUModel, m.MemTotal, m.Kernel, m.GoVersion, m.Wrk)
+	fmt.Fprintf(&b, "- data: %d members, %d categories, %d threads, %d posts (SQLite, %s)\n",
+		rep.Data["members"], rep.Data["categories"], rep.Data["threads"], rep.Data["posts"], rep.DataDir)
+	fmt.Fprintf(&b, "- load: wrk -t%d -c%d -d%s on loopback, Hearth then the reference server (same bytes from memory) per scenario\n",
+		rep.Threads, rep.Conns, rep.Duration)
+	fmt.Fprintf(&b, "- load average (1, 5, 15 min) before the run: %s, after: %s (other work on the machine skews absolute numbers; ratios are measured back to back)\n",
+		rep.LoadStart, rep.LoadEnd)
+	fmt.Fprintf(&b, "- start-up: %.0f ms; Hearth RSS idle %.0f MB", rep.StartupMs, rep.IdleRSSMB)
+	if rep.LoginRSSMB > 0 {
+		fmt.Fprintf(&b, ", after the API logins %.0f MB", rep.LoginRSSMB)
+	}
+	fmt.Fprintf(&b, ", peak under load %.0f MB, at the end %.0f MB\n\n", rep.PeakRSSMB, rep.EndRSSMB)
+
+	b.WriteString("| scenario | Hearth req/s | p50 ms | p90 ms | p99 ms | errors | reference req/s | ref p99 ms | ratio | page KB | RSS MB | CPU % |\n")
+	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	row := func(name string, h, ref *side, ratio float64, pageBytes int) {
+		cells := []string{name}
+		cells = append(cells, sideCells(h)...)
+		if ref != nil {
+			cells = append(cells, fmt.Sprintf("%.0f", ref.RPS), fmt.Sprintf("%.1f", ref.P99ms), fmt.Sprintf("%.0f%%", ratio*100))
+		} else {
+			cells = append(cells, "", "", "")
+		}
+		if pageBytes > 0 {
+			cells = append(cells, fmt.Sprintf("%.1f", float64(pageBytes)/1024))
+		} else {
+			cells = append(cells, "")
+		}
+		if h.Usage != nil {
+			cells = append(cells, fmt.Sprintf("%.0f", h.Usage.PeakRSSMB), fmt.Sprintf("%.0f", h.Usage.CPUPct))
+		} else {
+			cells = append(cells, "", "")
+		}
+		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
+	}
+	var notes []string
+	for _, s := range rep.Scenarios {
+		switch {
+		case s.Skipped != "":
+			fmt.Fprintf(&b, "| %s | skipped: %s |  |  |  |  |  |  |  |  |  |  |\n", s.Name, s.Skipped)
+		case s.Name == "posting-with-reads":
+			row(s.Name+": reads alone", s.ReadsAlone, nil, 0, s.PageBytes)
+			row(s.Name+": reads meanwhile", s.Hearth, s.Reference, s.Ratio, s.PageBytes)
+			row(s.Name+": replies meanwhile", s.Posting, nil, 0, 0)
+		default:
+			row(s.Name, s.Hearth, s.Reference, s.Ratio, s.PageBytes)
+		}
+		if s.Notes != "" {
+			notes = append(notes, fmt.Sprintf("- %s: %s", s.Name, s.Notes))
+		}
+		if s.RepliesPerSec > 0 {
+			notes = append(notes, fmt.Sprintf("- %s: %.0f replies/s succeeded", s.Name, s.RepliesPerSec))
+		}
+	}
+	b.WriteString("\nRSS is Hearth's peak resident memory during the run (sampled every 100 ms); CPU is Hearth's user+system time as % of one core (200% = both cores of a 2-core machine). Errors are socket errors and error statuses (every non-2xx for the posting scripts).\n")
+	if len(notes) > 0 {
+		b.WriteString("\n" + strings.Join(notes, "\n") + "\n")
+	}
+	b.WriteString("\n| target | | measured |\n|---|---|---|\n")
+	for _, t := range rep.Targets {
+		mark := map[string]string{"met": "✅ met", "missed": "❌ missed"}[t.Status]
+		if mark == "" {
+			mark = "— " + t.Status
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", t.Name, mark, t.Detail)
+	}
+	return b.String()
+}
+
+func sideCells(s *side) []string {
+	return []string{
+		fmt.Sprintf("%.0f", s.RPS), fmt.Sprintf("%.2f", s.P50ms), fmt.Sprintf("%.2f", s.P90ms),
+		fmt.Sprintf("%.2f", s.P99ms), fmt.Sprintf("%d", s.Errors),
+	}
+}
+
+func mdPath(jsonPath string) string {
+	return strings.TrimSuffix(jsonPath, filepath.Ext(jsonPath)) + ".md"
+}
+
+// write saves the JSON report and the Markdown next to it.
+func (rep *report) write(path, md string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(mdPath(path), []byte(md), 0o644)
+}

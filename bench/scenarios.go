@@ -1,0 +1,510 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// A scenario measures one kind of traffic against Hearth and then the same
+// against the reference server, in the same run, so that ratios are fair
+// on a noisy shared machine.
+type scenario struct {
+	name   string
+	title  string
+	run    func(r *runner, ctx context.Context) (*result, error)
+	tokens bool // needs members' API tokens
+}
+
+var scenarios = []scenario{
+	{"guest-thread", "guest thread page (20 posts)", func(r *runner, ctx context.Context) (*result, error) {
+		return r.read(ctx, r.ds.threadURL, nil)
+	}, false},
+	{"member-thread", "member thread page", (*runner).memberThread, false},
+	{"front", "front page", func(r *runner, ctx context.Context) (*result, error) {
+		return r.read(ctx, "/", nil)
+	}, false},
+	{"category", "category page", func(r *runner, ctx context.Context) (*result, error) {
+		return r.read(ctx, r.ds.categoryURL, nil)
+	}, false},
+	{"search", "search query", (*runner).search, false},
+	{"posting", "posting (API replies)", (*runner).posting, true},
+	{"posting-with-reads", "guest reads while posting", (*runner).postingWithReads, true},
+	{"mixed", "mixed: 95% reads, 5% replies", (*runner).mixed, true},
+	{"compressed", "guest thread page, compressed", (*runner).compressed, false},
+}
+
+func scenarioNames() []string {
+	var n []string
+	for _, s := range scenarios {
+		n = append(n, s.name)
+	}
+	return n
+}
+
+func selectScenarios(list string) ([]scenario, error) {
+	if list == "" || list == "all" {
+		return scenarios, nil
+	}
+	var out []scenario
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		i := slices.IndexFunc(scenarios, func(s scenario) bool { return s.name == name })
+		if i < 0 {
+			return nil, fmt.Errorf("unknown scenario %q; there are: %s", name, strings.Join(scenarioNames(), ", "))
+		}
+		out = append(out, scenarios[i])
+	}
+	return out, nil
+}
+
+// side is one server's numbers in a scenario.
+type side struct {
+	RPS       float64          `json:"rps"`
+	Requests  int64            `json:"requests"`
+	Errors    int64            `json:"errors"`
+	Statuses  map[string]int64 `json:"statuses,omitempty"`
+	P50ms     float64          `json:"p50_ms"`
+	P90ms     float64          `json:"p90_ms"`
+	P95ms     float64          `json:"p95_ms"`
+	P99ms     float64          `json:"p99_ms"`
+	MaxMs     float64          `json:"max_ms"`
+	Usage     *usage           `json:"server,omitempty"` // the server's RSS and CPU over the run
+	WrkConns  int              `json:"connections"`
+	WrkThread int              `json:"wrk_threads"`
+}
+
+func newSide(w *wrkResult, u *usage, s wrkSpec) *side {
+	ms := func(us int64) float64 { return float64(us) / 1000 }
+	return &side{
+		RPS: w.rps(), Requests: w.Requests, Errors: w.errorCount(), Statuses: w.Statuses,
+		P50ms: ms(w.LatencyUS.P50), P90ms: ms(w.LatencyUS.P90), P95ms: ms(w.LatencyUS.P95),
+		P99ms: ms(w.LatencyUS.P99), MaxMs: ms(w.LatencyUS.Max), Usage: u,
+		WrkConns: s.connections, WrkThread: s.threads,
+	}
+}
+
+// result is one scenario's outcome.
+type result struct {
+	Name      string  `json:"name"`
+	Title     string  `json:"title"`
+	Skipped   string  `json:"skipped,omitempty"`
+	Notes     string  `json:"notes,omitempty"`
+	URL       string  `json:"url,omitempty"`
+	PageBytes int     `json:"page_bytes,omitempty"`
+	Hearth    *side   `json:"hearth,omitempty"`
+	Reference *side   `json:"reference,omitempty"`
+	Ratio     float64 `json:"ratio,omitempty"` // Hearth's requests/s over the reference's
+
+	// Posting scenarios: replies per second that succeeded.
+	RepliesPerSec float64 `json:"replies_per_sec,omitempty"`
+	// posting-with-reads: the reads alone (same connections) and the
+	// posting load that ran alongside; Hearth is the reads meanwhile.
+	ReadsAlone *side   `json:"reads_alone,omitempty"`
+	Posting    *side   `json:"posting,omitempty"`
+	P50Factor  float64 `json:"read_p50_factor,omitempty"` // reads meanwhile / alone
+	P99Factor  float64 `json:"read_p99_factor,omitempty"`
+
+	more []*result // further results of the same scenario (compressed: gzip besides br)
+}
+
+// runner holds what the scenarios share.
+type runner struct {
+	o      *options
+	hearth *server
+	ref    *server
+	ds     *dataset
+	procs  *procs
+	work   string
+
+	guest  *response // the guest thread page, captured once
+	tokens []string  // API tokens, fetched on first need
+}
+
+func (r *runner) runAll(ctx context.Context, list []scenario) (*report, error) {
+	rep := newReport(r)
+	// Log the members in first: each login is an argon2id hash of 19 MiB,
+	// and the memory that takes has time to go back before the load.
+	if slices.ContainsFunc(list, func(s scenario) bool { return s.tokens }) {
+		if _, err := r.apiTokens(ctx); err != nil {
+			return nil, err
+		}
+		if kb, err := rssKB(r.hearth.pid); err == nil {
+			rep.LoginRSSMB = float64(kb) / 1024
+		}
+	}
+	// A short warm-up (not measured): SQLite's page cache, Go's heap.
+	if err := r.warmUp(ctx); err != nil {
+		return nil, err
+	}
+	for _, s := range list {
+		select {
+		case <-r.hearth.exited:
+			return nil, fmt.Errorf("hearth exited during the run (see bench/out/hearth.log): %v", r.hearth.err)
+		default:
+		}
+		step("Scenario %s: %s", s.name, s.title)
+		res, err := s.run(r, ctx)
+		if err != nil {
+			return nil, fmt.Errorf("scenario %s: %w", s.name, err)
+		}
+		res.Name, res.Title = s.name, s.title
+		if res.Skipped != "" {
+			step("    skipped: %s", res.Skipped)
+		} else if res.Hearth != nil {
+			msg := fmt.Sprintf("    Hearth %.0f req/s, p99 %.1f ms", res.Hearth.RPS, res.Hearth.P99ms)
+			if res.Reference != nil {
+				msg += fmt.Sprintf("; reference %.0f req/s, p99 %.1f ms; ratio %.2f", res.Reference.RPS, res.Reference.P99ms, res.Ratio)
+			}
+			step("%s", msg)
+		}
+		rep.Scenarios = append(rep.Scenarios, res)
+		rep.Scenarios = append(rep.Scenarios, res.more...)
+	}
+	return rep, nil
+}
+
+// spec is a wrk run with the harness's defaults.
+func (r *runner) spec(label, url, script string) wrkSpec {
+	return wrkSpec{label: label, url: url, script: script, threads: r.o.wrkThreads,
+		connections: r.o.connections, duration: r.o.duration}
+}
+
+// measure runs the wrk specs at the same time against srv, sampling srv's
+// memory and CPU meanwhile.
+func (r *runner) measure(ctx context.Context, srv *server, specs ...wrkSpec) ([]*wrkResult, *usage, error) {
+	smp := startSampler(srv.pid)
+	out := make([]*wrkResult, len(specs))
+	errs := make([]error, len(specs))
+	var wg sync.WaitGroup
+	for i, s := range specs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i], errs[i] = runWrk(ctx, r.procs, r.work, s)
+		}()
+	}
+	wg.Wait()
+	u := smp.stop()
+	for _, err := range errs {
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	return out, &u, nil
+}
+
+func (r *runner) warmUp(ctx context.Context) error {
+	g, err := r.guestPage(ctx)
+	if err != nil {
+		return err
+	}
+	if err := r.ref.load(ctx, routes{r.ds.threadURL: g}); err != nil {
+		return err
+	}
+	step("Warming up for 2s each")
+	for _, srv := range []*server{r.hearth, r.ref} {
+		s := r.spec("warmup", srv.base+r.ds.threadURL, script("read", false))
+		s.duration = 2 * time.Second
+		if _, _, err := r.measure(ctx, srv, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *runner) guestPage(ctx context.Context) (*response, error) {
+	if r.guest != nil {
+		return r.guest, nil
+	}
+	g, err := captureOK(ctx, r.hearth.base, r.ds.threadURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	r.guest = g
+	return g, nil
+}
+
+// captureOK captures uri and insists on a 200: a redirect or an error page
+// would measure the wrong thing.
+func captureOK(ctx context.Context, base, uri string, h http.Header) (*response, error) {
+	res, err := capture(ctx, base, uri, h)
+	if err != nil {
+		return nil, err
+	}
+	if res.Status != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: status %d, want 200 (Location %q)", uri, res.Status, res.Header.Get("Location"))
+	}
+	return res, nil
+}
+
+// read is a read scenario: uri with the request headers h.
+func (r *runner) read(ctx context.Context, uri string, h http.Header) (*result, error) {
+	page, err := captureOK(ctx, r.hearth.base, uri, h)
+	if err != nil {
+		return nil, err
+	}
+	return r.readCaptured(ctx, uri, h, page)
+}
+
+func (r *runner) readCaptured(ctx context.Context, uri string, h http.Header, page *response) (*result, error) {
+	if err := r.ref.load(ctx, routes{uri: page}); err != nil {
+		return nil, err
+	}
+	res := &result{URL: uri, PageBytes: len(page.Body)}
+	var sides [2]*side
+	for i, srv := range []*server{r.hearth, r.ref} {
+		s := r.spec("read", srv.base+uri, script("read", false))
+		s.header = h
+		w, u, err := r.measure(ctx, srv, s)
+		if err != nil {
+			return nil, err
+		}
+		sides[i] = newSide(w[0], u, s)
+	}
+	res.Hearth, res.Reference = sides[0], sides[1]
+	res.Ratio = ratio(res.Hearth.RPS, res.Reference.RPS)
+	return res, nil
+}
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
+
+func (r *runner) memberThread(ctx context.Context) (*result, error) {
+	cookie, err := webLogin(ctx, r.hearth.base, r.ds.members[0])
+	if err != nil {
+		return nil, err
+	}
+	h := http.Header{"Cookie": {cookie}}
+	res, err := r.read(ctx, r.ds.threadURL, h)
+	if err != nil {
+		return nil, err
+	}
+	res.Notes = "logged in as " + r.ds.members[0].Email + "; Hearth has no unread markers or likes yet, so this is the logged-in view (reply box, own-post links)"
+	return res, nil
+}
+
+// searchQuery is tried at /search?q=…; Hearth has no search yet, and the
+// scenario runs by itself once it answers 200.
+const searchURI = "/search?q=hotel+booking"
+
+func (r *runner) search(ctx context.Context) (*result, error) {
+	page, err := capture(ctx, r.hearth.base, searchURI, nil)
+	if err != nil {
+		return nil, err
+	}
+	if page.Status != http.StatusOK {
+		return &result{URL: searchURI, Skipped: fmt.Sprintf("no search yet (GET %s: %d)", searchURI, page.Status)}, nil
+	}
+	return r.readCaptured(ctx, searchURI, nil, page)
+}
+
+// apiTokens logs ~200 members in through the API, once.
+func (r *runner) apiTokens(ctx context.Context) ([]string, error) {
+	if r.tokens != nil {
+		return r.tokens, nil
+	}
+	step("    logging %d members in through the API", len(r.ds.members))
+	start := time.Now()
+	t, err := apiTokens(ctx, r.hearth.base, r.ds.members)
+	if err != nil {
+		return nil, err
+	}
+	step("    %d tokens in %s", len(t), time.Since(start).Round(time.Millisecond))
+	r.tokens = t
+	return t, nil
+}
+
+// dataFile writes the Lua data file with the tokens, the threads to reply
+// to and the given reads.
+func (r *runner) dataFile(ctx context.Context, name string, reads []string) (string, error) {
+	tokens, err := r.apiTokens(ctx)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(r.work, name+".txt")
+	return path, writeDataFile(path, tokens, r.ds.postThreads, reads)
+}
+
+func (r *runner) posting(ctx context.Context) (*result, error) {
+	data, err := r.dataFile(ctx, "posting", nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.ref.load(ctx, routes{}); err != nil {
+		return nil, err
+	}
+	res := &result{URL: "POST /api/v1/threads/{id}/posts", Notes: fmt.Sprintf("%d members, %d threads", len(r.tokens), len(r.ds.postThreads))}
+	var sides [2]*side
+	for i, srv := range []*server{r.hearth, r.ref} {
+		s := r.spec("posting", srv.base+"/", script("posting", true))
+		s.args = []string{data}
+		w, u, err := r.measure(ctx, srv, s)
+		if err != nil {
+			return nil, err
+		}
+		sides[i] = newSide(w[0], u, s)
+	}
+	res.Hearth, res.Reference = sides[0], sides[1]
+	res.Ratio = ratio(res.Hearth.RPS, res.Reference.RPS)
+	res.RepliesPerSec = replies(res.Hearth)
+	return res, nil
+}
+
+// replies is the rate of successful requests.
+func replies(s *side) float64 {
+	if s.Requests == 0 {
+		return 0
+	}
+	return s.RPS * float64(s.Requests-s.Errors) / float64(s.Requests)
+}
+
+// postingWithReads runs the guest thread page reads with half the
+// connections, alone, then alongside the posting load on the other half.
+func (r *runner) postingWithReads(ctx context.Context) (*result, error) {
+	g, err := r.guestPage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	data, err := r.dataFile(ctx, "posting", nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.ref.load(ctx, routes{r.ds.threadURL: g}); err != nil {
+		return nil, err
+	}
+	half := func(s wrkSpec) wrkSpec {
+		s.connections = max(1, r.o.connections/2)
+		s.threads = max(1, min(r.o.wrkThreads/2, s.connections))
+		return s
+	}
+	readSpec := func(srv *server) wrkSpec { return half(r.spec("read", srv.base+r.ds.threadURL, script("read", false))) }
+	postSpec := func(srv *server) wrkSpec {
+		s := half(r.spec("posting", srv.base+"/", script("posting", true)))
+		s.args = []string{data}
+		return s
+	}
+	res := &result{URL: r.ds.threadURL, PageBytes: len(g.Body),
+		Notes: fmt.Sprintf("reads and replies on %d connections each", max(1, r.o.connections/2))}
+
+	rs := readSpec(r.hearth)
+	w, u, err := r.measure(ctx, r.hearth, rs)
+	if err != nil {
+		return nil, err
+	}
+	res.ReadsAlone = newSide(w[0], u, rs)
+
+	ps := postSpec(r.hearth)
+	w, u, err = r.measure(ctx, r.hearth, rs, ps)
+	if err != nil {
+		return nil, err
+	}
+	res.Hearth, res.Posting = newSide(w[0], u, rs), newSide(w[1], u, ps)
+	res.RepliesPerSec = replies(res.Posting)
+
+	rs, ps = readSpec(r.ref), postSpec(r.ref)
+	w, u, err = r.measure(ctx, r.ref, rs, ps)
+	if err != nil {
+		return nil, err
+	}
+	res.Reference = newSide(w[0], u, rs)
+	res.Ratio = ratio(res.Hearth.RPS, res.Reference.RPS)
+	res.P50Factor = ratio(res.Hearth.P50ms, res.ReadsAlone.P50ms)
+	res.P99Factor = ratio(res.Hearth.P99ms, res.ReadsAlone.P99ms)
+	return res, nil
+}
+
+// mixed is 95% guest reads (thread page 14 : front page 3 : category 2)
+// and 5% replies.
+func (r *runner) mixed(ctx context.Context) (*result, error) {
+	g, err := r.guestPage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	front, err := captureOK(ctx, r.hearth.base, "/", nil)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := captureOK(ctx, r.hearth.base, r.ds.categoryURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	var reads []string
+	for i := 0; i < 14; i++ {
+		reads = append(reads, r.ds.threadURL)
+	}
+	reads = append(reads, "/", "/", "/", r.ds.categoryURL, r.ds.categoryURL)
+	data, err := r.dataFile(ctx, "mixed", reads)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.ref.load(ctx, routes{r.ds.threadURL: g, "/": front, r.ds.categoryURL: cat}); err != nil {
+		return nil, err
+	}
+	res := &result{URL: "thread 14 : front 3 : category 2, plus 5% replies"}
+	var sides [2]*side
+	for i, srv := range []*server{r.hearth, r.ref} {
+		s := r.spec("mixed", srv.base+"/", script("mixed", true))
+		s.args = []string{data, "0.05"}
+		w, u, err := r.measure(ctx, srv, s)
+		if err != nil {
+			return nil, err
+		}
+		sides[i] = newSide(w[0], u, s)
+	}
+	res.Hearth, res.Reference = sides[0], sides[1]
+	res.Ratio = ratio(res.Hearth.RPS, res.Reference.RPS)
+	return res, nil
+}
+
+// compressed asks for the guest thread page as a browser does. The
+// reference replays the same compressed bytes.
+func (r *runner) compressed(ctx context.Context) (*result, error) {
+	h := http.Header{"Accept-Encoding": {"gzip, br"}}
+	page, err := captureOK(ctx, r.hearth.base, r.ds.threadURL, h)
+	if err != nil {
+		return nil, err
+	}
+	enc := page.Header.Get("Content-Encoding")
+	if enc == "" {
+		return &result{URL: r.ds.threadURL, Skipped: "Hearth does not compress yet (no Content-Encoding for Accept-Encoding: gzip, br)"}, nil
+	}
+	res, err := r.readCaptured(ctx, r.ds.threadURL, h, page)
+	if err != nil {
+		return nil, err
+	}
+	res.Notes = fmt.Sprintf("Accept-Encoding: gzip, br → Content-Encoding: %s", enc)
+	if g, err := r.guestPage(ctx); err == nil && len(g.Body) > 0 {
+		res.Notes += fmt.Sprintf(", %d → %d bytes", len(g.Body), len(page.Body))
+	}
+	if enc != "br" {
+		res.Notes += "; Hearth does not answer br"
+		return res, nil
+	}
+	// Hearth answers br: measure its gzip too, for browsers without br.
+	h = http.Header{"Accept-Encoding": {"gzip"}}
+	gz, err := captureOK(ctx, r.hearth.base, r.ds.threadURL, h)
+	if err != nil {
+		return nil, err
+	}
+	if gz.Header.Get("Content-Encoding") != "gzip" {
+		return res, nil
+	}
+	more, err := r.readCaptured(ctx, r.ds.threadURL, h, gz)
+	if err != nil {
+		return nil, err
+	}
+	more.Name, more.Title = "compressed-gzip", "guest thread page, gzip"
+	more.Notes = fmt.Sprintf("Accept-Encoding: gzip → Content-Encoding: gzip, %d bytes", len(gz.Body))
+	res.more = append(res.more, more)
+	return res, nil
+}
