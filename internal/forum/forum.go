@@ -73,7 +73,7 @@ type Category struct {
 	Name        string
 	Slug        string
 	Description string
-	Position    int // ordering among siblings, ascending
+	Position    int  // ordering among siblings, ascending
 	MembersOnly bool // hidden from guests
 	StaffOnly   bool // visible to moderators and admins only
 	ThreadCount int
