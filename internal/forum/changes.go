@@ -37,6 +37,13 @@ func (c *Changes) ThreadVersion(id int64) Version {
 	return Version{Global: c.global, Thread: c.threads[id]}
 }
 
+// globalVersion is the count of changes that may show anywhere.
+func (c *Changes) globalVersion() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.global
+}
+
 // thread records a change to a thread's posts, which also changes lists.
 func (c *Changes) thread(id int64) {
 	c.mu.Lock()

@@ -176,19 +176,26 @@ func (s *Service) SessionMember(ctx context.Context, token string) (*Member, err
 	if token == "" || len(token) > 100 {
 		return nil, ErrNotFound
 	}
-	m, err := s.store.SessionMember(ctx, hashToken(token), s.now())
+	hash, now, global := hashToken(token), s.now(), s.changes.globalVersion()
+	if m, ok := s.sessions.get(hash, global, now); ok {
+		return m, nil
+	}
+	m, err := s.store.SessionMember(ctx, hash, now)
 	if err != nil {
 		return nil, err
 	}
 	if m.Status == StatusSuspended {
 		return nil, ErrNotFound
 	}
+	s.sessions.put(hash, m, global, now)
 	return m, nil
 }
 
 // EndSession logs a session out.
 func (s *Service) EndSession(ctx context.Context, token string) error {
-	return s.store.DeleteSession(ctx, hashToken(token))
+	hash := hashToken(token)
+	s.sessions.forget(hash)
+	return s.store.DeleteSession(ctx, hash)
 }
 
 // SetupRequired reports whether the forum has no members yet, so the first
@@ -332,6 +339,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor *Member, current, ne
 		return err
 	}
 	actor.PasswordHash = hash
+	defer s.changes.everything() // cached sessions hold the old hash
 	return s.store.UpdateMember(ctx, actor)
 }
 

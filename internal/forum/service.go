@@ -26,11 +26,12 @@ type Hooks struct {
 // Service is the forum's use cases. Every method that acts for someone
 // takes the actor: a *Member, or nil for a guest.
 type Service struct {
-	store   Store
-	markup  Markup
-	hooks   Hooks
-	now     func() time.Time
-	changes *Changes
+	store    Store
+	markup   Markup
+	hooks    Hooks
+	now      func() time.Time
+	changes  *Changes
+	sessions sessionCache
 
 	PostsPerPage   int
 	ThreadsPerPage int

@@ -35,6 +35,15 @@ func Excerpt(src string, n int) string {
 	return truncateWords(htmlText(buf.Bytes()), n)
 }
 
+// HTMLExcerpt is Excerpt for HTML that Render made: it skips the markdown
+// step, so a page can describe itself from a post's cached rendering.
+func HTMLExcerpt(rendered string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return truncateWords(htmlText([]byte(rendered)), n)
+}
+
 // htmlText extracts the text of an HTML fragment with whitespace collapsed.
 // Block-level tags separate words; inline tags (emphasis, links, code) do
 // not, so "**foo**bar" stays "foobar".

@@ -400,3 +400,18 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+func TestHTMLExcerpt(t *testing.T) {
+	r := New()
+	src := "# Lisbon\n\nAnyone been to **Lisbon** in [March](https://example.org)?\n\n```\ncode\n```\n"
+	h, err := r.Render(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := HTMLExcerpt(h, 160), Excerpt(src, 160); got != want {
+		t.Errorf("HTMLExcerpt = %q, Excerpt = %q", got, want)
+	}
+	if got := HTMLExcerpt(h, 0); got != "" {
+		t.Errorf("n=0: %q", got)
+	}
+}

@@ -38,7 +38,7 @@ func scanCategory(row interface{ Scan(...any) error }) (*forum.Category, error) 
 
 // CreateCategory inserts c and sets c.ID. Counters start at zero.
 func (db *DB) CreateCategory(ctx context.Context, c *forum.Category) error {
-	err := db.write.QueryRowContext(ctx, `INSERT INTO categories
+	err := db.writeRow(ctx, `INSERT INTO categories
 		(parent_id, name, slug, description, position, members_only, staff_only)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
 		nullID(c.ParentID), c.Name, c.Slug, c.Description, c.Position, c.MembersOnly, c.StaffOnly).Scan(&c.ID)
@@ -47,7 +47,7 @@ func (db *DB) CreateCategory(ctx context.Context, c *forum.Category) error {
 
 // UpdateCategory saves parent, name, slug, description, position and visibility.
 func (db *DB) UpdateCategory(ctx context.Context, c *forum.Category) error {
-	err := mustAffect(db.write.ExecContext(ctx, `UPDATE categories SET parent_id = $2, name = $3,
+	err := mustAffect(db.writeExec(ctx, `UPDATE categories SET parent_id = $2, name = $3,
 		slug = $4, description = $5, position = $6, members_only = $7, staff_only = $8 WHERE id = $1`,
 		c.ID, nullID(c.ParentID), c.Name, c.Slug, c.Description, c.Position, c.MembersOnly, c.StaffOnly))
 	return db.wrap(fmt.Sprintf("update category %d", c.ID), err)
@@ -55,13 +55,13 @@ func (db *DB) UpdateCategory(ctx context.Context, c *forum.Category) error {
 
 // CategoryByID returns ErrNotFound if there is no such category.
 func (db *DB) CategoryByID(ctx context.Context, id int64) (*forum.Category, error) {
-	c, err := scanCategory(db.read.QueryRowContext(ctx, categorySelect+" WHERE c.id = $1", id))
+	c, err := scanCategory(db.readRow(ctx, categorySelect+" WHERE c.id = $1", id))
 	return c, db.wrap(fmt.Sprintf("load category %d", id), err)
 }
 
 // ListCategories returns every category ordered by position then id.
 func (db *DB) ListCategories(ctx context.Context) ([]*forum.Category, error) {
-	rows, err := db.read.QueryContext(ctx, categorySelect+" ORDER BY c.position, c.id")
+	rows, err := db.readRows(ctx, categorySelect+" ORDER BY c.position, c.id")
 	if err != nil {
 		return nil, db.wrap("list categories", err)
 	}
@@ -81,27 +81,27 @@ func (db *DB) ListCategories(ctx context.Context) ([]*forum.Category, error) {
 // recently active visible thread: the rule Recount applies too. Writes call
 // it rather than comparing times, so clocks that disagree a little between
 // requests cannot leave the pointer on a post that is no thread's last.
-func refreshCategoryLast(ctx context.Context, tx *sql.Tx, categoryID int64) error {
+func (db *DB) refreshCategoryLast(ctx context.Context, tx *sql.Tx, categoryID int64) error {
 	var lastID sql.NullInt64
 	var lastAt int64
-	err := tx.QueryRowContext(ctx, `SELECT last_post_id, last_post_at FROM threads
+	err := db.txRow(ctx, tx, `SELECT last_post_id, last_post_at FROM threads
 		WHERE category_id = $1 AND deleted_at = 0
 		ORDER BY last_post_at DESC, last_post_id DESC LIMIT 1`, categoryID).Scan(&lastID, &lastAt)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, "UPDATE categories SET last_post_id = $2, last_post_at = $3 WHERE id = $1",
+	_, err = db.txExec(ctx, tx, "UPDATE categories SET last_post_id = $2, last_post_at = $3 WHERE id = $1",
 		categoryID, lastID, lastAt)
 	return err
 }
 
 // countInCategory adds threads and posts to a category's counters and
 // refreshes its latest activity.
-func countInCategory(ctx context.Context, tx *sql.Tx, categoryID int64, threads, posts int) error {
-	err := mustAffect(tx.ExecContext(ctx, `UPDATE categories SET thread_count = thread_count + $2,
+func (db *DB) countInCategory(ctx context.Context, tx *sql.Tx, categoryID int64, threads, posts int) error {
+	err := mustAffect(db.txExec(ctx, tx, `UPDATE categories SET thread_count = thread_count + $2,
 		post_count = post_count + $3 WHERE id = $1`, categoryID, threads, posts))
 	if err == nil {
-		err = refreshCategoryLast(ctx, tx, categoryID)
+		err = db.refreshCategoryLast(ctx, tx, categoryID)
 	}
 	if err != nil {
 		return fmt.Errorf("category %d: %w", categoryID, err)

@@ -27,6 +27,9 @@ type DB struct {
 	write      *sql.DB // transactions and writes
 	read       *sql.DB // plain reads; the same pool as write on PostgreSQL
 	migrations fs.FS   // numbered .sql files for this engine; swapped in tests
+	batch      *batcher // group commit of posting writes; SQLite only
+
+	readStmts, writeStmts *stmtCache // prepared statements; SQLite only
 	closed     atomic.Bool
 }
 
@@ -55,6 +58,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		path := strings.TrimPrefix(dsn, "sqlite:")
 		db.label = path
 		db.write, db.read, err = openSQLite(path)
+		if err == nil {
+			db.batch = newBatcher(db.write)
+			db.readStmts, db.writeStmts = &stmtCache{pool: db.read}, &stmtCache{pool: db.write}
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", db.label, err)
@@ -92,7 +99,14 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the pools. Later calls fail with forum.ErrUnavailable.
 func (db *DB) Close() error {
-	db.closed.Store(true)
+	if db.closed.Swap(true) {
+		return nil
+	}
+	if db.batch != nil {
+		db.batch.close()
+	}
+	db.readStmts.close()
+	db.writeStmts.close()
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())

@@ -25,7 +25,7 @@ func scanMember(row interface{ Scan(...any) error }) (*forum.Member, error) {
 
 // CreateMember inserts m and sets m.ID; ErrConflict if the email is taken.
 func (db *DB) CreateMember(ctx context.Context, m *forum.Member) error {
-	err := db.write.QueryRowContext(ctx, `INSERT INTO members
+	err := db.writeRow(ctx, `INSERT INTO members
 		(email, name, password_hash, role, status, title, location, bio, post_count, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
 		m.Email, m.Name, m.PasswordHash, string(m.Role), string(m.Status),
@@ -49,7 +49,7 @@ func (db *DB) MemberByEmail(ctx context.Context, email string) (*forum.Member, e
 
 // UpdateMember saves name, password hash, role, status, title, location and bio.
 func (db *DB) UpdateMember(ctx context.Context, m *forum.Member) error {
-	err := mustAffect(db.write.ExecContext(ctx, `UPDATE members SET name = $2, password_hash = $3,
+	err := mustAffect(db.writeExec(ctx, `UPDATE members SET name = $2, password_hash = $3,
 		role = $4, status = $5, title = $6, location = $7, bio = $8 WHERE id = $1`,
 		m.ID, m.Name, m.PasswordHash, string(m.Role), string(m.Status), m.Title, m.Location, m.Bio))
 	return db.wrap(fmt.Sprintf("update member %d", m.ID), err)
@@ -60,10 +60,10 @@ func (db *DB) ListMembers(ctx context.Context, status forum.MemberStatus, limit 
 	var rows *sql.Rows
 	var err error
 	if status == "" {
-		rows, err = db.read.QueryContext(ctx, "SELECT "+memberColumns+
+		rows, err = db.readRows(ctx, "SELECT "+memberColumns+
 			" FROM members m ORDER BY m.created_at, m.id LIMIT $1", limitOrAll(limit))
 	} else {
-		rows, err = db.read.QueryContext(ctx, "SELECT "+memberColumns+
+		rows, err = db.readRows(ctx, "SELECT "+memberColumns+
 			" FROM members m WHERE m.status = $1 ORDER BY m.created_at, m.id LIMIT $2", string(status), limitOrAll(limit))
 	}
 	if err != nil {
@@ -84,6 +84,6 @@ func (db *DB) ListMembers(ctx context.Context, status forum.MemberStatus, limit 
 // CountMembers returns the number of members of any status.
 func (db *DB) CountMembers(ctx context.Context) (int, error) {
 	var n int
-	err := db.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM members").Scan(&n)
+	err := db.readRow(ctx, "SELECT COUNT(*) FROM members").Scan(&n)
 	return n, db.wrap("count members", err)
 }

@@ -29,9 +29,9 @@ func scanPost(row interface{ Scan(...any) error }) (*forum.Post, error) {
 	return &p, nil
 }
 
-func insertPost(ctx context.Context, tx *sql.Tx, threadID int64, position int, p *forum.Post) (int64, error) {
+func (db *DB) insertPost(ctx context.Context, tx *sql.Tx, threadID int64, position int, p *forum.Post) (int64, error) {
 	var id int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO posts
+	err := db.txRow(ctx, tx, `INSERT INTO posts
 		(thread_id, author_id, position, body, html, quote_post_id, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
 		threadID, p.AuthorID, position, p.Body, p.HTML, nullID(p.QuotePostID), toMillis(p.CreatedAt)).Scan(&id)
@@ -44,30 +44,30 @@ func (db *DB) CreatePost(ctx context.Context, p *forum.Post) error {
 	at := toMillis(p.CreatedAt)
 	var postID int64
 	var position int
-	err := db.inTx(ctx, fmt.Sprintf("create post in thread %d", p.ThreadID), func(tx *sql.Tx) error {
+	err := db.inWriteTx(ctx, fmt.Sprintf("create post in thread %d", p.ThreadID), func(tx *sql.Tx) error {
 		// Taking the position with an UPDATE locks the thread row on
 		// PostgreSQL, so concurrent replies get consecutive positions.
 		var categoryID, threadDeleted int64
-		err := tx.QueryRowContext(ctx, `UPDATE threads SET last_position = last_position + 1,
+		err := db.txRow(ctx, tx, `UPDATE threads SET last_position = last_position + 1,
 			post_count = post_count + 1, last_post_at = $2, last_poster_id = $3
 			WHERE id = $1 RETURNING last_position, category_id, deleted_at`,
 			p.ThreadID, at, p.AuthorID).Scan(&position, &categoryID, &threadDeleted)
 		if err != nil {
 			return err
 		}
-		if postID, err = insertPost(ctx, tx, p.ThreadID, position, p); err != nil {
+		if postID, err = db.insertPost(ctx, tx, p.ThreadID, position, p); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE threads SET last_post_id = $2 WHERE id = $1", p.ThreadID, postID); err != nil {
+		if _, err := db.txExec(ctx, tx, "UPDATE threads SET last_post_id = $2 WHERE id = $1", p.ThreadID, postID); err != nil {
 			return err
 		}
 		// A deleted thread's posts count in no category until it is restored.
 		if threadDeleted == 0 {
-			if err := countInCategory(ctx, tx, categoryID, 0, 1); err != nil {
+			if err := db.countInCategory(ctx, tx, categoryID, 0, 1); err != nil {
 				return err
 			}
 		}
-		return bumpMember(ctx, tx, p.AuthorID, 1)
+		return db.bumpMember(ctx, tx, p.AuthorID, 1)
 	})
 	if err != nil {
 		return err
@@ -78,7 +78,7 @@ func (db *DB) CreatePost(ctx context.Context, p *forum.Post) error {
 
 // PostByID returns a post with its author details; ErrNotFound if absent.
 func (db *DB) PostByID(ctx context.Context, id int64) (*forum.Post, error) {
-	p, err := scanPost(db.read.QueryRowContext(ctx, postSelect+" WHERE p.id = $1", id))
+	p, err := scanPost(db.readRow(ctx, postSelect+" WHERE p.id = $1", id))
 	return p, db.wrap(fmt.Sprintf("load post %d", id), err)
 }
 
@@ -86,7 +86,7 @@ func (db *DB) PostByID(ctx context.Context, id int64) (*forum.Post, error) {
 // ones included, in order.
 func (db *DB) ListPosts(ctx context.Context, threadID int64, from, to int) ([]*forum.Post, error) {
 	op := fmt.Sprintf("list posts of thread %d", threadID)
-	rows, err := db.read.QueryContext(ctx, postSelect+
+	rows, err := db.readRows(ctx, postSelect+
 		" WHERE p.thread_id = $1 AND p.position BETWEEN $2 AND $3 ORDER BY p.position", threadID, from, to)
 	if err != nil {
 		return nil, db.wrap(op, err)
@@ -120,23 +120,23 @@ func (db *DB) SetPostDeleted(ctx context.Context, id int64, deleted bool, by int
 	if deleted && at.IsZero() {
 		return fmt.Errorf("%s: the deletion time is zero", op)
 	}
-	return db.inTx(ctx, op, func(tx *sql.Tx) error {
+	return db.inWriteTx(ctx, op, func(tx *sql.Tx) error {
 		var threadID, authorID int64
 		var position int
 		var err error
 		if deleted {
-			err = tx.QueryRowContext(ctx, `UPDATE posts SET deleted_at = $2, deleted_by = $3
+			err = db.txRow(ctx, tx, `UPDATE posts SET deleted_at = $2, deleted_by = $3
 				WHERE id = $1 AND deleted_at = 0 RETURNING thread_id, position, author_id`,
 				id, toMillis(at), nullID(by)).Scan(&threadID, &position, &authorID)
 		} else {
-			err = tx.QueryRowContext(ctx, `UPDATE posts SET deleted_at = 0, deleted_by = NULL
+			err = db.txRow(ctx, tx, `UPDATE posts SET deleted_at = 0, deleted_by = NULL
 				WHERE id = $1 AND deleted_at <> 0 RETURNING thread_id, position, author_id`,
 				id).Scan(&threadID, &position, &authorID)
 		}
 		if errors.Is(err, sql.ErrNoRows) {
 			// Already in the wanted state, or absent.
 			var one int
-			return tx.QueryRowContext(ctx, "SELECT 1 FROM posts WHERE id = $1", id).Scan(&one)
+			return db.txRow(ctx, tx, "SELECT 1 FROM posts WHERE id = $1", id).Scan(&one)
 		}
 		if err != nil {
 			return err
@@ -148,7 +148,7 @@ func (db *DB) SetPostDeleted(ctx context.Context, id int64, deleted bool, by int
 
 		var categoryID, threadDeletedAt int64
 		var postCount int
-		err = tx.QueryRowContext(ctx, `UPDATE threads SET post_count = post_count + $2
+		err = db.txRow(ctx, tx, `UPDATE threads SET post_count = post_count + $2
 			WHERE id = $1 RETURNING category_id, deleted_at, post_count`,
 			threadID, delta).Scan(&categoryID, &threadDeletedAt, &postCount)
 		if err != nil {
@@ -162,12 +162,12 @@ func (db *DB) SetPostDeleted(ctx context.Context, id int64, deleted bool, by int
 			if deleted {
 				threadDeleted = toMillis(at)
 			}
-			if _, err := tx.ExecContext(ctx, "UPDATE threads SET deleted_at = $2 WHERE id = $1",
+			if _, err := db.txExec(ctx, tx, "UPDATE threads SET deleted_at = $2 WHERE id = $1",
 				threadID, threadDeleted); err != nil {
 				return err
 			}
 		}
-		if err := refreshThreadLast(ctx, tx, threadID); err != nil {
+		if err := db.refreshThreadLast(ctx, tx, threadID); err != nil {
 			return err
 		}
 
@@ -179,27 +179,27 @@ func (db *DB) SetPostDeleted(ctx context.Context, id int64, deleted bool, by int
 		if visible {
 			after = postCount
 		}
-		if err := countInCategory(ctx, tx, categoryID, b2i(visible)-b2i(wasVisible), after-before); err != nil {
+		if err := db.countInCategory(ctx, tx, categoryID, b2i(visible)-b2i(wasVisible), after-before); err != nil {
 			return err
 		}
-		return bumpMember(ctx, tx, authorID, delta)
+		return db.bumpMember(ctx, tx, authorID, delta)
 	})
 }
 
 // refreshThreadLast points a thread at its newest visible post, or at its
 // newest post when none is visible: the rule Recount applies too.
-func refreshThreadLast(ctx context.Context, tx *sql.Tx, threadID int64) error {
+func (db *DB) refreshThreadLast(ctx context.Context, tx *sql.Tx, threadID int64) error {
 	var id, at, author int64
-	err := tx.QueryRowContext(ctx, `SELECT id, created_at, author_id FROM posts
+	err := db.txRow(ctx, tx, `SELECT id, created_at, author_id FROM posts
 		WHERE thread_id = $1 AND deleted_at = 0 ORDER BY position DESC LIMIT 1`, threadID).Scan(&id, &at, &author)
 	if errors.Is(err, sql.ErrNoRows) {
-		err = tx.QueryRowContext(ctx, `SELECT id, created_at, author_id FROM posts
+		err = db.txRow(ctx, tx, `SELECT id, created_at, author_id FROM posts
 			WHERE thread_id = $1 ORDER BY position DESC LIMIT 1`, threadID).Scan(&id, &at, &author)
 	}
 	if err != nil {
 		return fmt.Errorf("newest post of thread %d: %w", threadID, err)
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE threads SET last_post_id = $2, last_post_at = $3, last_poster_id = $4
+	_, err = db.txExec(ctx, tx, `UPDATE threads SET last_post_id = $2, last_post_at = $3, last_poster_id = $4
 		WHERE id = $1`, threadID, id, at, author)
 	return err
 }

@@ -11,7 +11,7 @@ import (
 // CreateSession stores s; ErrConflict if the token hash exists,
 // ErrNotFound if the member does not.
 func (db *DB) CreateSession(ctx context.Context, s *forum.Session) error {
-	_, err := db.write.ExecContext(ctx, `INSERT INTO sessions (token_hash, member_id, kind, created_at, expires_at)
+	_, err := db.writeExec(ctx, `INSERT INTO sessions (token_hash, member_id, kind, created_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5)`,
 		s.TokenHash, s.MemberID, s.Kind, toMillis(s.CreatedAt), toMillis(s.ExpiresAt))
 	return db.wrap("create session", err)
@@ -19,7 +19,7 @@ func (db *DB) CreateSession(ctx context.Context, s *forum.Session) error {
 
 // SessionMember returns the member of a session that expires after now.
 func (db *DB) SessionMember(ctx context.Context, tokenHash string, now time.Time) (*forum.Member, error) {
-	m, err := scanMember(db.read.QueryRowContext(ctx, "SELECT "+memberColumns+
+	m, err := scanMember(db.readRow(ctx, "SELECT "+memberColumns+
 		" FROM sessions s JOIN members m ON m.id = s.member_id WHERE s.token_hash = $1 AND s.expires_at > $2",
 		tokenHash, toMillis(now)))
 	return m, db.wrap("load session", err)
@@ -27,14 +27,14 @@ func (db *DB) SessionMember(ctx context.Context, tokenHash string, now time.Time
 
 // DeleteSession removes a session; no error if it was already gone.
 func (db *DB) DeleteSession(ctx context.Context, tokenHash string) error {
-	_, err := db.write.ExecContext(ctx, "DELETE FROM sessions WHERE token_hash = $1", tokenHash)
+	_, err := db.writeExec(ctx, "DELETE FROM sessions WHERE token_hash = $1", tokenHash)
 	return db.wrap("delete session", err)
 }
 
 // DeleteExpiredSessions removes the sessions SessionMember would no longer
 // accept at now (expires_at <= now).
 func (db *DB) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
-	res, err := db.write.ExecContext(ctx, "DELETE FROM sessions WHERE expires_at <= $1", toMillis(now))
+	res, err := db.writeExec(ctx, "DELETE FROM sessions WHERE expires_at <= $1", toMillis(now))
 	if err != nil {
 		return 0, db.wrap("delete expired sessions", err)
 	}
@@ -45,13 +45,13 @@ func (db *DB) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, 
 // Setting returns a site setting's value, or ErrNotFound.
 func (db *DB) Setting(ctx context.Context, key string) (string, error) {
 	var v string
-	err := db.read.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = $1", key).Scan(&v)
+	err := db.readRow(ctx, "SELECT value FROM settings WHERE key = $1", key).Scan(&v)
 	return v, db.wrap(fmt.Sprintf("load setting %q", key), err)
 }
 
 // SetSetting inserts or replaces a site setting.
 func (db *DB) SetSetting(ctx context.Context, key, value string) error {
-	_, err := db.write.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2)
+	_, err := db.writeExec(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
 	return db.wrap(fmt.Sprintf("save setting %q", key), err)
 }

@@ -43,8 +43,8 @@ func (db *DB) CreateThread(ctx context.Context, t *forum.Thread, p *forum.Post) 
 	}
 	at := toMillis(p.CreatedAt)
 	var threadID, postID int64
-	err := db.inTx(ctx, "create thread", func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO threads
+	err := db.inWriteTx(ctx, "create thread", func(tx *sql.Tx) error {
+		err := db.txRow(ctx, tx, `INSERT INTO threads
 			(category_id, author_id, title, slug, post_count, last_position, sticky, locked,
 			 created_at, last_post_at, last_poster_id)
 			VALUES ($1, $2, $3, $4, 1, 1, $5, $6, $7, $8, $9) RETURNING id`,
@@ -53,16 +53,16 @@ func (db *DB) CreateThread(ctx context.Context, t *forum.Thread, p *forum.Post) 
 		if err != nil {
 			return err
 		}
-		if postID, err = insertPost(ctx, tx, threadID, 1, p); err != nil {
+		if postID, err = db.insertPost(ctx, tx, threadID, 1, p); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE threads SET last_post_id = $2 WHERE id = $1", threadID, postID); err != nil {
+		if _, err := db.txExec(ctx, tx, "UPDATE threads SET last_post_id = $2 WHERE id = $1", threadID, postID); err != nil {
 			return err
 		}
-		if err := countInCategory(ctx, tx, t.CategoryID, 1, 1); err != nil {
+		if err := db.countInCategory(ctx, tx, t.CategoryID, 1, 1); err != nil {
 			return err
 		}
-		return bumpMember(ctx, tx, p.AuthorID, 1)
+		return db.bumpMember(ctx, tx, p.AuthorID, 1)
 	})
 	if err != nil {
 		return err
@@ -75,7 +75,7 @@ func (db *DB) CreateThread(ctx context.Context, t *forum.Thread, p *forum.Post) 
 
 // ThreadByID returns a thread, deleted or not; ErrNotFound if absent.
 func (db *DB) ThreadByID(ctx context.Context, id int64) (*forum.Thread, error) {
-	t, err := scanThread(db.read.QueryRowContext(ctx, threadSelect+" WHERE t.id = $1", id))
+	t, err := scanThread(db.readRow(ctx, threadSelect+" WHERE t.id = $1", id))
 	return t, db.wrap(fmt.Sprintf("load thread %d", id), err)
 }
 
@@ -88,10 +88,10 @@ func (db *DB) ListThreads(ctx context.Context, f forum.ThreadFilter) ([]*forum.T
 	}
 	op := fmt.Sprintf("list threads of category %d", f.CategoryID)
 	var total int
-	if err := db.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM threads t"+where, f.CategoryID).Scan(&total); err != nil {
+	if err := db.readRow(ctx, "SELECT COUNT(*) FROM threads t"+where, f.CategoryID).Scan(&total); err != nil {
 		return nil, 0, db.wrap(op, err)
 	}
-	rows, err := db.read.QueryContext(ctx, threadSelect+where+
+	rows, err := db.readRows(ctx, threadSelect+where+
 		" ORDER BY t.sticky DESC, t.last_post_at DESC, t.id DESC LIMIT $2 OFFSET $3",
 		f.CategoryID, limitOrAll(f.Limit), max(f.Offset, 0))
 	if err != nil {
@@ -117,7 +117,7 @@ func (db *DB) SetThreadFlags(ctx context.Context, id int64, sticky, locked bool)
 }
 
 // bumpMember adds delta to a member's post count.
-func bumpMember(ctx context.Context, tx *sql.Tx, memberID int64, delta int) error {
+func (db *DB) bumpMember(ctx context.Context, tx *sql.Tx, memberID int64, delta int) error {
 	err := mustAffect(tx.ExecContext(ctx,
 		"UPDATE members SET post_count = post_count + $2 WHERE id = $1", memberID, delta))
 	if err != nil {

@@ -173,3 +173,27 @@ func BenchmarkReplyAPI(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReplyAPIParallel is many members replying at once, as at a busy
+// hour: the SQLite writer commits the replies that wait together (group
+// commit), one fsync for many.
+func BenchmarkReplyAPIParallel(b *testing.B) {
+	f := newBenchForum(b)
+	path := "/api/v1/threads/" + strconv.FormatInt(f.threadID, 10) + "/posts"
+	body := `{"body":"Thanks, that settles the **booking** question; see the [rates](/p/1) and\n\n- check the dates\n- confirm by mail"}`
+	b.ReportAllocs()
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			r := httptest.NewRequest("POST", path, strings.NewReader(body))
+			r.Header.Set("Authorization", "Bearer "+f.apiToken)
+			r.Header.Set("Content-Type", "application/json")
+			w := httptest.NewRecorder()
+			f.handler.ServeHTTP(w, r)
+			if w.Code != http.StatusCreated {
+				b.Errorf("POST %s: %d %s", path, w.Code, w.Body.String())
+				return
+			}
+		}
+	})
+}

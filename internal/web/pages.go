@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"strconv"
 
@@ -126,10 +127,11 @@ func (s *Server) category(w http.ResponseWriter, r *http.Request) {
 type threadView struct {
 	Page
 	*forum.ThreadPage
-	Pager    pager
-	CanReply bool
-	IsMod    bool
-	Reply    formView // the reply box at the bottom
+	Pager     pager
+	CanReply  bool
+	IsMod     bool
+	PostsHTML template.HTML // the posts, rendered by postsHTML
+	Reply     formView      // the reply box at the bottom
 }
 
 func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
@@ -160,12 +162,16 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
 		IsMod:    a.IsModerator(),
 		Reply:    s.form(r, ""),
 	}
+	if v.PostsHTML, err = s.postsHTML(&v); err != nil {
+		s.error(w, r, err)
+		return
+	}
 	if n > 1 {
 		v.Title += " (page " + strconv.Itoa(n) + ")"
 	}
 	v.Canonical = s.canonical(pageURL(base, n))
 	if len(tp.Posts) > 0 && n == 1 {
-		v.Description = excerpt(tp.Posts[0].Body)
+		v.Description = excerpt(tp.Posts[0].HTML)
 	}
 	if tp.Parent != nil {
 		v.Crumbs = append(v.Crumbs, Crumb{tp.Parent.Name, categoryURL(tp.Parent)})

@@ -9,7 +9,8 @@ import (
 	"hearth/internal/render"
 )
 
-func excerpt(body string) string { return render.Excerpt(body, 160) }
+// excerpt describes a page by the start of a post's rendered HTML.
+func excerpt(html string) string { return render.HTMLExcerpt(html, 160) }
 
 // postForm is the view of the new-thread, reply and edit forms.
 type postForm struct {

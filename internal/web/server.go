@@ -41,12 +41,13 @@ func DefaultLimits(c *Config) {
 
 // Server is the HTTP surface of the forum.
 type Server struct {
-	svc   *forum.Service
-	log   *slog.Logger
-	cfg   Config
-	tmpl  *templates
-	api   http.Handler
-	cache *pageCache // guests' pages; nil when disabled
+	svc       *forum.Service
+	log       *slog.Logger
+	cfg       Config
+	tmpl      *templates
+	api       http.Handler
+	cache     *pageCache // guests' pages; nil when disabled
+	coreCache *postCores // posts' rendered header and body
 }
 
 // New returns a Server. api is mounted at /api/v1/ (nil for none).
@@ -58,7 +59,7 @@ func New(svc *forum.Service, log *slog.Logger, cfg Config, api http.Handler) (*S
 	if err != nil {
 		return nil, err
 	}
-	srv := &Server{svc: svc, log: log, cfg: cfg, tmpl: t, api: api}
+	srv := &Server{svc: svc, log: log, cfg: cfg, tmpl: t, api: api, coreCache: newPostCores(20000)}
 	if cfg.PageCacheBytes >= 0 {
 		n := cfg.PageCacheBytes
 		if n == 0 {

@@ -1,0 +1,161 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"hearth/internal/forum"
+)
+
+// Group commit. On SQLite every commit waits for an fsync (synchronous=FULL:
+// an acknowledged post survives power loss), and there is one writer, so
+// posting one reply per transaction tops out at one reply per fsync. The
+// batcher instead runs the writes that are waiting together in one
+// transaction, each inside its own savepoint so one failing write does not
+// undo the others, and commits them with one fsync. Nobody waits for a batch
+// to fill: a batch is whatever queued while the previous one was committing.
+//
+// PostgreSQL needs none of this: it runs concurrent transactions on several
+// connections and already shares fsyncs between concurrent commits.
+
+// maxBatch bounds a batch so one commit never holds many callers for long.
+const maxBatch = 128
+
+type writeReq struct {
+	ctx  context.Context
+	fn   func(tx *sql.Tx) error
+	done chan error
+}
+
+type batcher struct {
+	db    *sql.DB
+	queue chan writeReq
+	stop  chan struct{}
+	gone  chan struct{}
+}
+
+func newBatcher(db *sql.DB) *batcher {
+	b := &batcher{db: db, queue: make(chan writeReq, maxBatch), stop: make(chan struct{}), gone: make(chan struct{})}
+	go b.loop()
+	return b
+}
+
+// close stops the loop after the batch in progress.
+func (b *batcher) close() {
+	close(b.stop)
+	<-b.gone
+}
+
+var errClosed = errors.New("database closed")
+
+// do queues fn and waits for its batch to commit. fn's effects are durable
+// when do returns nil.
+func (b *batcher) do(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	req := writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case b.queue <- req:
+	case <-b.stop:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once queued the write may already be in a transaction: wait for the
+	// verdict rather than the context, so a caller never reports a failure
+	// for a write that committed.
+	return <-req.done
+}
+
+func (b *batcher) loop() {
+	defer close(b.gone)
+	for {
+		var first writeReq
+		select {
+		case first = <-b.queue:
+		case <-b.stop:
+			b.drain()
+			return
+		}
+		batch := []writeReq{first}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-b.queue:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		b.run(batch)
+	}
+}
+
+// drain fails what is still queued when the database closes.
+func (b *batcher) drain() {
+	for {
+		select {
+		case r := <-b.queue:
+			r.done <- errClosed
+		default:
+			return
+		}
+	}
+}
+
+// run executes one batch in one transaction and tells every caller.
+func (b *batcher) run(batch []writeReq) {
+	errs := make([]error, len(batch))
+	fail := func(err error) {
+		for _, r := range batch {
+			r.done <- err
+		}
+	}
+	tx, err := b.db.BeginTx(context.Background(), nil)
+	if err != nil {
+		fail(err)
+		return
+	}
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			errs[i] = err // gave up while queued: never started
+			continue
+		}
+		if _, err := tx.Exec("SAVEPOINT w"); err != nil {
+			tx.Rollback()
+			fail(err)
+			return
+		}
+		if errs[i] = r.fn(tx); errs[i] != nil {
+			if _, err := tx.Exec("ROLLBACK TO w"); err != nil {
+				tx.Rollback()
+				fail(fmt.Errorf("roll back a failed write: %w", err))
+				return
+			}
+		}
+		if _, err := tx.Exec("RELEASE w"); err != nil {
+			tx.Rollback()
+			fail(err)
+			return
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		fail(err)
+		return
+	}
+	for i, r := range batch {
+		r.done <- errs[i]
+	}
+}
+
+// inWriteTx runs fn in a write transaction: through the batcher on SQLite
+// (group commit), in a transaction of its own on PostgreSQL.
+func (db *DB) inWriteTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	if db.batch == nil {
+		return db.inTx(ctx, op, fn)
+	}
+	if db.closed.Load() {
+		return db.wrap(op, forum.ErrUnavailable)
+	}
+	return db.wrap(op, db.batch.do(ctx, fn))
+}
