@@ -12,6 +12,7 @@ import (
 type pager struct {
 	Base        string
 	Page, Pages int
+	Label       string // names the navigation landmark; "Pages" if empty
 }
 
 // Links returns the page numbers to show: first, last, and two around the
@@ -102,7 +103,7 @@ func (s *Server) category(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, pageURL(base, n), http.StatusMovedPermanently)
 		return
 	}
-	v := categoryView{Page: s.page(r, list.Category.Name), ThreadList: list, Pager: pager{base, n, list.Pages}, CanPost: actor(r).Active()}
+	v := categoryView{Page: s.page(r, list.Category.Name), ThreadList: list, Pager: pager{base, n, list.Pages, ""}, CanPost: actor(r).Active()}
 	if n > 1 {
 		v.Title += " (page " + strconv.Itoa(n) + ")"
 	}
@@ -127,11 +128,12 @@ func (s *Server) category(w http.ResponseWriter, r *http.Request) {
 type threadView struct {
 	Page
 	*forum.ThreadPage
-	Pager     pager
-	CanReply  bool
-	IsMod     bool
-	PostsHTML template.HTML // the posts, rendered by postsHTML
-	Reply     formView      // the reply box at the bottom
+	Pager       pager
+	BottomPager pager // the same pages again below the posts, named apart
+	CanReply    bool
+	IsMod       bool
+	PostsHTML   template.HTML // the posts, rendered by postsHTML
+	Reply       formView      // the reply box at the bottom
 }
 
 func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
@@ -157,7 +159,8 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := threadView{
-		Page: s.page(r, tp.Thread.Title), ThreadPage: tp, Pager: pager{base, n, tp.Pages},
+		Page: s.page(r, tp.Thread.Title), ThreadPage: tp,
+		Pager: pager{base, n, tp.Pages, ""}, BottomPager: pager{base, n, tp.Pages, "Pages (bottom)"},
 		CanReply: a.Active() && !tp.Thread.Deleted() && (!tp.Thread.Locked || a.IsModerator()),
 		IsMod:    a.IsModerator(),
 		Reply:    s.form(r, ""),
