@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	"hearth/internal/app"
 )
@@ -33,6 +34,13 @@ func envBool(name string, def bool) bool {
 func envInt(name string, def int) int {
 	if n, err := strconv.Atoi(env(name, strconv.Itoa(def))); err == nil {
 		return n
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(env(name, def.String())); err == nil {
+		return d
 	}
 	return def
 }

@@ -24,7 +24,14 @@ Usage:
   hearth serve [flags]        run the forum (default http://127.0.0.1:8080)
   hearth user add [flags]     create a member from the shell
   hearth seed [flags]         fill an empty database with synthetic data for benchmarks
-  hearth migrate [flags]      apply pending database migrations
+  hearth migrate [flags]      apply pending database migrations, after a verified backup (--dry-run: only try)
+  hearth backup [--to PATH]   make a verified backup of the database and attachments
+  hearth restore BACKUP       restore a backup (the forum must be stopped)
+  hearth doctor [--json]      check everything Hearth needs and say how to fix what is wrong
+  hearth repair               check integrity, recount counters, clean expired sessions (safe while serving)
+  hearth verify [flags] URL   check a running site from outside: pages, log in, post, log out
+  hearth mode MODE [flags]    normal, read-only or maintenance, with a reason members see
+  hearth status [TEXT]        show the forum's mode and updates, or post an update members see
   hearth version              print the version
 
 Run 'hearth COMMAND -h' for a command's flags. Every flag can also be set
@@ -48,6 +55,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = seedCmd(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		err = migrate(ctx, args[1:], stdout, stderr)
+	case "backup":
+		err = backupCmd(ctx, args[1:], stdout, stderr)
+	case "restore":
+		err = restoreCmd(ctx, args[1:], stdout, stderr)
+	case "doctor":
+		err = doctorCmd(ctx, args[1:], stdout, stderr)
+	case "repair":
+		err = repairCmd(ctx, args[1:], stdout, stderr)
+	case "mode":
+		err = modeCmd(args[1:], stdout, stderr)
+	case "status":
+		err = statusCmd(args[1:], stdout, stderr)
+	case "verify":
+		return verifyCmd(ctx, args[1:], stdin, stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "hearth", version())
 		return 0

@@ -69,7 +69,7 @@ func TestServeExplainsFailures(t *testing.T) {
 	if code != 1 || !strings.Contains(errs, "listen on "+ln.Addr().String()) || strings.Contains(errs, "goroutine") {
 		t.Fatalf("port in use: %d %q", code, errs)
 	}
-	code, _, errs = runCmd(t, "", "serve", "--db", "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", "--addr", "127.0.0.1:0")
+	code, _, errs = runCmd(t, "", "serve", "--data", t.TempDir(), "--db", "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", "--addr", "127.0.0.1:0")
 	if code != 1 || !strings.Contains(errs, "open database") || strings.Contains(errs, "goroutine") {
 		t.Fatalf("unreachable database: %d %q", code, errs)
 	}

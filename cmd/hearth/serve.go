@@ -5,14 +5,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"hearth/internal/app"
 	"hearth/internal/demo"
+	"hearth/internal/ops"
 )
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c app.Config
-	var demoMode, debug bool
+	var demoMode, debug, migrateFirst bool
+	var backupEvery time.Duration
 	fs := newFlags("serve", stderr)
 	fs.StringVar(&c.Addr, "addr", env("addr", "127.0.0.1:8080"), "address to listen on (env HEARTH_ADDR)")
 	storageFlags(fs, &c)
@@ -22,6 +25,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&c.NoLimits, "no-rate-limits", envBool("no-rate-limits", false), "disable login, registration and posting rate limits (load tests only) (env HEARTH_NO_RATE_LIMITS)")
 	fs.BoolVar(&demoMode, "demo", envBool("demo", false), "fill an empty database with a small demo community and print its logins (env HEARTH_DEMO)")
 	fs.BoolVar(&debug, "debug", envBool("debug", false), "log every request (env HEARTH_DEBUG)")
+	fs.BoolVar(&migrateFirst, "migrate", envBool("migrate", false), "apply pending migrations at start, after a verified backup (env HEARTH_MIGRATE)")
+	fs.DurationVar(&backupEvery, "backup-every", envDuration("backup-every", time.Hour), "make a verified backup this often, keeping hourly ones a day and daily ones a month; 0 turns it off (env HEARTH_BACKUP_EVERY)")
+	fs.StringVar(&c.MetricsToken, "metrics-token", env("metrics-token", ""), "bearer token for /metrics; without one, /metrics answers only local requests (env HEARTH_METRICS_TOKEN)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -30,12 +36,34 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		level = slog.LevelDebug
 	}
 	c.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	c.Version = version()
 
+	// One server per data directory; restore and migrate check this lock.
+	release, err := ops.AcquireServeLock(c.DataDir)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if migrateFirst {
+		rep, err := ops.SafeMigrate(ctx, opsConfig(c), c.Log)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, rep)
+	}
+	// The fast checks of `hearth doctor`: a plain sentence and its fix
+	// instead of a stack trace.
+	if err := ops.Preflight(ctx, opsConfig(c)); err != nil {
+		return err
+	}
 	a, err := app.New(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	if backupEvery > 0 {
+		go ops.RunSchedule(ctx, &ops.Backuper{Config: opsConfig(c), DB: a.Store, Log: c.Log}, backupEvery, ops.DefaultRetention, c.Log)
+	}
 
 	setup, err := a.Service.SetupRequired(ctx)
 	if err != nil {

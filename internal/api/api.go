@@ -123,7 +123,7 @@ func status(code forum.Code) int {
 		return http.StatusConflict
 	case forum.ERATELIMIT:
 		return http.StatusTooManyRequests
-	case forum.EUNAVAILABLE:
+	case forum.EUNAVAILABLE, forum.EREADONLY:
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -18,7 +19,10 @@ import (
 
 	"hearth/internal/api"
 	"hearth/internal/forum"
+	"hearth/internal/metrics"
+	"hearth/internal/ops"
 	"hearth/internal/render"
+	"hearth/internal/status"
 	"hearth/internal/store"
 	"hearth/internal/web"
 )
@@ -31,8 +35,14 @@ type Config struct {
 	BaseURL    string // public URL; default http://Addr
 	SiteName   string
 	TrustProxy bool
-	NoLimits   bool // disable rate limits (load tests)
-	Log        *slog.Logger
+	NoLimits   bool   // disable rate limits (load tests)
+	Version    string // this binary's version, named in schema errors
+
+	// MetricsToken, when set, is the bearer token /metrics requires;
+	// without it /metrics answers loopback clients only.
+	MetricsToken string
+
+	Log *slog.Logger
 }
 
 // DSN returns the database to use: the configured one, or the default
@@ -49,31 +59,50 @@ type App struct {
 	Config  Config
 	Store   *store.DB
 	Service *forum.Service
+	Status  *status.Store // mode and status updates, outside the database
+	Metrics *metrics.Metrics
 	Log     *slog.Logger
 
 	handler http.Handler
 	srv     *http.Server
 	ln      net.Listener
+	monitor *dbMonitor
 }
 
 // NewMarkup returns the renderer the service uses.
 func NewMarkup() forum.Markup { return render.New() }
 
-// OpenService opens and migrates the database and returns the service over
-// it, for the subcommands that need no HTTP.
-func OpenService(ctx context.Context, cfg Config) (*store.DB, *forum.Service, error) {
-	if cfg.DB == "" {
-		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-			return nil, nil, fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
-		}
+// OpenStore opens the database. A new, empty database gets its schema; an
+// existing one must already be at this binary's schema: upgrading is
+// `hearth migrate` (or `serve --migrate`), which takes a backup first.
+func OpenStore(ctx context.Context, cfg Config) (*store.DB, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
 	}
 	db, err := store.Open(ctx, cfg.DSN())
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if _, err := db.Migrate(ctx); err != nil {
+	cur, _, err := db.SchemaVersion(ctx)
+	if err == nil && cur == 0 {
+		_, err = db.Migrate(ctx) // nothing to lose: a new forum
+	}
+	if err == nil {
+		err = ops.CheckSchema(ctx, db, cfg.Version)
+	}
+	if err != nil {
 		db.Close()
-		return nil, nil, fmt.Errorf("migrate database: %w", err)
+		return nil, err
+	}
+	return db, nil
+}
+
+// OpenService opens the database and returns the service over it, for the
+// subcommands that need no HTTP.
+func OpenService(ctx context.Context, cfg Config) (*store.DB, *forum.Service, error) {
+	db, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
 	}
 	return db, forum.NewService(db, NewMarkup()), nil
 }
@@ -86,11 +115,23 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:8080"
 	}
-	db, svc, err := OpenService(ctx, cfg)
+	db, err := OpenStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, Store: db, Service: svc, Log: cfg.Log}
+	st, err := status.Open(cfg.DataDir)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	m := metrics.New()
+	svc := forum.NewService(metrics.Store(db, m), NewMarkup())
+	svc.SetReadOnly(func() (bool, string) {
+		s := st.Get()
+		return s.Mode == status.ReadOnly, s.Reason
+	})
+	a := &App{Config: cfg, Store: db, Service: svc, Status: st, Metrics: m, Log: cfg.Log}
+	a.monitor = &dbMonitor{ping: a.ping, log: cfg.Log}
 	// Bind now so the base URL (with the real port when Addr is :0) is
 	// known to the pages' canonical links.
 	if err := a.Listen(); err != nil {
@@ -98,7 +139,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	cfg = a.Config
-	wcfg := web.Config{SiteName: cfg.SiteName, BaseURL: cfg.BaseURL, TrustProxy: cfg.TrustProxy}
+	wcfg := web.Config{SiteName: cfg.SiteName, BaseURL: cfg.BaseURL, TrustProxy: cfg.TrustProxy, Status: st, DBDown: a.monitor.Down}
 	wcfg.SecureCookies = strings.HasPrefix(cfg.BaseURL, "https://")
 	if !cfg.NoLimits {
 		web.DefaultLimits(&wcfg)
@@ -113,8 +154,63 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	a.handler = ws.Handler()
+	a.registerGauges()
+	healthz, readyz := metrics.Health(a.ping, func(ctx context.Context) (bool, error) {
+		cur, latest, err := db.SchemaVersion(ctx)
+		return cur == latest, err
+	})
+	root := http.NewServeMux()
+	root.Handle("GET /metrics", m.Handler(cfg.MetricsToken))
+	root.Handle("GET /healthz", healthz)
+	root.Handle("GET /readyz", readyz)
+	root.Handle("/", ws.Handler())
+	a.handler = m.Middleware(root) // outermost: every request and its whole time count
 	return a, nil
+}
+
+// ping is the database check of the monitor and /readyz: the server
+// answers and the schema table reads (a missing or damaged SQLite file
+// fails here, where a bare ping would not notice).
+func (a *App) ping(ctx context.Context) error {
+	if err := a.Store.Ping(ctx); err != nil {
+		return err
+	}
+	_, _, err := a.Store.SchemaVersion(ctx)
+	return err
+}
+
+// registerGauges exposes what is measured at scrape time.
+func (a *App) registerGauges() {
+	m := a.Metrics
+	m.RegisterGauge("hearth_db_up", "1 if the database answered the last check, else 0.", func() float64 {
+		if a.monitor.Down() {
+			return 0
+		}
+		return 1
+	})
+	m.RegisterGauge("hearth_sessions_active", "Unexpired login sessions.", func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), metrics.CheckTimeout)
+		defer cancel()
+		n, err := a.Store.CountActiveSessions(ctx, time.Now())
+		if err != nil {
+			return math.NaN()
+		}
+		return float64(n)
+	})
+	m.RegisterGauge("hearth_backup_last_good_age_seconds", "Seconds since the newest verified backup (+Inf if none).", func() float64 {
+		e, ok, err := ops.LastGoodBackup(a.Config.DataDir)
+		if err != nil || !ok {
+			return math.Inf(1)
+		}
+		return time.Since(e.VerifiedAt).Seconds()
+	})
+	m.RegisterGauge("hearth_backup_last_good_size_bytes", "Size of the newest verified backup.", func() float64 {
+		e, ok, err := ops.LastGoodBackup(a.Config.DataDir)
+		if err != nil || !ok {
+			return 0
+		}
+		return float64(e.Size)
+	})
 }
 
 // Handler returns the complete HTTP handler.
@@ -162,6 +258,9 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- a.srv.Serve(a.ln) }()
+	mctx, stopMonitor := context.WithCancel(ctx)
+	defer stopMonitor()
+	go a.monitor.run(mctx)
 	select {
 	case err := <-errc:
 		return err

@@ -22,7 +22,7 @@ import (
 // start runs Hearth on a random port over a fresh database of the engine.
 func start(t *testing.T, engine string) *app.App {
 	t.Helper()
-	cfg := app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), NoLimits: true, Log: slog.New(slog.NewTextHandler(t.Output(), nil))}
+	cfg := app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), NoLimits: true, Log: testLog(t)}
 	if engine == "postgres" {
 		cfg.DB = storetest.CreatePostgres(t)
 	}
@@ -42,6 +42,8 @@ func start(t *testing.T, engine string) *app.App {
 	})
 	return a
 }
+
+func testLog(t *testing.T) *slog.Logger { return slog.New(slog.NewTextHandler(t.Output(), nil)) }
 
 // browser is an HTTP client with a cookie jar that does not follow redirects,
 // so tests see where each step sends the member.

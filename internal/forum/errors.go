@@ -17,6 +17,7 @@ const (
 	ECONFLICT     Code = "conflict"     // already exists
 	ERATELIMIT    Code = "rate_limited" // too many attempts; try later
 	EUNAVAILABLE  Code = "unavailable"  // storage is down; retry later
+	EREADONLY     Code = "read_only"    // the admin has paused writing; retry later
 	EINTERNAL     Code = "internal"     // a bug or an unexpected failure
 )
 

@@ -108,6 +108,9 @@ func (s *Service) CreateMember(ctx context.Context, nm NewMember) (*Member, erro
 // Register signs up a new member. When the admin requires approval the
 // member is created pending and cannot take part until approved.
 func (s *Service) Register(ctx context.Context, nm NewMember) (*Member, error) {
+	if err := s.writable(nil); err != nil {
+		return nil, err
+	}
 	nm.Role, nm.Status = RoleMember, StatusActive
 	approval, err := s.RequireApproval(ctx)
 	if err != nil {
@@ -299,6 +302,9 @@ func (s *Service) Member(ctx context.Context, actor *Member, id int64) (*Member,
 func (s *Service) UpdateProfile(ctx context.Context, actor *Member, id int64, u ProfileUpdate) (*Member, error) {
 	if actor == nil || (actor.ID != id && !actor.IsAdmin()) {
 		return nil, Errorf(EFORBIDDEN, "You can only edit your own profile.")
+	}
+	if err := s.writable(actor); err != nil {
+		return nil, err
 	}
 	m, err := s.store.MemberByID(ctx, id)
 	if err != nil {

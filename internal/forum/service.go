@@ -32,6 +32,7 @@ type Service struct {
 	now      func() time.Time
 	changes  *Changes
 	sessions sessionCache
+	readOnly func() (bool, string)
 
 	PostsPerPage   int
 	ThreadsPerPage int
@@ -54,6 +55,25 @@ func (s *Service) Changes() *Changes { return s.changes }
 
 // SetHooks installs the hooks called after writes.
 func (s *Service) SetHooks(h Hooks) { s.hooks = h }
+
+// SetReadOnly installs the check of whether the admin has made the forum
+// read-only, and why. While it is, only admins can write.
+func (s *Service) SetReadOnly(f func() (on bool, reason string)) { s.readOnly = f }
+
+// writable refuses writes by anyone but admins while the forum is read-only.
+func (s *Service) writable(actor *Member) error {
+	if s.readOnly == nil || actor.IsAdmin() {
+		return nil
+	}
+	if on, reason := s.readOnly(); on {
+		msg := "The forum is read-only for now, so posting is paused."
+		if reason != "" {
+			msg = "The forum is read-only for now: " + reason
+		}
+		return &Error{Code: EREADONLY, Message: msg}
+	}
+	return nil
+}
 
 // SetClock replaces the clock, for tests.
 func (s *Service) SetClock(now func() time.Time) { s.now = now }

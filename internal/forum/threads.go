@@ -102,7 +102,7 @@ func (s *Service) Thread(ctx context.Context, actor *Member, id int64, page int)
 
 // CreateThread starts a thread in a category the actor may see.
 func (s *Service) CreateThread(ctx context.Context, actor *Member, nt NewThread) (*Thread, *Post, error) {
-	if err := canPost(actor); err != nil {
+	if err := s.canPost(actor); err != nil {
 		return nil, nil, err
 	}
 	c, _, err := s.Category(ctx, actor, nt.CategoryID)
@@ -138,7 +138,7 @@ func (s *Service) CreateThread(ctx context.Context, actor *Member, nt NewThread)
 // on top as a linked quote, unless the body already links to it (the web
 // form pre-fills the quote so the member can trim it).
 func (s *Service) Reply(ctx context.Context, actor *Member, threadID int64, src string, quotePostID int64) (*Post, error) {
-	if err := canPost(actor); err != nil {
+	if err := s.canPost(actor); err != nil {
 		return nil, err
 	}
 	t, _, _, err := s.thread(ctx, actor, threadID)
@@ -192,7 +192,10 @@ func (s *Service) newPost(actor *Member, src string) (*Post, error) {
 	}, nil
 }
 
-func canPost(actor *Member) error {
+func (s *Service) canPost(actor *Member) error {
+	if err := s.writable(actor); err != nil {
+		return err
+	}
 	switch {
 	case actor == nil:
 		return Errorf(EUNAUTHORIZED, "Log in to post.")
@@ -289,7 +292,7 @@ func (s *Service) RestorePost(ctx context.Context, actor *Member, id int64) erro
 
 // ownPost loads a post the actor may change and its thread.
 func (s *Service) ownPost(ctx context.Context, actor *Member, id int64) (*Post, *Thread, error) {
-	if err := canPost(actor); err != nil {
+	if err := s.canPost(actor); err != nil {
 		return nil, nil, err
 	}
 	p, err := s.store.PostByID(ctx, id)

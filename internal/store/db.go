@@ -23,14 +23,14 @@ var _ forum.Store = (*DB)(nil)
 // and reads through a pool of read-only ones; on PostgreSQL both share one pool.
 type DB struct {
 	engine     string
-	label      string  // the DSN without secrets, for messages
-	write      *sql.DB // transactions and writes
-	read       *sql.DB // plain reads; the same pool as write on PostgreSQL
-	migrations fs.FS   // numbered .sql files for this engine; swapped in tests
+	label      string   // the DSN without secrets, for messages
+	write      *sql.DB  // transactions and writes
+	read       *sql.DB  // plain reads; the same pool as write on PostgreSQL
+	migrations fs.FS    // numbered .sql files for this engine; swapped in tests
 	batch      *batcher // group commit of posting writes; SQLite only
 
 	readStmts, writeStmts *stmtCache // prepared statements; SQLite only
-	closed     atomic.Bool
+	closed                atomic.Bool
 }
 
 // querier is what *sql.DB and *sql.Tx have in common.

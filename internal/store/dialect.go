@@ -130,7 +130,9 @@ func (db *DB) mapError(err error) error {
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
 			return forum.ErrBusy
 		case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL,
-			sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_READONLY:
+			sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CORRUPT:
+			// A damaged file is as unavailable as a missing one: the forum
+			// serves its degraded answer until it is restored.
 			return forum.ErrUnavailable
 		}
 		return nil

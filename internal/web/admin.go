@@ -3,12 +3,15 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"hearth/internal/forum"
+	"hearth/internal/status"
 )
 
 type adminView struct {
 	Page
+	Status          status.State
 	RequireApproval bool
 	Pending         []*forum.Member
 	Members         []*forum.Member
@@ -34,7 +37,7 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx, a := r.Context(), actor(r)
-	v := adminView{Page: s.page(r, "Administration")}
+	v := adminView{Page: s.page(r, "Administration"), Status: s.status()}
 	v.NoIndex = true
 	var err error
 	if v.RequireApproval, err = s.svc.RequireApproval(ctx); err != nil {
@@ -185,4 +188,46 @@ func (s *Server) moveCategory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/admin#categories", http.StatusSeeOther)
+}
+
+// adminMode switches the forum's mode. It writes the status file, not the
+// database, so it works while the database is in trouble.
+func (s *Server) adminMode(w http.ResponseWriter, r *http.Request) {
+	if !s.requireAdmin(w, r) {
+		return
+	}
+	if s.cfg.Status == nil {
+		s.error(w, r, forum.Errorf(forum.EINVALID, "Modes are not available on this server."))
+		return
+	}
+	m, err := status.ParseMode(r.PostFormValue("mode"))
+	if err != nil {
+		s.error(w, r, forum.Errorf(forum.EINVALID, "%s", err.Error()))
+		return
+	}
+	var until time.Time
+	if h, _ := strconv.Atoi(r.PostFormValue("hours")); h > 0 && h <= 72 {
+		until = time.Now().Add(time.Duration(h) * time.Hour)
+	}
+	if err := s.cfg.Status.SetMode(m, r.PostFormValue("reason"), until); err != nil {
+		s.error(w, r, forum.Errorf(forum.EINVALID, "%s", err.Error()))
+		return
+	}
+	http.Redirect(w, r, "/admin#mode", http.StatusSeeOther)
+}
+
+// adminStatusUpdate posts an update members see on the maintenance page.
+func (s *Server) adminStatusUpdate(w http.ResponseWriter, r *http.Request) {
+	if !s.requireAdmin(w, r) {
+		return
+	}
+	if s.cfg.Status == nil {
+		s.error(w, r, forum.Errorf(forum.EINVALID, "Status updates are not available on this server."))
+		return
+	}
+	if err := s.cfg.Status.Post(r.PostFormValue("text")); err != nil {
+		s.error(w, r, forum.Errorf(forum.EINVALID, "The update was not posted: %s.", err.Error()))
+		return
+	}
+	http.Redirect(w, r, "/admin#mode", http.StatusSeeOther)
 }

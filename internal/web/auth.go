@@ -34,16 +34,16 @@ func (s *Server) formError(w http.ResponseWriter, r *http.Request, name string, 
 func (s *Server) formErrorView(w http.ResponseWriter, r *http.Request, name string, view any, fv *formView, err error) {
 	code := forum.ErrorCode(err)
 	switch code {
-	case forum.EINVALID, forum.EUNAUTHORIZED, forum.ECONFLICT, forum.ERATELIMIT, forum.EFORBIDDEN:
+	case forum.EINVALID, forum.EUNAUTHORIZED, forum.ECONFLICT, forum.ERATELIMIT, forum.EFORBIDDEN, forum.EREADONLY:
 	default:
 		s.error(w, r, err)
 		return
 	}
 	fv.Error, fv.Field = forum.ErrorMessage(err), forum.ErrorField(err)
-	if code == forum.ERATELIMIT {
+	if code == forum.ERATELIMIT || code == forum.EREADONLY {
 		w.Header().Set("Retry-After", "60")
 	}
-	s.render(w, r, status(code), name, view)
+	s.render(w, r, httpStatus(code), name, view)
 }
 
 func (s *Server) setupForm(w http.ResponseWriter, r *http.Request) {

@@ -16,8 +16,8 @@ type errorView struct {
 	RequestID string
 }
 
-// status maps a domain error code to an HTTP status, once for all pages.
-func status(code forum.Code) int {
+// httpStatus maps a domain error code to an HTTP status, once for all pages.
+func httpStatus(code forum.Code) int {
 	switch code {
 	case forum.EINVALID:
 		return http.StatusUnprocessableEntity
@@ -31,7 +31,7 @@ func status(code forum.Code) int {
 		return http.StatusConflict
 	case forum.ERATELIMIT:
 		return http.StatusTooManyRequests
-	case forum.EUNAVAILABLE:
+	case forum.EUNAVAILABLE, forum.EREADONLY:
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
@@ -51,7 +51,12 @@ var headings = map[int]string{
 // logged with the request ID shown to the member.
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	code := forum.ErrorCode(err)
-	st := status(code)
+	if code == forum.EUNAVAILABLE {
+		s.log.Warn("database unavailable", "err", err, "path", r.URL.Path, "request_id", RequestID(r.Context()))
+		s.unavailable(w, r)
+		return
+	}
+	st := httpStatus(code)
 	if st == http.StatusUnauthorized && r.Method == http.MethodGet && actor(r) == nil {
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return

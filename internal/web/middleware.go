@@ -123,7 +123,8 @@ const sessionCookie = "hearth_session"
 func (s *Server) loadActor(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(sessionCookie)
-		if err != nil || c.Value == "" || strings.HasPrefix(r.URL.Path, "/api/") {
+		dbDown := s.cfg.DBDown != nil && s.cfg.DBDown()
+		if err != nil || c.Value == "" || strings.HasPrefix(r.URL.Path, "/api/") || dbDown {
 			next.ServeHTTP(w, r)
 			return
 		}

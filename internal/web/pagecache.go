@@ -50,10 +50,17 @@ func (c *pageCache) get(key string, v forum.Version) *cachedPage {
 		return nil
 	}
 	if e.version != v || c.now().Sub(e.stored) > c.maxAge {
-		c.drop(key, e)
-		return nil
+		return nil // kept until replaced: stale serves it while the database is down
 	}
 	return e
+}
+
+// stale returns the entry for key whatever its version or age: while the
+// database is down, an old copy beats no page.
+func (c *pageCache) stale(key string) *cachedPage {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.entries[key]
 }
 
 func (c *pageCache) put(key string, e *cachedPage) {
@@ -115,7 +122,7 @@ func (s *Server) cached(version func(r *http.Request) (forum.Version, bool), h h
 			h(w, r)
 			return
 		}
-		key := r.URL.RequestURI()
+		key := s.cacheKey(r)
 		e := s.cache.get(key, v)
 		if e == nil {
 			rec := &recorder{header: http.Header{}, status: http.StatusOK}
@@ -158,6 +165,15 @@ func serveCached(w http.ResponseWriter, r *http.Request, e *cachedPage) {
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
+}
+
+// cacheKey names a guest's page: its URL and the banner it shows, so a
+// change of mode never serves a page with the old banner.
+func (s *Server) cacheKey(r *http.Request) string {
+	if b := s.banner(r); b != "" {
+		return r.URL.RequestURI() + "\x00" + b
+	}
+	return r.URL.RequestURI()
 }
 
 func acceptsGzip(r *http.Request) bool {

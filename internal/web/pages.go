@@ -103,7 +103,7 @@ func (s *Server) category(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, pageURL(base, n), http.StatusMovedPermanently)
 		return
 	}
-	v := categoryView{Page: s.page(r, list.Category.Name), ThreadList: list, Pager: pager{base, n, list.Pages, ""}, CanPost: actor(r).Active()}
+	v := categoryView{Page: s.page(r, list.Category.Name), ThreadList: list, Pager: pager{base, n, list.Pages, ""}, CanPost: actor(r).Active() && !s.writesPaused(actor(r))}
 	if n > 1 {
 		v.Title += " (page " + strconv.Itoa(n) + ")"
 	}
@@ -161,7 +161,7 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
 	v := threadView{
 		Page: s.page(r, tp.Thread.Title), ThreadPage: tp,
 		Pager: pager{base, n, tp.Pages, ""}, BottomPager: pager{base, n, tp.Pages, "Pages (bottom)"},
-		CanReply: a.Active() && !tp.Thread.Deleted() && (!tp.Thread.Locked || a.IsModerator()),
+		CanReply: a.Active() && !tp.Thread.Deleted() && (!tp.Thread.Locked || a.IsModerator()) && !s.writesPaused(a),
 		IsMod:    a.IsModerator(),
 		Reply:    s.form(r, ""),
 	}

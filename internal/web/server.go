@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"hearth/internal/forum"
+	"hearth/internal/metrics"
 	"hearth/internal/ratelimit"
+	"hearth/internal/status"
 )
 
 // Config is what the web layer needs beyond the service.
@@ -24,6 +26,14 @@ type Config struct {
 	LoginLimit    *ratelimit.Limiter
 	RegisterLimit *ratelimit.Limiter
 	PostLimit     *ratelimit.Limiter
+
+	// Status is the forum's mode and status updates, kept outside the
+	// database; nil means always normal.
+	Status *status.Store
+	// DBDown reports that the database is not answering (a monitor pings
+	// it), so requests get the degraded answer at once instead of waiting
+	// for timeouts. nil means never.
+	DBDown func() bool
 
 	// PageCacheBytes bounds the cache of guests' pages: 0 means 32 MiB,
 	// negative disables it.
@@ -78,13 +88,12 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, forum.Errorf(forum.EFORBIDDEN, "This request came from another site and was refused (cross-site request forgery protection)."))
 	}))
-	return s.requestID(s.logRequests(s.recoverPanics(securityHeaders(cop.Handler(s.loadActor(mux))))))
+	return s.requestID(s.logRequests(s.recoverPanics(securityHeaders(cop.Handler(s.loadActor(s.siteMode(metrics.Routed(mux))))))))
 }
 
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", s.cached(s.listsVersion, s.home))
 	mux.HandleFunc("GET /static/{hash}/{file}", s.static)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 
 	mux.HandleFunc("GET /setup", s.setupForm)
 	mux.HandleFunc("POST /setup", s.setup)
@@ -119,6 +128,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	mux.HandleFunc("GET /admin", s.admin)
 	mux.HandleFunc("POST /admin/settings", s.adminSettings)
+	mux.HandleFunc("POST /admin/mode", s.adminMode)
+	mux.HandleFunc("POST /admin/status", s.adminStatusUpdate)
 	mux.HandleFunc("POST /admin/members/{id}/status", s.adminMemberStatus)
 	mux.HandleFunc("POST /admin/members/{id}/role", s.adminMemberRole)
 	mux.HandleFunc("GET /admin/categories/new", s.categoryForm)

@@ -202,6 +202,7 @@ type Page struct {
 	Actor       *forum.Member
 	Crumbs      []Crumb
 	NoIndex     bool
+	Banner      string // the forum's mode, when it is not normal
 }
 
 // Crumb is one step of the breadcrumb trail.
@@ -211,7 +212,7 @@ type Crumb struct {
 
 // page fills the common part of a view.
 func (s *Server) page(r *http.Request, title string) Page {
-	return Page{Title: title, SiteName: s.cfg.SiteName, Actor: actor(r)}
+	return Page{Title: title, SiteName: s.cfg.SiteName, Actor: actor(r), Banner: s.banner(r)}
 }
 
 // canonical returns the absolute URL for a path on this site.

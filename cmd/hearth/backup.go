@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"hearth/internal/app"
+	"hearth/internal/ops"
+	"hearth/internal/store"
+)
+
+// opsConfig is the operator tools' view of the configuration.
+func opsConfig(c app.Config) ops.Config {
+	return ops.Config{DataDir: c.DataDir, DB: c.DB, Addr: c.Addr, BaseURL: c.BaseURL, Version: version()}
+}
+
+func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c app.Config
+	var to string
+	fs := newFlags("backup", stderr)
+	storageFlags(fs, &c)
+	fs.StringVar(&to, "to", "", "write the archive here instead of DATA/backups/hearth-TIME.tar.gz")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := requireDB(c); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, c.DSN())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	e, err := (&ops.Backuper{Config: opsConfig(c), DB: db}).Backup(ctx, ops.BackupOptions{To: to})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Backup written and verified in %s: %s\n  %s, %d members, %d threads, %d posts, schema %d\n  sha256 %s\n",
+		time.Duration(e.Seconds*float64(time.Second)).Round(time.Millisecond), e.Path(c.DataDir),
+		size(e.Size), e.Counts["members"], e.Counts["threads"], e.Counts["posts"], e.Schema, e.SHA256)
+	return nil
+}
+
+// requireDB refuses to go on when the SQLite file does not exist, rather
+// than let store.Open create an empty database to back up or repair.
+func requireDB(c app.Config) error {
+	if strings.HasPrefix(c.DSN(), "postgres://") || strings.HasPrefix(c.DSN(), "postgresql://") {
+		return nil
+	}
+	if _, err := os.Stat(strings.TrimPrefix(c.DSN(), "sqlite:")); err != nil {
+		return fmt.Errorf("there is no database at %s: check --data and --db", c.DSN())
+	}
+	return nil
+}
+
+func size(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+}

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"hearth/internal/app"
+	"hearth/internal/ops"
+	"hearth/internal/store"
+)
+
+func repairCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c app.Config
+	fs := newFlags("repair", stderr)
+	storageFlags(fs, &c)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := requireDB(c); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, c.DSN())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := ops.CheckSchema(ctx, db, version()); err != nil {
+		return err
+	}
+	began := time.Now()
+	r, err := ops.Repair(ctx, db, time.Now())
+	for _, s := range r.Steps {
+		fmt.Fprintf(stdout, "%-13s %s\n", s.Name+":", s.Message)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Repair done in %s: %d row(s) changed.\n", time.Since(began).Round(time.Millisecond), r.Changed())
+	return nil
+}

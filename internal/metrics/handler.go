@@ -1,0 +1,63 @@
+package metrics
+
+import (
+	"crypto/subtle"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Handler serves the registry in the Prometheus text format. With a token,
+// a scraper must send "Authorization: Bearer TOKEN". Without one, only
+// clients on the loopback interface are answered, and only when the request
+// did not come through a proxy: a reverse proxy on the same machine would
+// otherwise make every visitor look local.
+func (m *Metrics) Handler(token string) http.Handler {
+	prom := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
+		Registry:            m.reg, // counts its own errors as promhttp_metric_handler_errors_total
+		MaxRequestsInFlight: 4,
+		Timeout:             10 * time.Second,
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if msg := refuse(r, token); msg != "" {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			if token != "" {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="hearth metrics"`)
+				w.WriteHeader(http.StatusUnauthorized)
+			} else {
+				w.WriteHeader(http.StatusForbidden)
+			}
+			w.Write([]byte(msg + "\n"))
+			return
+		}
+		prom.ServeHTTP(w, r)
+	})
+}
+
+// refuse returns why r may not read the metrics, or "" if it may.
+func refuse(r *http.Request, token string) string {
+	if token != "" {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) != 1 {
+			return "The metrics need the token: send Authorization: Bearer TOKEN (the value of --metrics-token)."
+		}
+		return ""
+	}
+	for _, h := range []string{"X-Forwarded-For", "Forwarded", "X-Real-Ip"} {
+		if r.Header.Get(h) != "" {
+			return "The metrics are not served through a proxy; set --metrics-token to read them from elsewhere."
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return "The metrics are only served to this machine (127.0.0.1 or ::1); set --metrics-token to read them from elsewhere."
+	}
+	return ""
+}

@@ -1,0 +1,228 @@
+// Package status keeps what the forum says about itself: its mode (normal,
+// read-only, maintenance) and the latest status updates for members. It
+// lives in a small JSON file in the data directory, apart from the main
+// database, so it can be read and changed while the database is down: the
+// maintenance page shows it, and `hearth mode` changes it from the shell.
+package status
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// Mode is how the forum serves.
+type Mode string
+
+const (
+	Normal      Mode = "normal"
+	ReadOnly    Mode = "read-only"   // reading works; only admins can write
+	Maintenance Mode = "maintenance" // everyone but admins sees the maintenance page
+)
+
+// ParseMode accepts the modes' names.
+func ParseMode(s string) (Mode, error) {
+	switch m := Mode(strings.ToLower(strings.TrimSpace(s))); m {
+	case Normal, ReadOnly, Maintenance:
+		return m, nil
+	case "readonly", "read_only":
+		return ReadOnly, nil
+	}
+	return "", fmt.Errorf("unknown mode %q: use normal, read-only or maintenance", s)
+}
+
+// Update is one status message for members.
+type Update struct {
+	At   time.Time `json:"at"`
+	Text string    `json:"text"`
+}
+
+// State is the whole file.
+type State struct {
+	Mode    Mode      `json:"mode"`
+	Reason  string    `json:"reason,omitempty"` // why, shown in the banner or on the maintenance page
+	Until   time.Time `json:"until,omitzero"`   // expected end, if known
+	Since   time.Time `json:"since,omitzero"`
+	Updates []Update  `json:"updates,omitempty"` // newest first
+}
+
+// Latest returns the newest update, if any.
+func (s State) Latest() (Update, bool) {
+	if len(s.Updates) == 0 {
+		return Update{}, false
+	}
+	return s.Updates[0], true
+}
+
+// maxUpdates keeps the file small; older updates are dropped.
+const maxUpdates = 20
+
+// MaxText bounds a reason or an update.
+const MaxText = 1000
+
+// Store reads and writes the status file. It re-reads the file when another
+// process (`hearth mode`) has changed it, looking at most once a second.
+type Store struct {
+	path string
+	now  func() time.Time
+
+	mu      sync.Mutex
+	state   State
+	modTime time.Time
+	checked time.Time
+}
+
+// FileName is the status file's name in the data directory.
+const FileName = "status.json"
+
+// Open returns the store for a data directory. A missing file means normal.
+func Open(dataDir string) (*Store, error) {
+	s := &Store{path: filepath.Join(dataDir, FileName), now: time.Now}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.load(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// load reads the file if it changed. Callers hold mu.
+func (s *Store) load() error {
+	fi, err := os.Stat(s.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		s.state, s.modTime = State{Mode: Normal}, time.Time{}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read status file: %w", err)
+	}
+	if fi.ModTime().Equal(s.modTime) {
+		return nil
+	}
+	b, err := os.ReadFile(s.path)
+	if err != nil {
+		return fmt.Errorf("read status file: %w", err)
+	}
+	var st State
+	if err := json.Unmarshal(b, &st); err != nil {
+		return fmt.Errorf("status file %s is not valid JSON (%v): fix or delete it", s.path, err)
+	}
+	if st.Mode == "" {
+		st.Mode = Normal
+	}
+	s.state, s.modTime = st, fi.ModTime()
+	return nil
+}
+
+// Get returns the current state. A file that became unreadable keeps the
+// last state read: the forum keeps serving as it was.
+func (s *Store) Get() State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now := s.now(); now.Sub(s.checked) >= time.Second {
+		s.checked = now
+		s.load()
+	}
+	st := s.state
+	st.Updates = append([]Update(nil), st.Updates...)
+	return st
+}
+
+// SetMode changes the mode. A non-empty reason is also posted as an update.
+func (s *Store) SetMode(m Mode, reason string, until time.Time) error {
+	reason, err := clean(reason)
+	if err != nil {
+		return err
+	}
+	return s.change(func(st *State) {
+		if st.Mode != m {
+			st.Since = s.now().UTC()
+		}
+		st.Mode, st.Reason, st.Until = m, reason, until.UTC()
+		if m == Normal {
+			st.Until = time.Time{}
+		}
+		if reason != "" {
+			addUpdate(st, Update{At: s.now().UTC(), Text: reason})
+		}
+	})
+}
+
+// Post adds a status update without changing the mode.
+func (s *Store) Post(text string) error {
+	text, err := clean(text)
+	if err != nil {
+		return err
+	}
+	if text == "" {
+		return errors.New("the update is empty")
+	}
+	return s.change(func(st *State) { addUpdate(st, Update{At: s.now().UTC(), Text: text}) })
+}
+
+func addUpdate(st *State, u Update) {
+	st.Updates = append([]Update{u}, st.Updates...)
+	if len(st.Updates) > maxUpdates {
+		st.Updates = st.Updates[:maxUpdates]
+	}
+}
+
+func clean(text string) (string, error) {
+	text = strings.TrimSpace(text)
+	switch {
+	case !utf8.ValidString(text):
+		return "", errors.New("the text is not valid UTF-8")
+	case utf8.RuneCountInString(text) > MaxText:
+		return "", fmt.Errorf("the text is longer than %d characters", MaxText)
+	}
+	return text, nil
+}
+
+// change applies fn to the freshest state and writes it atomically: a
+// temporary file, fsync, rename. A crash leaves the old or the new file.
+func (s *Store) change(fn func(*State)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.load(); err != nil {
+		return err
+	}
+	st := s.state
+	st.Updates = append([]Update(nil), st.Updates...)
+	fn(&st)
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(s.path), 0o750); err != nil {
+		return fmt.Errorf("write status file: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(s.path), ".status-*.json")
+	if err != nil {
+		return fmt.Errorf("write status file: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write status file: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write status file: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write status file: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), s.path); err != nil {
+		return fmt.Errorf("write status file: %w", err)
+	}
+	s.state, s.modTime = st, time.Time{} // re-read (and stat) on the next Get
+	s.checked = time.Time{}
+	return nil
+}

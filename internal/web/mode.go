@@ -1,0 +1,159 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"hearth/internal/forum"
+	"hearth/internal/status"
+)
+
+// siteMode serves the maintenance page to everyone but admins while the
+// admin has the forum in maintenance mode, and the degraded answer to
+// everyone while the database is down. Health checks, static files and
+// logging in (so an admin can get in) always pass.
+func (s *Server) siteMode(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if alwaysServed(r.URL.Path) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if s.cfg.DBDown != nil && s.cfg.DBDown() {
+			s.unavailable(w, r)
+			return
+		}
+		if st := s.status(); st.Mode == status.Maintenance && !actor(r).IsAdmin() && r.URL.Path != "/login" {
+			s.maintenance(w, r, st, "")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func alwaysServed(path string) bool {
+	return strings.HasPrefix(path, "/static/") || path == "/healthz" || path == "/readyz" || path == "/metrics"
+}
+
+// status returns the forum's mode and updates (normal when not configured).
+func (s *Server) status() status.State {
+	if s.cfg.Status == nil {
+		return status.State{Mode: status.Normal}
+	}
+	return s.cfg.Status.Get()
+}
+
+// banner is the line shown atop every page about the forum's mode.
+func (s *Server) banner(r *http.Request) string {
+	st := s.status()
+	var b string
+	switch st.Mode {
+	case status.ReadOnly:
+		b = "The forum is read-only for now: reading works, posting is paused."
+		if st.Reason != "" {
+			b = "The forum is read-only for now: " + st.Reason
+		}
+	case status.Maintenance:
+		if actor(r).IsAdmin() {
+			b = "Maintenance mode is on: everyone but admins sees the maintenance page."
+		}
+	default:
+		return ""
+	}
+	if !st.Until.IsZero() && b != "" {
+		b += " (until about " + st.Until.UTC().Format("15:04 UTC, 2 Jan") + ")"
+	}
+	return b
+}
+
+type maintenanceView struct {
+	Page
+	State   status.State
+	Heading string
+	Message string
+}
+
+// maintenance answers 503 with the maintenance page: the reason and the
+// latest status updates, which live outside the database.
+func (s *Server) maintenance(w http.ResponseWriter, r *http.Request, st status.State, message string) {
+	retry := 300
+	if !st.Until.IsZero() {
+		if d := time.Until(st.Until); d > 0 {
+			retry = int(d.Seconds())
+		}
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(retry))
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		msg := message
+		if msg == "" {
+			msg = "The forum is down for maintenance."
+			if st.Reason != "" {
+				msg += " " + st.Reason
+			}
+		}
+		writeJSONError(w, http.StatusServiceUnavailable, msg)
+		return
+	}
+	v := maintenanceView{Page: s.page(r, "Back soon"), State: st, Heading: "We'll be back soon", Message: message}
+	v.NoIndex, v.Banner = true, ""
+	if message != "" {
+		v.Heading = "Back in a moment"
+	}
+	s.render(w, r, http.StatusServiceUnavailable, "maintenance", v)
+}
+
+// unavailable is the answer while the database is down: the last copy of
+// the page if the cache has one, else the maintenance page; 503 either way
+// so browsers and crawlers come back.
+func (s *Server) unavailable(w http.ResponseWriter, r *http.Request) {
+	const msg = "The forum's database is not answering right now. We are on it, and the forum will come back by itself as soon as it answers again."
+	if r.Method == http.MethodGet && s.cache != nil {
+		if e := s.cache.stale(s.cacheKey(r)); e != nil {
+			w.Header().Set("Retry-After", "60")
+			w.Header().Set("Content-Type", e.ctype)
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write(withNotice(e.body, "You are reading a saved copy of this page: "+msg))
+			return
+		}
+	}
+	s.maintenance(w, r, s.status(), msg)
+}
+
+// withNotice puts a notice at the top of a cached page's main content.
+func withNotice(page []byte, notice string) []byte {
+	mark := []byte(`<main id="main" tabindex="-1">`)
+	i := bytes.Index(page, mark)
+	if i < 0 {
+		return page
+	}
+	var b bytes.Buffer
+	b.Grow(len(page) + len(notice) + 64)
+	b.Write(page[:i+len(mark)])
+	b.WriteString(`<p class="notice banner" role="status">`)
+	b.WriteString(htmlEscape(notice))
+	b.WriteString(`</p>`)
+	b.Write(page[i+len(mark):])
+	return b.Bytes()
+}
+
+var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;")
+
+func htmlEscape(s string) string { return htmlEscaper.Replace(s) }
+
+// writeJSONError answers API clients in the API's error shape.
+func writeJSONError(w http.ResponseWriter, code int, msg string) {
+	b, _ := json.Marshal(map[string]string{"error": msg})
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	w.Write(append(b, '\n'))
+}
+
+// writesPaused reports whether a's posting forms should be hidden: the
+// forum is read-only and a is not an admin.
+func (s *Server) writesPaused(a *forum.Member) bool {
+	return s.status().Mode == status.ReadOnly && !a.IsAdmin()
+}
