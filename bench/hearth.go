@@ -208,7 +208,9 @@ func startHearth(ctx context.Context, p *procs, bin, data, logPath string) (*ser
 		return nil, err
 	}
 	defer logf.Close() // the child keeps its own descriptor
-	cmd := exec.CommandContext(ctx, bin, "serve", "--addr", addr, "--data", data, "--no-rate-limits")
+	// --migrate: a data set seeded by an older Hearth is upgraded (after a
+	// backup) instead of refused; no scheduled backup may run mid-measurement.
+	cmd := exec.CommandContext(ctx, bin, "serve", "--addr", addr, "--data", data, "--no-rate-limits", "--migrate", "--backup-every", "0")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	start := time.Now()
 	c, err := p.start(cmd)

@@ -12,14 +12,15 @@ import (
 
 func restoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c app.Config
-	var force bool
+	var force, stop bool
 	fs := newFlags("restore", stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: hearth restore [--data DIR] [--db DSN] [--force] BACKUP.tar.gz")
+		fmt.Fprintln(stderr, "usage: hearth restore [--data DIR] [--db DSN] [--stop] [--force] BACKUP.tar.gz")
 		fs.PrintDefaults()
 	}
 	storageFlags(fs, &c)
 	fs.BoolVar(&force, "force", false, "PostgreSQL: replace a database that already holds data; means \"I have stopped every hearth serve using it\"")
+	fs.BoolVar(&stop, "stop", false, "stop the hearth serve running on this data directory first (it finishes requests in flight); start it again afterwards")
 	// The archive may come before or after the flags.
 	var archive string
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
@@ -33,6 +34,11 @@ func restoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	} else if fs.NArg() > 0 || archive == "" {
 		fs.Usage()
 		return errUsage
+	}
+	if stop {
+		if err := ops.StopServer(ctx, c.DataDir, 30*time.Second); err != nil {
+			return err
+		}
 	}
 	rep, err := ops.Restore(ctx, opsConfig(c), archive, ops.RestoreOptions{Force: force})
 	if err != nil {

@@ -32,6 +32,7 @@ type Service struct {
 	now      func() time.Time
 	changes  *Changes
 	sessions sessionCache
+	threads  threadPages
 	readOnly func() (bool, string)
 
 	PostsPerPage   int

@@ -77,11 +77,35 @@ func (s *Service) thread(ctx context.Context, actor *Member, id int64) (*Thread,
 // Thread returns page (1-based) of a thread. Deleted posts keep their place
 // but lose their text for everyone except moderators.
 func (s *Service) Thread(ctx context.Context, actor *Member, id int64, page int) (*ThreadPage, error) {
+	tp, err := s.threadPage(ctx, actor, id, page)
+	if err != nil {
+		return nil, err
+	}
+	if !actor.IsModerator() {
+		for _, p := range tp.Posts {
+			if p.Deleted() {
+				p.Body, p.HTML = "", ""
+			}
+		}
+	}
+	return tp, nil
+}
+
+// threadPage returns a thread page the actor may see, from the cache of
+// thread pages when the thread has not changed since it was read.
+func (s *Service) threadPage(ctx context.Context, actor *Member, id int64, page int) (*ThreadPage, error) {
+	per := s.PostsPerPage
+	v := s.changes.ThreadVersion(id) // before reading: a write meanwhile makes the entry stale, not wrong
+	if e, ok := s.threads.get(id, page, v); ok {
+		if (e.thread.Deleted() && !actor.IsModerator()) || !visible(actor, e.category, e.parent) {
+			return nil, ErrNotFound
+		}
+		return e.page(page, pages(e.thread.LastPosition, per)), nil
+	}
 	t, c, parent, err := s.thread(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
-	per := s.PostsPerPage
 	n := pages(t.LastPosition, per)
 	if page < 1 || page > n {
 		return nil, ErrNotFound
@@ -90,13 +114,11 @@ func (s *Service) Thread(ctx context.Context, actor *Member, id int64, page int)
 	if err != nil {
 		return nil, fmt.Errorf("list posts of thread %d: %w", t.ID, err)
 	}
-	if !actor.IsModerator() {
-		for _, p := range posts {
-			if p.Deleted() {
-				p.Body, p.HTML = "", ""
-			}
-		}
+	e := &threadPageEntry{version: v, thread: *t, category: c, parent: parent, posts: make([]Post, len(posts))}
+	for i, p := range posts {
+		e.posts[i] = *p
 	}
+	s.threads.put(id, page, e)
 	return &ThreadPage{Thread: t, Category: c, Parent: parent, Posts: posts, Page: page, Pages: n}, nil
 }
 

@@ -3,6 +3,7 @@
 package ops
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // The serve lock tells restore (and anything else that must not run under
@@ -60,4 +62,32 @@ func ServeLockHeld(dataDir string) (pid int, held bool) {
 	b, _ := os.ReadFile(lockPath(dataDir))
 	pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
 	return pid, true
+}
+
+// StopServer asks the `hearth serve` holding dataDir's lock to stop
+// (SIGTERM: it finishes the requests in flight) and waits until it has let
+// go of the lock. It is what `hearth restore --stop` does when told to.
+func StopServer(ctx context.Context, dataDir string, wait time.Duration) error {
+	pid, held := ServeLockHeld(dataDir)
+	if !held {
+		return nil
+	}
+	if pid <= 0 {
+		return errors.New("a hearth serve holds the data directory but its PID is unreadable: stop it by hand")
+	}
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		return fmt.Errorf("stop hearth serve (pid %d): %w", pid, err)
+	}
+	deadline := time.Now().Add(wait)
+	for time.Now().Before(deadline) {
+		if _, held := ServeLockHeld(dataDir); !held {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("hearth serve (pid %d) did not stop within %s", pid, wait)
 }

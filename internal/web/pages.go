@@ -173,7 +173,7 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
 		v.Title += " (page " + strconv.Itoa(n) + ")"
 	}
 	v.Canonical = s.canonical(pageURL(base, n))
-	if len(tp.Posts) > 0 && n == 1 {
+	if len(tp.Posts) > 0 && n == 1 && a == nil { // for search engines, which come as guests
 		v.Description = excerpt(tp.Posts[0].HTML)
 	}
 	if tp.Parent != nil {

@@ -69,7 +69,7 @@ func New(svc *forum.Service, log *slog.Logger, cfg Config, api http.Handler) (*S
 	if err != nil {
 		return nil, err
 	}
-	srv := &Server{svc: svc, log: log, cfg: cfg, tmpl: t, api: api, coreCache: newPostCores(20000)}
+	srv := &Server{svc: svc, log: log, cfg: cfg, tmpl: t, api: api, coreCache: newPostCores(10000)}
 	if cfg.PageCacheBytes >= 0 {
 		n := cfg.PageCacheBytes
 		if n == 0 {
