@@ -127,7 +127,8 @@ func (s *Server) category(w http.ResponseWriter, r *http.Request) {
 
 type threadView struct {
 	Page
-	*forum.ThreadPage
+	TP          *forum.ThreadPage
+	Thread      *forum.Thread // direct fields: the template finds them faster than promoted ones
 	Pager       pager
 	BottomPager pager // the same pages again below the posts, named apart
 	CanReply    bool
@@ -159,7 +160,7 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := threadView{
-		Page: s.page(r, tp.Thread.Title), ThreadPage: tp,
+		Page: s.page(r, tp.Thread.Title), TP: tp, Thread: tp.Thread,
 		Pager: pager{base, n, tp.Pages, ""}, BottomPager: pager{base, n, tp.Pages, "Pages (bottom)"},
 		CanReply: a.Active() && !tp.Thread.Deleted() && (!tp.Thread.Locked || a.IsModerator()) && !s.writesPaused(a),
 		IsMod:    a.IsModerator(),

@@ -57,7 +57,7 @@ func (c *postCores) put(id int64, v forum.Version, h template.HTML) {
 // them on every post was most of a member's page. Deleted posts differ
 // between moderators and members and are rare, so they are rendered each time.
 func (s *Server) postsHTML(v *threadView) (template.HTML, error) {
-	tp, a := v.ThreadPage, v.Actor
+	tp, a := v.TP, v.Actor
 	ver := s.svc.Changes().ThreadVersion(tp.Thread.ID)
 	var out, buf bytes.Buffer
 	out.Grow(len(tp.Posts) * 2048)
