@@ -27,10 +27,7 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := requireDB(c); err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, c.DSN())
+	db, err := openExisting(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -47,14 +44,16 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 // requireDB refuses to go on when the SQLite file does not exist, rather
 // than let store.Open create an empty database to back up or repair.
-func requireDB(c app.Config) error {
-	if strings.HasPrefix(c.DSN(), "postgres://") || strings.HasPrefix(c.DSN(), "postgresql://") {
-		return nil
+// openExisting opens the configured database for the operator commands,
+// which must never create an empty SQLite file where a forum was expected.
+func openExisting(ctx context.Context, c app.Config) (*store.DB, error) {
+	dsn := c.DSN()
+	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
+		if _, err := os.Stat(strings.TrimPrefix(dsn, "sqlite:")); err != nil {
+			return nil, fmt.Errorf("there is no database at %s: check --data and --db", dsn)
+		}
 	}
-	if _, err := os.Stat(strings.TrimPrefix(c.DSN(), "sqlite:")); err != nil {
-		return fmt.Errorf("there is no database at %s: check --data and --db", c.DSN())
-	}
-	return nil
+	return store.Open(ctx, dsn)
 }
 
 func size(n int64) string {

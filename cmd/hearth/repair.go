@@ -8,7 +8,6 @@ import (
 
 	"hearth/internal/app"
 	"hearth/internal/ops"
-	"hearth/internal/store"
 )
 
 func repairCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -18,10 +17,7 @@ func repairCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := requireDB(c); err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, c.DSN())
+	db, err := openExisting(ctx, c)
 	if err != nil {
 		return err
 	}

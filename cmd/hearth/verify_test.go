@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"net"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"hearth/internal/app"
+	"hearth/internal/app/apptest"
 	"hearth/internal/forum"
 )
 
@@ -16,14 +16,8 @@ import (
 // moderator check account and the staff-only "Hearth checks" category.
 func startForVerify(t *testing.T) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), NoLimits: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { a.Serve(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done; a.Close() })
+	ctx := t.Context()
+	a := apptest.Start(t, app.Config{})
 	svc := a.Service
 	admin, err := svc.CreateMember(ctx, forum.NewMember{Email: "admin@example.org", Name: "Ada Admin", Password: "admin-password", Role: forum.RoleAdmin})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"hearth/internal/app"
+	"hearth/internal/app/apptest"
 	"hearth/internal/forum"
 	"hearth/internal/store/storetest"
 )
@@ -22,25 +23,11 @@ import (
 // start runs Hearth on a random port over a fresh database of the engine.
 func start(t *testing.T, engine string) *app.App {
 	t.Helper()
-	cfg := app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), NoLimits: true, Log: testLog(t)}
+	cfg := app.Config{Log: testLog(t)}
 	if engine == "postgres" {
 		cfg.DB = storetest.CreatePostgres(t)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		a.Close()
-	})
-	return a
+	return apptest.Start(t, cfg)
 }
 
 func testLog(t *testing.T) *slog.Logger { return slog.New(slog.NewTextHandler(t.Output(), nil)) }

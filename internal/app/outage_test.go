@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"io"
 	"net"
 	"net/url"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"hearth/internal/app"
+	"hearth/internal/app/apptest"
 	"hearth/internal/forum"
 	"hearth/internal/status"
 	"hearth/internal/store/storetest"
@@ -217,18 +217,8 @@ func newOutage(t *testing.T) *outage {
 	u.RawQuery = q.Encode()
 	cfg.DB = u.String()
 	o.cutDB, o.restore = func() { px.setCut(true) }, func() { px.setCut(false) }
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		a.Close()
-	})
+	ctx := t.Context()
+	a := apptest.Start(t, cfg)
 	admin, err := a.Service.CreateMember(ctx, adminMember())
 	if err != nil {
 		t.Fatal(err)

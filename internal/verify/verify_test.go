@@ -1,13 +1,13 @@
 package verify
 
 import (
-	"context"
 	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"hearth/internal/app"
+	"hearth/internal/app/apptest"
 	"hearth/internal/forum"
 )
 
@@ -18,14 +18,8 @@ const checkPassword = "check-account-password"
 // set up as the operator would.
 func startHearth(t *testing.T) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), NoLimits: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { a.Serve(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done; a.Close() })
+	ctx := t.Context()
+	a := apptest.Start(t, app.Config{})
 
 	svc := a.Service
 	admin, err := svc.CreateMember(ctx, forum.NewMember{Email: "admin@example.org", Name: "Ada Admin", Password: "admin-password", Role: forum.RoleAdmin})
