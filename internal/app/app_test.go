@@ -471,3 +471,47 @@ func TestGuestPageCache(t *testing.T) {
 		t.Fatalf("Content-Encoding %q", res.Header.Get("Content-Encoding"))
 	}
 }
+
+// TestMemberPagesAreTheirOwn: two members reading the same thread page
+// (served from one cached shell) each see their own name and only their
+// own posts' edit links.
+func TestMemberPagesAreTheirOwn(t *testing.T) {
+	a := start(t, "sqlite")
+	ctx := t.Context()
+	svc := a.Service
+	admin, _ := svc.CreateMember(ctx, adminMember())
+	mia, _ := svc.CreateMember(ctx, forum.NewMember{Email: "mia@example.org", Name: "Mia <Member>", Password: "member-password"})
+	sam, _ := svc.CreateMember(ctx, forum.NewMember{Email: "sam@example.org", Name: "Sam Agent", Password: "member-password"})
+	cat, _ := svc.CreateCategory(ctx, admin, forum.CategoryInput{Name: "General"})
+	th, p1, err := svc.CreateThread(ctx, mia, forum.NewThread{CategoryID: cat.ID, Title: "Shared page", Body: "by mia"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := svc.Reply(ctx, sam, th.ID, "by sam", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/t/" + strconv.FormatInt(th.ID, 10) + "/" + th.Slug
+	login := func(email string) *browser {
+		b := newBrowser(t, a.URL())
+		b.post("/login", url.Values{"email": {email}, "password": {"member-password"}})
+		return b
+	}
+	for range 2 { // the second round is served from the cached shell
+		for _, c := range []struct {
+			b        *browser
+			name     string
+			own, not int64
+			id       int64
+		}{
+			{login("mia@example.org"), "Mia &lt;Member&gt;", p1.ID, p2.ID, mia.ID},
+			{login("sam@example.org"), "Sam Agent", p2.ID, p1.ID, sam.ID},
+		} {
+			p := c.b.get(path)
+			expect(t, "member page", p, 200, `<a href="/m/`+strconv.FormatInt(c.id, 10)+`">`+c.name+`</a>`, `/p/`+strconv.FormatInt(c.own, 10)+`/edit`)
+			if strings.Contains(p.body, `/p/`+strconv.FormatInt(c.not, 10)+`/edit`) || strings.Contains(p.body, "zzHearth") || strings.Contains(p.body, "987654321987654321") {
+				t.Fatalf("%s sees another's parts or a marker:\n%s", c.name, p.body)
+			}
+		}
+	}
+}

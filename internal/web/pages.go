@@ -166,10 +166,6 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
 		IsMod:    a.IsModerator(),
 		Reply:    s.form(r, ""),
 	}
-	if v.PostsHTML, err = s.postsHTML(&v); err != nil {
-		s.error(w, r, err)
-		return
-	}
 	if n > 1 {
 		v.Title += " (page " + strconv.Itoa(n) + ")"
 	}
@@ -181,6 +177,14 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
 		v.Crumbs = append(v.Crumbs, Crumb{tp.Parent.Name, categoryURL(tp.Parent)})
 	}
 	v.Crumbs = append(v.Crumbs, Crumb{tp.Category.Name, categoryURL(tp.Category)})
+	if a != nil {
+		s.memberThread(w, r, &v)
+		return
+	}
+	if v.PostsHTML, err = s.postsHTML(&v); err != nil {
+		s.error(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "thread", v)
 }
 

@@ -57,10 +57,19 @@ func (c *postCores) put(id int64, v forum.Version, h template.HTML) {
 // them on every post was most of a member's page. Deleted posts differ
 // between moderators and members and are rare, so they are rendered each time.
 func (s *Server) postsHTML(v *threadView) (template.HTML, error) {
+	var out bytes.Buffer
+	out.Grow(len(v.TP.Posts) * 2048)
+	if err := s.writePosts(&out, v); err != nil {
+		return "", err
+	}
+	return template.HTML(out.String()), nil
+}
+
+// writePosts writes the posts of a thread page to out (see postsHTML).
+func (s *Server) writePosts(out *bytes.Buffer, v *threadView) error {
 	tp, a := v.TP, v.Actor
 	ver := s.svc.Changes().ThreadVersion(tp.Thread.ID)
-	var out, buf bytes.Buffer
-	out.Grow(len(tp.Posts) * 2048)
+	var buf bytes.Buffer
 	for _, p := range tp.Posts {
 		core, ok := s.coreCache.get(p.ID, ver)
 		if !ok || p.Deleted() {
@@ -70,7 +79,7 @@ func (s *Server) postsHTML(v *threadView) (template.HTML, error) {
 				IsMod bool
 			}{p, v.IsMod}
 			if err := s.tmpl.pages["thread"].ExecuteTemplate(&buf, "postcore", data); err != nil {
-				return "", fmt.Errorf("render post %d: %w", p.ID, err)
+				return fmt.Errorf("render post %d: %w", p.ID, err)
 			}
 			core = template.HTML(buf.String())
 			if !p.Deleted() {
@@ -102,5 +111,5 @@ func (s *Server) postsHTML(v *threadView) (template.HTML, error) {
 		}
 		out.WriteString("</article>\n")
 	}
-	return template.HTML(out.String()), nil
+	return nil
 }

@@ -51,13 +51,14 @@ func DefaultLimits(c *Config) {
 
 // Server is the HTTP surface of the forum.
 type Server struct {
-	svc       *forum.Service
-	log       *slog.Logger
-	cfg       Config
-	tmpl      *templates
-	api       http.Handler
-	cache     *pageCache // guests' pages; nil when disabled
-	coreCache *postCores // posts' rendered header and body
+	svc        *forum.Service
+	log        *slog.Logger
+	cfg        Config
+	tmpl       *templates
+	api        http.Handler
+	cache      *pageCache // guests' pages; nil when disabled
+	coreCache  *postCores // posts' rendered header and body
+	shellCache shells     // members' thread pages, less their own parts
 }
 
 // New returns a Server. api is mounted at /api/v1/ (nil for none).

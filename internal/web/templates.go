@@ -148,6 +148,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		}
 		return
 	}
+	s.writeHTML(w, r, status, buf.Bytes())
+}
+
+// writeHTML sends a rendered page, gzipped when the client takes it.
+func (s *Server) writeHTML(w http.ResponseWriter, r *http.Request, status int, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	if actor(r) != nil {
@@ -155,7 +160,6 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	} else {
 		h.Set("Cache-Control", "no-cache")
 	}
-	body := buf.Bytes()
 	// Guests' cached pages are compressed by the cache, once; pages made
 	// for one member are compressed here, quickly.
 	if _, rec := w.(*recorder); !rec && len(body) > 1024 && acceptsGzip(r) {
