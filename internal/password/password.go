@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
@@ -31,6 +32,17 @@ const (
 
 var b64 = base64.RawStdEncoding
 
+// slots bounds how many hashes run at once. Each takes Params.Memory
+// (19 MiB): a burst of 200 logins at the start of a busy hour must queue
+// for a few milliseconds each, not take 4 GiB.
+var slots = make(chan struct{}, max(2, runtime.NumCPU()))
+
+func idKey(pw string, salt []byte, p Params, n uint32) []byte {
+	slots <- struct{}{}
+	defer func() { <-slots }()
+	return argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, n)
+}
+
 // Hash returns the PHC-formatted argon2id hash of pw.
 func Hash(pw string) (string, error) { return HashWith(pw, Default) }
 
@@ -40,7 +52,7 @@ func HashWith(pw string, p Params) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, keyLen)
+	key := idKey(pw, salt, p, keyLen)
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
@@ -70,6 +82,6 @@ func Verify(pw, hash string) (bool, error) {
 	if err != nil || len(want) == 0 {
 		return false, ErrMalformed
 	}
-	got := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
+	got := idKey(pw, salt, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }

@@ -41,3 +41,19 @@ func TestVerifyMalformed(t *testing.T) {
 		}
 	}
 }
+
+func TestConcurrentHashesAreBounded(t *testing.T) {
+	h, _ := Hash("correct horse")
+	done := make(chan bool)
+	for range 3 * cap(slots) {
+		go func() {
+			ok, _ := Verify("correct horse", h)
+			done <- ok
+		}()
+	}
+	for range 3 * cap(slots) {
+		if !<-done {
+			t.Fatal("a queued verification failed")
+		}
+	}
+}
