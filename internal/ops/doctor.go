@@ -300,7 +300,7 @@ func checkBackups(_ context.Context, s *session) Check {
 	e, ok, _ := LastGoodBackup(s.cfg.DataDir)
 	if !ok {
 		c.Status, c.Message = Warn, "no verified backup found in "+s.cfg.BackupDir()
-		c.Fix = "run `hearth backup` now, and start serve with --backup-every 1h"
+		c.Fix = "run `hearth backup` now; a running serve makes one within a minute and then every hour (--backup-every), unless started with --backup-every 0"
 		return c
 	}
 	age := s.now.Sub(e.CreatedAt)
