@@ -203,23 +203,30 @@ func startHearth(ctx context.Context, p *procs, bin, data, logPath string) (*ser
 	if err != nil {
 		return nil, err
 	}
+	// --migrate: a data set seeded by an older Hearth is upgraded (after a
+	// backup) instead of refused; no scheduled backup may run mid-measurement.
+	return launch(ctx, p, "hearth", addr, logPath, 60*time.Second,
+		bin, "serve", "--addr", addr, "--data", data, "--no-rate-limits", "--migrate", "--backup-every", "0")
+}
+
+// launch starts a server process logging to logPath and waits until it
+// answers /healthz on addr, measuring how long that took.
+func launch(ctx context.Context, p *procs, what, addr, logPath string, limit time.Duration, name string, args ...string) (*server, error) {
 	logf, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
 	defer logf.Close() // the child keeps its own descriptor
-	// --migrate: a data set seeded by an older Hearth is upgraded (after a
-	// backup) instead of refused; no scheduled backup may run mid-measurement.
-	cmd := exec.CommandContext(ctx, bin, "serve", "--addr", addr, "--data", data, "--no-rate-limits", "--migrate", "--backup-every", "0")
+	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	start := time.Now()
 	c, err := p.start(cmd)
 	if err != nil {
-		return nil, fmt.Errorf("start hearth: %w", err)
+		return nil, fmt.Errorf("start %s: %w", what, err)
 	}
 	s := &server{child: c, base: "http://" + addr}
-	if err := waitHealthy(ctx, s, 60*time.Second); err != nil {
-		return nil, fmt.Errorf("hearth did not start (see %s): %w", logPath, err)
+	if err := waitHealthy(ctx, s, limit); err != nil {
+		return nil, fmt.Errorf("%s did not start (see %s): %w", what, logPath, err)
 	}
 	s.startup = time.Since(start)
 	return s, nil

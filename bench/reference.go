@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -97,24 +96,7 @@ func startReference(ctx context.Context, p *procs, logPath string) (*server, err
 	if err != nil {
 		return nil, err
 	}
-	logf, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	defer logf.Close()
-	cmd := exec.CommandContext(ctx, exe, referenceArg, addr)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	start := time.Now()
-	c, err := p.start(cmd)
-	if err != nil {
-		return nil, fmt.Errorf("start reference server: %w", err)
-	}
-	s := &server{child: c, base: "http://" + addr}
-	if err := waitHealthy(ctx, s, 10*time.Second); err != nil {
-		return nil, fmt.Errorf("reference server did not start (see %s): %w", logPath, err)
-	}
-	s.startup = time.Since(start)
-	return s, nil
+	return launch(ctx, p, "reference server", addr, logPath, 10*time.Second, exe, referenceArg, addr)
 }
 
 // load gives the reference server the answers for the next scenario.
