@@ -257,19 +257,31 @@ func (r *runner) readCaptured(ctx context.Context, uri string, h http.Header, pa
 		return nil, err
 	}
 	res := &result{URL: uri, PageBytes: len(page.Body)}
-	var sides [2]*side
-	for i, srv := range []*server{r.hearth, r.ref} {
+	if err := r.compare(ctx, res, func(srv *server) wrkSpec {
 		s := r.spec("read", srv.base+uri, script("read", false))
 		s.header = h
+		return s
+	}); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// compare runs the same load, made by mk, against Hearth and then the
+// reference server, back to back, and fills in both sides and the ratio.
+func (r *runner) compare(ctx context.Context, res *result, mk func(srv *server) wrkSpec) error {
+	var sides [2]*side
+	for i, srv := range []*server{r.hearth, r.ref} {
+		s := mk(srv)
 		w, u, err := r.measure(ctx, srv, s)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		sides[i] = newSide(w[0], u, s)
 	}
 	res.Hearth, res.Reference = sides[0], sides[1]
 	res.Ratio = ratio(res.Hearth.RPS, res.Reference.RPS)
-	return res, nil
+	return nil
 }
 
 func ratio(a, b float64) float64 {
@@ -344,18 +356,13 @@ func (r *runner) posting(ctx context.Context) (*result, error) {
 		return nil, err
 	}
 	res := &result{URL: "POST /api/v1/threads/{id}/posts", Notes: fmt.Sprintf("%d members, %d threads", len(r.tokens), len(r.ds.postThreads))}
-	var sides [2]*side
-	for i, srv := range []*server{r.hearth, r.ref} {
+	if err := r.compare(ctx, res, func(srv *server) wrkSpec {
 		s := r.spec("posting", srv.base+"/", script("posting", true))
 		s.args = []string{data}
-		w, u, err := r.measure(ctx, srv, s)
-		if err != nil {
-			return nil, err
-		}
-		sides[i] = newSide(w[0], u, s)
+		return s
+	}); err != nil {
+		return nil, err
 	}
-	res.Hearth, res.Reference = sides[0], sides[1]
-	res.Ratio = ratio(res.Hearth.RPS, res.Reference.RPS)
 	res.RepliesPerSec = replies(res.Hearth)
 	return res, nil
 }
@@ -451,18 +458,13 @@ func (r *runner) mixed(ctx context.Context) (*result, error) {
 		return nil, err
 	}
 	res := &result{URL: "thread 14 : front 3 : category 2, plus 5% replies"}
-	var sides [2]*side
-	for i, srv := range []*server{r.hearth, r.ref} {
+	if err := r.compare(ctx, res, func(srv *server) wrkSpec {
 		s := r.spec("mixed", srv.base+"/", script("mixed", true))
 		s.args = []string{data, "0.05"}
-		w, u, err := r.measure(ctx, srv, s)
-		if err != nil {
-			return nil, err
-		}
-		sides[i] = newSide(w[0], u, s)
+		return s
+	}); err != nil {
+		return nil, err
 	}
-	res.Hearth, res.Reference = sides[0], sides[1]
-	res.Ratio = ratio(res.Hearth.RPS, res.Reference.RPS)
 	return res, nil
 }
 

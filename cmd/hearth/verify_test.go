@@ -9,33 +9,14 @@ import (
 
 	"hearth/internal/app"
 	"hearth/internal/app/apptest"
-	"hearth/internal/forum"
 )
 
 // startForVerify serves a Hearth set up for checks: a public thread, the
 // moderator check account and the staff-only "Hearth checks" category.
 func startForVerify(t *testing.T) string {
 	t.Helper()
-	ctx := t.Context()
 	a := apptest.Start(t, app.Config{})
-	svc := a.Service
-	admin, err := svc.CreateMember(ctx, forum.NewMember{Email: "admin@example.org", Name: "Ada Admin", Password: "admin-password", Role: forum.RoleAdmin})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.CreateMember(ctx, forum.NewMember{Email: "check@example.org", Name: "Hearth check", Password: "check-password", Role: forum.RoleModerator}); err != nil {
-		t.Fatal(err)
-	}
-	c, err := svc.CreateCategory(ctx, admin, forum.CategoryInput{Name: "General"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := svc.CreateThread(ctx, admin, forum.NewThread{CategoryID: c.ID, Title: "Hello there", Body: "First post."}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.CreateCategory(ctx, admin, forum.CategoryInput{Name: "Hearth checks", StaffOnly: true}); err != nil {
-		t.Fatal(err)
-	}
+	apptest.CheckAccount(t, a, "check-password", "Hearth checks")
 	return a.URL()
 }
 

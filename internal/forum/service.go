@@ -79,9 +79,6 @@ func (s *Service) writable(actor *Member) error {
 // SetClock replaces the clock, for tests.
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
-// Store returns the underlying store, for operator tools.
-func (s *Service) Store() Store { return s.store }
-
 // Ping reports whether storage answers.
 func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
 

@@ -8,7 +8,6 @@ import (
 
 	"hearth/internal/app"
 	"hearth/internal/app/apptest"
-	"hearth/internal/forum"
 )
 
 const checkPassword = "check-account-password"
@@ -18,27 +17,8 @@ const checkPassword = "check-account-password"
 // set up as the operator would.
 func startHearth(t *testing.T) string {
 	t.Helper()
-	ctx := t.Context()
 	a := apptest.Start(t, app.Config{})
-
-	svc := a.Service
-	admin, err := svc.CreateMember(ctx, forum.NewMember{Email: "admin@example.org", Name: "Ada Admin", Password: "admin-password", Role: forum.RoleAdmin})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.CreateMember(ctx, forum.NewMember{Email: "check@example.org", Name: "Hearth check", Password: checkPassword, Role: forum.RoleModerator}); err != nil {
-		t.Fatal(err)
-	}
-	general, err := svc.CreateCategory(ctx, admin, forum.CategoryInput{Name: "General", Description: "Anything."})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := svc.CreateThread(ctx, admin, forum.NewThread{CategoryID: general.ID, Title: "Welcome to the forum", Body: "Hello everyone."}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.CreateCategory(ctx, admin, forum.CategoryInput{Name: DefaultCategory, StaffOnly: true}); err != nil {
-		t.Fatal(err)
-	}
+	apptest.CheckAccount(t, a, checkPassword, DefaultCategory)
 	return a.URL()
 }
 

@@ -193,11 +193,7 @@ func (s *Server) moveCategory(w http.ResponseWriter, r *http.Request) {
 // adminMode switches the forum's mode. It writes the status file, not the
 // database, so it works while the database is in trouble.
 func (s *Server) adminMode(w http.ResponseWriter, r *http.Request) {
-	if !s.requireAdmin(w, r) {
-		return
-	}
-	if s.cfg.Status == nil {
-		s.error(w, r, forum.Errorf(forum.EINVALID, "Modes are not available on this server."))
+	if !s.requireStatusAdmin(w, r) {
 		return
 	}
 	m, err := status.ParseMode(r.PostFormValue("mode"))
@@ -218,11 +214,7 @@ func (s *Server) adminMode(w http.ResponseWriter, r *http.Request) {
 
 // adminStatusUpdate posts an update members see on the maintenance page.
 func (s *Server) adminStatusUpdate(w http.ResponseWriter, r *http.Request) {
-	if !s.requireAdmin(w, r) {
-		return
-	}
-	if s.cfg.Status == nil {
-		s.error(w, r, forum.Errorf(forum.EINVALID, "Status updates are not available on this server."))
+	if !s.requireStatusAdmin(w, r) {
 		return
 	}
 	if err := s.cfg.Status.Post(r.PostFormValue("text")); err != nil {
@@ -230,4 +222,17 @@ func (s *Server) adminStatusUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/admin#mode", http.StatusSeeOther)
+}
+
+// requireStatusAdmin is requireAdmin for the mode and status forms, which
+// also need the status file.
+func (s *Server) requireStatusAdmin(w http.ResponseWriter, r *http.Request) bool {
+	if !s.requireAdmin(w, r) {
+		return false
+	}
+	if s.cfg.Status == nil {
+		s.error(w, r, forum.Errorf(forum.EINVALID, "Modes and status updates are not available on this server."))
+		return false
+	}
+	return true
 }

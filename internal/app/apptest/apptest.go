@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"hearth/internal/app"
+	"hearth/internal/forum"
 )
 
 // Start runs Hearth with cfg until the test ends. Unset fields get test
@@ -41,4 +42,32 @@ func Start(tb testing.TB, cfg app.Config) *app.App {
 		a.Close()
 	})
 	return a
+}
+
+// CheckAccount sets a's forum up as an operator does for `hearth verify`:
+// an admin, a public category with a thread, a moderator check account
+// with password, and the staff-only category named checks. It returns the
+// check account's email.
+func CheckAccount(tb testing.TB, a *app.App, password, checks string) string {
+	tb.Helper()
+	ctx, svc := tb.Context(), a.Service
+	admin, err := svc.CreateMember(ctx, forum.NewMember{Email: "admin@example.org", Name: "Ada Admin", Password: "admin-password", Role: forum.RoleAdmin})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	const email = "check@example.org"
+	if _, err := svc.CreateMember(ctx, forum.NewMember{Email: email, Name: "Hearth check", Password: password, Role: forum.RoleModerator}); err != nil {
+		tb.Fatal(err)
+	}
+	general, err := svc.CreateCategory(ctx, admin, forum.CategoryInput{Name: "General", Description: "Anything."})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, _, err := svc.CreateThread(ctx, admin, forum.NewThread{CategoryID: general.ID, Title: "Welcome to the forum", Body: "Hello everyone."}); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := svc.CreateCategory(ctx, admin, forum.CategoryInput{Name: checks, StaffOnly: true}); err != nil {
+		tb.Fatal(err)
+	}
+	return email
 }
