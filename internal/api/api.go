@@ -28,7 +28,6 @@ const MaxBodyBytes = 256 << 10
 type Config struct {
 	LoginLimit    *ratelimit.Limiter // per client IP
 	RegisterLimit *ratelimit.Limiter // per client IP
-	PostLimit     *ratelimit.Limiter // per member
 	ClientIP      func(*http.Request) string
 }
 

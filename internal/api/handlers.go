@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"hearth/internal/forum"
 )
@@ -154,14 +153,6 @@ func (a *API) threads(w http.ResponseWriter, r *http.Request, actor *forum.Membe
 	})
 }
 
-// allowPost applies the per-member posting rate limit (moderators exempt).
-func (a *API) allowPost(actor *forum.Member) error {
-	if actor != nil && !actor.IsModerator() && !a.cfg.PostLimit.Allow(strconv.FormatInt(actor.ID, 10)) {
-		return forum.Errorf(forum.ERATELIMIT, "You are posting very fast. Wait a few seconds and try again.")
-	}
-	return nil
-}
-
 func (a *API) createThread(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
 	var in struct {
 		CategoryID int64  `json:"category_id"`
@@ -169,10 +160,6 @@ func (a *API) createThread(w http.ResponseWriter, r *http.Request, actor *forum.
 		Body       string `json:"body"`
 	}
 	if err := decode(w, r, &in); err != nil {
-		a.error(w, r, err)
-		return
-	}
-	if err := a.allowPost(actor); err != nil {
 		a.error(w, r, err)
 		return
 	}
@@ -248,10 +235,6 @@ func (a *API) reply(w http.ResponseWriter, r *http.Request, actor *forum.Member)
 		QuotePostID int64  `json:"quote_post_id"`
 	}
 	if err := decode(w, r, &in); err != nil {
-		a.error(w, r, err)
-		return
-	}
-	if err := a.allowPost(actor); err != nil {
 		a.error(w, r, err)
 		return
 	}

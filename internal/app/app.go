@@ -143,9 +143,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	wcfg.SecureCookies = strings.HasPrefix(cfg.BaseURL, "https://")
 	if !cfg.NoLimits {
 		web.DefaultLimits(&wcfg)
+		svc.SetLimits(forum.DefaultLimits())
 	}
 	apiHandler := api.New(svc, cfg.Log, api.Config{
-		LoginLimit: wcfg.LoginLimit, RegisterLimit: wcfg.RegisterLimit, PostLimit: wcfg.PostLimit,
+		LoginLimit: wcfg.LoginLimit, RegisterLimit: wcfg.RegisterLimit,
 		ClientIP: func(r *http.Request) string { return web.ClientIP(r, cfg.TrustProxy) },
 	})
 	ws, err := web.New(svc, cfg.Log, wcfg, apiHandler)

@@ -2,7 +2,10 @@ package forum
 
 import (
 	"context"
+	"strconv"
 	"time"
+
+	"hearth/internal/ratelimit"
 )
 
 // Markup turns what members write into safe HTML. internal/render implements it.
@@ -34,6 +37,7 @@ type Service struct {
 	sessions sessionCache
 	threads  threadPages
 	readOnly func() (bool, string)
+	limits   Limits
 
 	PostsPerPage   int
 	ThreadsPerPage int
@@ -74,6 +78,29 @@ func (s *Service) writable(actor *Member) error {
 		return &Error{Code: EREADONLY, Message: msg}
 	}
 	return nil
+}
+
+// Limits are the service's per-member rate limits; a nil limiter allows
+// everything. Moderators are exempt from the posting limit.
+type Limits struct {
+	Post *ratelimit.Limiter // new threads, replies and edits
+}
+
+// DefaultLimits are the production limits: 10 posts or edits at once, then
+// one every 6 s.
+func DefaultLimits() Limits {
+	return Limits{Post: ratelimit.New(6*time.Second, 10)}
+}
+
+// SetLimits installs the rate limits.
+func (s *Service) SetLimits(l Limits) { s.limits = l }
+
+// allowPost applies the posting limit to a new thread, reply or edit.
+func (s *Service) allowPost(actor *Member) error {
+	if actor == nil || actor.IsModerator() || s.limits.Post.Allow(strconv.FormatInt(actor.ID, 10)) {
+		return nil
+	}
+	return Errorf(ERATELIMIT, "You are posting very fast. Wait a few seconds and send again; your text is kept.")
 }
 
 // SetClock replaces the clock, for tests.

@@ -127,6 +127,9 @@ func (s *Service) CreateThread(ctx context.Context, actor *Member, nt NewThread)
 	if err := s.canPost(actor); err != nil {
 		return nil, nil, err
 	}
+	if err := s.allowPost(actor); err != nil {
+		return nil, nil, err
+	}
 	c, _, err := s.Category(ctx, actor, nt.CategoryID)
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil, FieldError("category_id", "Category %d does not exist.", nt.CategoryID)
@@ -161,6 +164,9 @@ func (s *Service) CreateThread(ctx context.Context, actor *Member, nt NewThread)
 // form pre-fills the quote so the member can trim it).
 func (s *Service) Reply(ctx context.Context, actor *Member, threadID int64, src string, quotePostID int64) (*Post, error) {
 	if err := s.canPost(actor); err != nil {
+		return nil, err
+	}
+	if err := s.allowPost(actor); err != nil {
 		return nil, err
 	}
 	t, _, _, err := s.thread(ctx, actor, threadID)
@@ -271,6 +277,9 @@ func (s *Service) EditPost(ctx context.Context, actor *Member, id int64, src str
 	}
 	if t.Locked && !actor.IsModerator() {
 		return nil, Errorf(EFORBIDDEN, "This thread is locked: posts can no longer be edited.")
+	}
+	if err := s.allowPost(actor); err != nil {
+		return nil, err
 	}
 	b, err := body(src)
 	if err != nil {

@@ -22,13 +22,6 @@ type postForm struct {
 	QuoteID  int64
 }
 
-func (s *Server) allowPost(r *http.Request) error {
-	if a := actor(r); a != nil && !a.IsModerator() && !s.cfg.PostLimit.Allow(strconv.FormatInt(a.ID, 10)) {
-		return forum.Errorf(forum.ERATELIMIT, "You are posting very fast. Wait a few seconds and send again; your text is kept below.")
-	}
-	return nil
-}
-
 func (s *Server) newThreadForm(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
@@ -61,10 +54,6 @@ func (s *Server) newThread(w http.ResponseWriter, r *http.Request) {
 	}
 	v := postForm{formView: s.form(r, "New thread in "+c.Name), Category: c, Action: r.URL.Path}
 	v.Values["title"], v.Values["body"] = r.PostFormValue("title"), r.PostFormValue("body")
-	if err := s.allowPost(r); err != nil {
-		s.formErrorView(w, r, "newthread", &v, &v.formView, err)
-		return
-	}
 	t, _, err := s.svc.CreateThread(r.Context(), actor(r), forum.NewThread{CategoryID: id, Title: v.Values["title"], Body: v.Values["body"]})
 	if err != nil {
 		s.formErrorView(w, r, "newthread", &v, &v.formView, err)
@@ -120,10 +109,6 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request) {
 			v.Title = "Reply to " + tp.Thread.Title
 		}
 		s.formErrorView(w, r, "reply", &v, &v.formView, err)
-	}
-	if err := s.allowPost(r); err != nil {
-		fail(err)
-		return
 	}
 	p, err := s.svc.Reply(r.Context(), a, id, v.Values["body"], v.QuoteID)
 	if err != nil {

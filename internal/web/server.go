@@ -22,10 +22,9 @@ type Config struct {
 	SecureCookies bool   // set Secure on cookies; on when BaseURL is https
 	TrustProxy    bool   // take the client IP from X-Forwarded-For
 
-	// Limits per client IP (login, register) or member (post).
+	// Limits per client IP; the per-member limits are the service's.
 	LoginLimit    *ratelimit.Limiter
 	RegisterLimit *ratelimit.Limiter
-	PostLimit     *ratelimit.Limiter
 
 	// Status is the forum's mode and status updates, kept outside the
 	// database; nil means always normal.
@@ -40,13 +39,12 @@ type Config struct {
 	PageCacheBytes int
 }
 
-// DefaultLimits returns the production rate limits: 10 logins a burst then
-// one every 20s per IP; 5 registrations then one every 10 minutes per IP;
-// 10 posts a burst then one every 6s per member.
+// DefaultLimits returns the production rate limits per client IP: 10
+// logins a burst then one every 20s; 5 registrations then one every 10
+// minutes.
 func DefaultLimits(c *Config) {
 	c.LoginLimit = ratelimit.New(20*time.Second, 10)
 	c.RegisterLimit = ratelimit.New(10*time.Minute, 5)
-	c.PostLimit = ratelimit.New(6*time.Second, 10)
 }
 
 // Server is the HTTP surface of the forum.
