@@ -96,6 +96,7 @@ type postJSON struct {
 	QuotePostID int64      `json:"quote_post_id,omitempty"`
 	CreatedAt   time.Time  `json:"created_at"`
 	EditedAt    *time.Time `json:"edited_at,omitempty"`
+	EditedBy    int64      `json:"edited_by,omitempty"`
 	Deleted     bool       `json:"deleted,omitempty"`
 	URL         string     `json:"url"`
 }
@@ -103,7 +104,7 @@ type postJSON struct {
 func toPost(p *forum.Post) postJSON {
 	return postJSON{ID: p.ID, ThreadID: p.ThreadID, Position: p.Position, AuthorID: p.AuthorID, AuthorName: p.AuthorName,
 		Body: p.Body, HTML: p.HTML, QuotePostID: p.QuotePostID, CreatedAt: p.CreatedAt, EditedAt: timePtr(p.EditedAt),
-		Deleted: p.Deleted(), URL: forum.PostURL(p.ID)}
+		EditedBy: p.EditedBy, Deleted: p.Deleted(), URL: forum.PostURL(p.ID)}
 }
 
 func timePtr(t time.Time) *time.Time {

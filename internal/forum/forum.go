@@ -136,6 +136,7 @@ type Post struct {
 	QuotePostID int64 // 0 unless the post quotes another
 	CreatedAt   time.Time
 	EditedAt    time.Time // zero unless edited
+	EditedBy    int64     // who last edited: the author or a moderator; 0 if never
 	DeletedAt   time.Time // zero unless soft-deleted
 	DeletedBy   int64
 

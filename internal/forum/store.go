@@ -72,8 +72,9 @@ type Store interface {
 	// ListPosts returns a thread's posts with positions in [from, to],
 	// deleted ones included, in order, with author details.
 	ListPosts(ctx context.Context, threadID int64, from, to int) ([]*Post, error)
-	// UpdatePost saves a new body, its rendering and the edit time.
-	UpdatePost(ctx context.Context, id int64, body, html string, editedAt time.Time) error
+	// UpdatePost saves a new body, its rendering, the edit time and who
+	// edited (the author or a moderator).
+	UpdatePost(ctx context.Context, id int64, body, html string, editedAt time.Time, editedBy int64) error
 	// SetPostDeleted soft-deletes (deleted=true) or restores a post and keeps
 	// every counter and last-post pointer right. Deleting position 1 deletes
 	// the thread too; restoring it restores the thread.

@@ -289,8 +289,8 @@ func (s *Service) EditPost(ctx context.Context, actor *Member, id int64, src str
 	if err != nil {
 		return nil, fmt.Errorf("render post %d: %w", id, err)
 	}
-	p.Body, p.HTML, p.EditedAt = b, html, s.now()
-	if err := s.store.UpdatePost(ctx, id, p.Body, p.HTML, p.EditedAt); err != nil {
+	p.Body, p.HTML, p.EditedAt, p.EditedBy = b, html, s.now(), actor.ID
+	if err := s.store.UpdatePost(ctx, id, p.Body, p.HTML, p.EditedAt, p.EditedBy); err != nil {
 		return nil, fmt.Errorf("edit post %d: %w", id, err)
 	}
 	s.changes.thread(t.ID)
@@ -312,6 +312,9 @@ func (s *Service) DeletePost(ctx context.Context, actor *Member, id int64) error
 func (s *Service) RestorePost(ctx context.Context, actor *Member, id int64) error {
 	if !actor.IsModerator() {
 		return Errorf(EFORBIDDEN, "Only moderators can restore posts.")
+	}
+	if err := s.writable(actor); err != nil {
+		return err
 	}
 	p, err := s.store.PostByID(ctx, id)
 	if err != nil {
@@ -344,6 +347,9 @@ func (s *Service) ownPost(ctx context.Context, actor *Member, id int64) (*Post, 
 func (s *Service) SetThreadFlags(ctx context.Context, actor *Member, id int64, sticky, locked bool) error {
 	if !actor.IsModerator() {
 		return Errorf(EFORBIDDEN, "Only moderators can pin or lock threads.")
+	}
+	if err := s.writable(actor); err != nil {
+		return err
 	}
 	if _, err := s.store.ThreadByID(ctx, id); err != nil {
 		return err

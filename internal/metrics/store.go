@@ -152,9 +152,9 @@ func (s *timedStore) ListPosts(ctx context.Context, threadID int64, from, to int
 	return s.Store.ListPosts(ctx, threadID, from, to)
 }
 
-func (s *timedStore) UpdatePost(ctx context.Context, id int64, body, html string, editedAt time.Time) (err error) {
+func (s *timedStore) UpdatePost(ctx context.Context, id int64, body, html string, editedAt time.Time, editedBy int64) (err error) {
 	defer s.observe("UpdatePost", time.Now(), &err)
-	return s.Store.UpdatePost(ctx, id, body, html, editedAt)
+	return s.Store.UpdatePost(ctx, id, body, html, editedAt, editedBy)
 }
 
 func (s *timedStore) SetPostDeleted(ctx context.Context, id int64, deleted bool, by int64, at time.Time) (err error) {

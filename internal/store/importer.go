@@ -62,12 +62,12 @@ func (db *DB) Import(ctx context.Context, b *forum.ImportBatch) error {
 		}
 
 		err = db.bulkInsert(ctx, tx, "posts", []string{"id", "thread_id", "author_id", "position", "body",
-			"html", "quote_post_id", "created_at", "edited_at", "deleted_at", "deleted_by"}, len(b.Posts),
+			"html", "quote_post_id", "created_at", "edited_at", "deleted_at", "deleted_by", "edited_by"}, len(b.Posts),
 			func(i int, a []any) []any {
 				p := b.Posts[i]
 				return append(a, p.ID, p.ThreadID, p.AuthorID, p.Position, p.Body, p.HTML,
 					nullID(p.QuotePostID), toMillis(p.CreatedAt), toMillis(p.EditedAt),
-					toMillis(p.DeletedAt), nullID(p.DeletedBy))
+					toMillis(p.DeletedAt), nullID(p.DeletedBy), nullID(p.EditedBy))
 			})
 		if err != nil {
 			return err

@@ -11,7 +11,7 @@ import (
 )
 
 const postSelect = `SELECT p.id, p.thread_id, p.author_id, p.position, p.body, p.html,
-	COALESCE(p.quote_post_id, 0), p.created_at, p.edited_at, p.deleted_at, COALESCE(p.deleted_by, 0),
+	COALESCE(p.quote_post_id, 0), p.created_at, p.edited_at, p.deleted_at, COALESCE(p.deleted_by, 0), COALESCE(p.edited_by, 0),
 	COALESCE(a.name, ''), COALESCE(a.title, ''), COALESCE(a.role, ''), COALESCE(a.post_count, 0)
 FROM posts p
 LEFT JOIN members a ON a.id = p.author_id`
@@ -20,7 +20,7 @@ func scanPost(row interface{ Scan(...any) error }) (*forum.Post, error) {
 	var p forum.Post
 	var created, edited, deleted int64
 	err := row.Scan(&p.ID, &p.ThreadID, &p.AuthorID, &p.Position, &p.Body, &p.HTML,
-		&p.QuotePostID, &created, &edited, &deleted, &p.DeletedBy,
+		&p.QuotePostID, &created, &edited, &deleted, &p.DeletedBy, &p.EditedBy,
 		&p.AuthorName, &p.AuthorTitle, &p.AuthorRole, &p.AuthorPostCount)
 	if err != nil {
 		return nil, err
@@ -103,10 +103,11 @@ func (db *DB) ListPosts(ctx context.Context, threadID int64, from, to int) ([]*f
 	return out, db.wrap(op, rows.Err())
 }
 
-// UpdatePost saves a new body, its rendering and the edit time.
-func (db *DB) UpdatePost(ctx context.Context, id int64, body, html string, editedAt time.Time) error {
+// UpdatePost saves a new body, its rendering, the edit time and the editor.
+func (db *DB) UpdatePost(ctx context.Context, id int64, body, html string, editedAt time.Time, editedBy int64) error {
 	err := mustAffect(db.write.ExecContext(ctx,
-		"UPDATE posts SET body = $2, html = $3, edited_at = $4 WHERE id = $1", id, body, html, toMillis(editedAt)))
+		"UPDATE posts SET body = $2, html = $3, edited_at = $4, edited_by = $5 WHERE id = $1",
+		id, body, html, toMillis(editedAt), nullID(editedBy)))
 	return db.wrap(fmt.Sprintf("update post %d", id), err)
 }
 

@@ -71,8 +71,8 @@ func TestThreadsAndPosts(t *testing.T) {
 		}
 
 		// Edits and quotes.
-		must(t, db.UpdatePost(ctx, replies[0].ID, "edited", "<p>edited</p>", at(9)))
-		wantErr(t, db.UpdatePost(ctx, 9999, "x", "x", at(9)), forum.ErrNotFound)
+		must(t, db.UpdatePost(ctx, replies[0].ID, "edited", "<p>edited</p>", at(9), replies[0].AuthorID))
+		wantErr(t, db.UpdatePost(ctx, 9999, "x", "x", at(9), 1), forum.ErrNotFound)
 		q := &forum.Post{ThreadID: th.ID, AuthorID: alice.ID, Body: "> quote", HTML: "<blockquote/>", QuotePostID: replies[0].ID, CreatedAt: at(10)}
 		must(t, db.CreatePost(ctx, q))
 		p, err := db.PostByID(ctx, replies[0].ID)

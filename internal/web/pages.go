@@ -133,6 +133,7 @@ type threadView struct {
 	BottomPager pager // the same pages again below the posts, named apart
 	CanReply    bool
 	IsMod       bool
+	Paused      bool          // read-only mode: no edit, delete, restore or moderation for this reader
 	PostsHTML   template.HTML // the posts, rendered by postsHTML
 	Reply       formView      // the reply box at the bottom
 }
@@ -164,6 +165,7 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
 		Pager: pager{base, n, tp.Pages, ""}, BottomPager: pager{base, n, tp.Pages, "Pages (bottom)"},
 		CanReply: a.Active() && !tp.Thread.Deleted() && (!tp.Thread.Locked || a.IsModerator()) && !s.writesPaused(a),
 		IsMod:    a.IsModerator(),
+		Paused:   s.writesPaused(a),
 		Reply:    s.form(r, ""),
 	}
 	if n > 1 {

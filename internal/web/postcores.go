@@ -93,7 +93,7 @@ func (s *Server) writePosts(out *bytes.Buffer, v *threadView) error {
 		}
 		out.WriteString(`" id="p` + id + `" aria-labelledby="p` + id + `-by">`)
 		out.WriteString(string(core))
-		if a != nil {
+		if a != nil && !v.Paused {
 			out.WriteString(`<footer class="actions">`)
 			switch {
 			case !p.Deleted():

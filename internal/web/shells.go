@@ -17,11 +17,11 @@ import (
 // three slots, instead of executing html/template, which was most of the
 // cost of a member's page once its data came from caches.
 type shellKey struct {
-	thread                      int64
-	page                        int
-	version                     forum.Version
-	mod, admin, active, canPost bool
-	banner                      string
+	thread                              int64
+	page                                int
+	version                             forum.Version
+	mod, admin, active, canPost, paused bool
+	banner                              string
 }
 
 type shell struct {
@@ -104,7 +104,7 @@ func (s *Server) memberThread(w http.ResponseWriter, r *http.Request, v *threadV
 	a := v.Actor
 	k := shellKey{
 		thread: v.Thread.ID, page: v.Pager.Page, version: s.svc.Changes().ThreadVersion(v.Thread.ID),
-		mod: a.IsModerator(), admin: a.IsAdmin(), active: a.Active(), canPost: v.CanReply, banner: v.Banner,
+		mod: a.IsModerator(), admin: a.IsAdmin(), active: a.Active(), canPost: v.CanReply, paused: v.Paused, banner: v.Banner,
 	}
 	sh, ok := s.shellCache.get(k)
 	if !ok {

@@ -1,0 +1,161 @@
+package app_test
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"hearth/internal/app"
+	"hearth/internal/forum"
+	"hearth/internal/status"
+	"hearth/internal/store/storetest"
+)
+
+// reviewForum is a forum with an admin, a moderator, a member and one
+// thread of two posts, for the security review's regression tests.
+type reviewForum struct {
+	a                 *app.App
+	admin, mod, mia   *forum.Member
+	cat               *forum.Category
+	thread            *forum.Thread
+	first, reply      *forum.Post
+	threadPath, tpath string // canonical path, and /t/{id}
+}
+
+func newReviewForum(t *testing.T, engine string) *reviewForum {
+	t.Helper()
+	a := start(t, engine)
+	ctx, svc := t.Context(), a.Service
+	f := &reviewForum{a: a}
+	var err error
+	if f.admin, err = svc.CreateMember(ctx, adminMember()); err != nil {
+		t.Fatal(err)
+	}
+	if f.mod, err = svc.CreateMember(ctx, forum.NewMember{Email: "mo@example.org", Name: "Mo Moderator", Password: "moderator-pass-7", Role: forum.RoleModerator}); err != nil {
+		t.Fatal(err)
+	}
+	if f.mia, err = svc.CreateMember(ctx, forum.NewMember{Email: "mia@example.org", Name: "Mia Member", Password: "member-password"}); err != nil {
+		t.Fatal(err)
+	}
+	if f.cat, err = svc.CreateCategory(ctx, f.admin, forum.CategoryInput{Name: "General"}); err != nil {
+		t.Fatal(err)
+	}
+	if f.thread, f.first, err = svc.CreateThread(ctx, f.mia, forum.NewThread{CategoryID: f.cat.ID, Title: "Lisbon in March", Body: "Any hotel tips?"}); err != nil {
+		t.Fatal(err)
+	}
+	if f.reply, err = svc.Reply(ctx, f.mia, f.thread.ID, "The one by the river.", 0); err != nil {
+		t.Fatal(err)
+	}
+	f.tpath = "/t/" + strconv.FormatInt(f.thread.ID, 10)
+	f.threadPath = f.tpath + "/" + f.thread.Slug
+	return f
+}
+
+func (f *reviewForum) login(t *testing.T, email, password string) *browser {
+	t.Helper()
+	b := newBrowser(t, f.a.URL())
+	if p := b.post("/login", url.Values{"email": {email}, "password": {password}}); p.status != 303 {
+		t.Fatalf("log in %s: %d\n%s", email, p.status, p.body)
+	}
+	return b
+}
+
+func (f *reviewForum) token(t *testing.T, email, password string) string {
+	t.Helper()
+	st, out := api(t, f.a.URL(), "POST", "/api/v1/sessions", "", map[string]any{"email": email, "password": password})
+	if st != 201 {
+		t.Fatalf("API log in %s: %d %v", email, st, out)
+	}
+	return out["token"].(string)
+}
+
+// Finding 12: moderators could restore posts and pin or lock threads while
+// the forum is read-only. Only admins write then, on every surface, and the
+// moderators' controls are not shown.
+func TestReviewReadOnlyStopsModerators(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		f := newReviewForum(t, engine)
+		ctx := t.Context()
+		if err := f.a.Service.DeletePost(ctx, f.mod, f.reply.ID); err != nil {
+			t.Fatal(err)
+		}
+		mod := f.login(t, "mo@example.org", "moderator-pass-7")
+		tok := f.token(t, "mo@example.org", "moderator-pass-7")
+		if err := f.a.Status.SetMode(status.ReadOnly, "Moving servers.", time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+
+		p := mod.get(f.threadPath)
+		expect(t, "moderator reads in read-only", p, 200, "Moving servers.")
+		for _, control := range []string{`/flags"`, `/restore"`, `/delete"`, `/edit"`} {
+			if strings.Contains(p.body, control) {
+				t.Errorf("moderator's page in read-only mode shows the control %s", control)
+			}
+		}
+		pid := strconv.FormatInt(f.reply.ID, 10)
+		expect(t, "restore in read-only", mod.post("/p/"+pid+"/restore", nil), 503, "read-only")
+		expect(t, "pin in read-only", mod.post(f.tpath+"/flags", url.Values{"sticky": {"1"}}), 503, "read-only")
+		if st, out := api(t, f.a.URL(), "POST", "/api/v1/posts/"+pid+"/restore", tok, nil); st != 503 {
+			t.Errorf("API restore in read-only: %d %v", st, out)
+		}
+		if st, out := api(t, f.a.URL(), "PATCH", "/api/v1/threads/"+strconv.FormatInt(f.thread.ID, 10), tok, map[string]any{"sticky": true, "locked": true}); st != 503 {
+			t.Errorf("API pin in read-only: %d %v", st, out)
+		}
+		th, err := f.a.Store.ThreadByID(ctx, f.thread.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if th.Sticky || th.Locked {
+			t.Errorf("thread changed in read-only mode: sticky %v locked %v", th.Sticky, th.Locked)
+		}
+		if p, _ := f.a.Store.PostByID(ctx, f.reply.ID); !p.Deleted() {
+			t.Error("post restored in read-only mode")
+		}
+
+		// Admins still can.
+		if err := f.a.Service.RestorePost(ctx, f.admin, f.reply.ID); err != nil {
+			t.Errorf("admin restore in read-only: %v", err)
+		}
+	})
+}
+
+// Moderators' edits of others' posts leave a record of who edited.
+func TestReviewEditRecordsEditor(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		f := newReviewForum(t, engine)
+		ctx := t.Context()
+		if _, err := f.a.Service.EditPost(ctx, f.mia, f.first.ID, "Any hotel tips? Near the river."); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.a.Service.EditPost(ctx, f.mod, f.reply.ID, "The one by the river (link removed)."); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			post *forum.Post
+			want int64
+		}{{f.first, f.mia.ID}, {f.reply, f.mod.ID}} {
+			p, err := f.a.Store.PostByID(ctx, c.post.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.EditedBy != c.want {
+				t.Errorf("post %d: edited by %d, want %d", p.ID, p.EditedBy, c.want)
+			}
+		}
+		tok := f.token(t, "mia@example.org", "member-password")
+		st, out := api(t, f.a.URL(), "GET", "/api/v1/posts/"+strconv.FormatInt(f.reply.ID, 10), tok, nil)
+		if st != 200 || out["edited_by"] != float64(f.mod.ID) {
+			t.Errorf("API post: %d, edited_by %v, want %d", st, out["edited_by"], f.mod.ID)
+		}
+	})
+}
+
+// forEachEngine runs fn as a subtest per engine (PostgreSQL skips with a
+// message when it is not configured).
+func forEachEngine(t *testing.T, fn func(t *testing.T, engine string)) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) { fn(t, engine) })
+	}
+}
