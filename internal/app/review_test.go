@@ -159,3 +159,29 @@ func forEachEngine(t *testing.T, fn func(t *testing.T, engine string)) {
 		t.Run(engine, func(t *testing.T) { fn(t, engine) })
 	}
 }
+
+// Finding 7: member text could hold the member-page shell's markers, and a
+// thread title holding them showed each reader their own name and id and
+// copied every post into the title.
+func TestReviewShellMarkersUnreachable(t *testing.T) {
+	f := newReviewForum(t, "sqlite")
+	ctx := t.Context()
+	// The markers shells used before: a reader's id, name and the posts.
+	title := "Fares 987654321987654321 zzHearthMemberNamezz zzHearthPostsMarkerzz"
+	th, _, err := f.a.Service.CreateThread(ctx, f.mia, forum.NewThread{CategoryID: f.cat.ID, Title: title, Body: "A body that must show once."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/t/" + strconv.FormatInt(th.ID, 10) + "/" + th.Slug
+	mod := f.login(t, "mo@example.org", "moderator-pass-7")
+	for i := range 2 { // the first visit renders the shell, the second fills it from the cache
+		p := mod.get(path)
+		expect(t, "thread page "+strconv.Itoa(i), p, 200, "<h1>"+title+"</h1>")
+		if n := strings.Count(p.body, "A body that must show once."); n != 1 {
+			t.Errorf("visit %d: the post shows %d times", i, n)
+		}
+		if strings.Contains(p.body, "Fares "+strconv.FormatInt(f.mod.ID, 10)) || strings.Contains(p.body, "Mo Moderator zz") {
+			t.Errorf("visit %d: the reader's id or name was put into the title", i)
+		}
+	}
+}

@@ -2,7 +2,11 @@ package web
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
 	"html"
+	"html/template"
 	"net/http"
 	"strconv"
 	"sync"
@@ -37,24 +41,45 @@ const (
 	slotPosts
 )
 
-// The markers survive html/template's escaping unchanged (letters and
-// digits only) and cannot come from members: the posts slot is filled
-// after rendering, and names are never rendered into a shell.
-const (
-	markerMemberID    = "987654321987654321"
-	markerMemberName  = "zzHearthMemberNamezz"
-	markerPosts       = "zzHearthPostsMarkerzz"
-	maxShells         = 2000
-	placeholderMember = 987654321987654321
-)
+const maxShells = 2000
 
-var markers = []struct {
+// shellMarkers are the placeholders a shell is rendered with. They are
+// drawn at random for each rendering, so no member text (a thread title, a
+// name, a category description) can contain them: text written before the
+// markers existed cannot know them. Fixed markers let a title holding the
+// marker strings show each reader their own name and copy every post into
+// the title.
+type shellMarkers struct {
+	id    int64  // the placeholder reader's id, rendered as digits
+	name  string // the placeholder reader's name: letters and digits survive escaping
+	posts string
+}
+
+func newShellMarkers() shellMarkers {
+	var b [24]byte
+	rand.Read(b[:])
+	// A positive id of 18 digits (so it cannot collide with a real one,
+	// which counts up from 1); the name and posts markers are hex.
+	id := int64(binary.BigEndian.Uint64(b[:8])%9e17) + 1e17
+	return shellMarkers{
+		id:    id,
+		name:  "zzName" + hex.EncodeToString(b[8:16]) + "zz",
+		posts: "zzPosts" + hex.EncodeToString(b[16:24]) + "zz",
+	}
+}
+
+func (m shellMarkers) list() []struct {
 	text []byte
 	slot slot
-}{
-	{[]byte(markerMemberID), slotMemberID},
-	{[]byte(markerMemberName), slotMemberName},
-	{[]byte(markerPosts), slotPosts},
+} {
+	return []struct {
+		text []byte
+		slot slot
+	}{
+		{[]byte(strconv.FormatInt(m.id, 10)), slotMemberID},
+		{[]byte(m.name), slotMemberName},
+		{[]byte(m.posts), slotPosts},
+	}
 }
 
 type shells struct {
@@ -78,9 +103,10 @@ func (c *shells) put(k shellKey, sh *shell) {
 	c.m[k] = sh
 }
 
-// splitShell cuts a rendered page at its markers.
-func splitShell(page []byte) *shell {
+// splitShell cuts a page rendered with ms at its markers.
+func splitShell(page []byte, ms shellMarkers) *shell {
 	sh := &shell{}
+	markers := ms.list()
 	for {
 		at, which := -1, 0
 		for i, m := range markers {
@@ -108,9 +134,10 @@ func (s *Server) memberThread(w http.ResponseWriter, r *http.Request, v *threadV
 	}
 	sh, ok := s.shellCache.get(k)
 	if !ok {
+		ms := newShellMarkers()
 		ph := *a // the placeholder reader: same role and status, marked id and name
-		ph.ID, ph.Name = placeholderMember, markerMemberName
-		v.Actor, v.PostsHTML = &ph, markerPosts
+		ph.ID, ph.Name = ms.id, ms.name
+		v.Actor, v.PostsHTML = &ph, template.HTML(ms.posts)
 		buf := bufPool.Get().(*bytes.Buffer)
 		buf.Reset()
 		defer bufPool.Put(buf)
@@ -118,7 +145,7 @@ func (s *Server) memberThread(w http.ResponseWriter, r *http.Request, v *threadV
 			s.error(w, r, err)
 			return
 		}
-		sh = splitShell(buf.Bytes())
+		sh = splitShell(buf.Bytes(), ms)
 		s.shellCache.put(k, sh)
 	}
 	out := bufPool.Get().(*bytes.Buffer)
