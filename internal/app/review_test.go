@@ -185,3 +185,90 @@ func TestReviewShellMarkersUnreachable(t *testing.T) {
 		}
 	}
 }
+
+// Finding 5: saved copies served while the database is down showed deleted
+// posts, deleted threads and threads whose category became members-only. A
+// saved copy is dropped once anything it shows is taken away; untouched
+// pages are still served.
+func TestReviewSavedCopiesNeverShowHidden(t *testing.T) {
+	o := newOutage(t) // PostgreSQL: its server can go away under the forum
+	a, ctx, svc := o.a, t.Context(), o.a.Service
+	admin, err := a.Store.MemberByEmail(ctx, "root@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	general, err := a.Store.CategoryByID(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	soon, err := svc.CreateCategory(ctx, admin, forum.CategoryInput{Name: "Soon private"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type page struct{ path, text string }
+	newThread := func(cat int64, title, body string) (page, *forum.Thread, *forum.Post) {
+		th, p, err := svc.CreateThread(ctx, admin, forum.NewThread{CategoryID: cat, Title: title, Body: body})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return page{"/t/" + strconv.FormatInt(th.ID, 10) + "/" + th.Slug, body}, th, p
+	}
+	withDeletedReply, th1, _ := newThread(general.ID, "A reply goes", "First words stay.")
+	reply, err := svc.Reply(ctx, admin, th1.ID, "Call me on 555-0100.", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withDeletedReply.text = "555-0100"
+	deletedThread, _, first2 := newThread(general.ID, "The whole thread goes", "Gone soon.")
+	editedThread, _, first3 := newThread(general.ID, "Words change", "My old address is 1 Rua Augusta.")
+	privateThread, _, _ := newThread(soon.ID, "Members only soon", "Only for members.")
+	untouched := page{o.threadPath, "All is well."}
+
+	guest := newBrowser(t, a.URL())
+	all := []page{withDeletedReply, deletedThread, editedThread, privateThread, untouched}
+	for _, p := range all {
+		expect(t, "before the outage "+p.path, guest.get(p.path), 200, p.text)
+	}
+	generalPath := "/c/" + strconv.FormatInt(general.ID, 10) + "/" + general.Slug
+	expect(t, "category before the outage", guest.get(generalPath), 200, "The whole thread goes")
+
+	if err := svc.DeletePost(ctx, admin, reply.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.DeletePost(ctx, admin, first2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.EditPost(ctx, admin, first3.ID, "Address removed."); err != nil {
+		t.Fatal(err)
+	}
+
+	gone := func(what string, pages ...page) {
+		t.Helper()
+		for _, p := range pages {
+			got := guest.get(p.path)
+			expect(t, what+" "+p.path, got, 503)
+			if strings.Contains(got.body, p.text) || strings.Contains(got.body, "saved copy") {
+				t.Errorf("%s: a saved copy showed what is gone:\n%s", p.path, got.body)
+			}
+		}
+	}
+	o.cutDB()
+	waitFor(t, "the monitor to notice", func() bool { return guest.get(untouched.path).status == 503 })
+	expect(t, "untouched thread during the outage", guest.get(untouched.path), 503, "saved copy", untouched.text)
+	expect(t, "untouched category during the outage", guest.get(privateThread.path), 503, "saved copy", privateThread.text)
+	gone("deleted or edited, during the outage", withDeletedReply, deletedThread, editedThread)
+	if got := guest.get(generalPath); strings.Contains(got.body, "The whole thread goes") {
+		t.Errorf("the category's saved copy lists the deleted thread:\n%s", got.body)
+	}
+
+	// A category made members-only: no guest copy of its pages survives.
+	o.restore()
+	waitFor(t, "the forum to recover", func() bool { return guest.get(untouched.path).status == 200 })
+	if _, err := svc.UpdateCategory(ctx, admin, soon.ID, forum.CategoryInput{Name: "Soon private", MembersOnly: true}); err != nil {
+		t.Fatal(err)
+	}
+	o.cutDB()
+	waitFor(t, "the monitor to notice", func() bool { return guest.get(untouched.path).status == 503 })
+	gone("members-only, during the outage", privateThread)
+	o.restore()
+}

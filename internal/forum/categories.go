@@ -168,7 +168,11 @@ func (s *Service) UpdateCategory(ctx context.Context, actor *Member, id int64, i
 	if err := s.store.UpdateCategory(ctx, c); err != nil {
 		return nil, fmt.Errorf("update category %d: %w", id, err)
 	}
-	s.changes.everything()
+	if c.MembersOnly != old.MembersOnly || c.StaffOnly != old.StaffOnly || c.ParentID != old.ParentID {
+		s.changes.visibilityChanged() // a parent's restriction applies to its children
+	} else {
+		s.changes.everything()
+	}
 	return c, nil
 }
 

@@ -293,7 +293,7 @@ func (s *Service) EditPost(ctx context.Context, actor *Member, id int64, src str
 	if err := s.store.UpdatePost(ctx, id, p.Body, p.HTML, p.EditedAt, p.EditedBy); err != nil {
 		return nil, fmt.Errorf("edit post %d: %w", id, err)
 	}
-	s.changes.thread(t.ID)
+	s.changes.threadHidden(t.ID) // saved copies must not keep the old words
 	return p, nil
 }
 
@@ -304,7 +304,7 @@ func (s *Service) DeletePost(ctx context.Context, actor *Member, id int64) error
 	if err != nil {
 		return err
 	}
-	defer s.changes.thread(p.ThreadID)
+	defer s.changes.threadHidden(p.ThreadID)
 	return s.store.SetPostDeleted(ctx, id, true, actor.ID, s.now())
 }
 

@@ -29,6 +29,9 @@ type pageCache struct {
 
 type cachedPage struct {
 	version forum.Version
+	// current is the page's version now, so a saved copy is served only
+	// while nothing it shows has been taken away since (Version.Hidden).
+	current func() forum.Version
 	body    []byte
 	gz      []byte // gzip of body, made on first request that accepts it
 	etag    string
@@ -55,12 +58,22 @@ func (c *pageCache) get(key string, v forum.Version) *cachedPage {
 	return e
 }
 
-// stale returns the entry for key whatever its version or age: while the
-// database is down, an old copy beats no page.
-func (c *pageCache) stale(key string) *cachedPage {
+// saved returns the entry for key whatever its age and however many posts
+// it lacks: while the database is down, an old copy beats no page. But not
+// once something it shows was deleted, edited or hidden: then the copy is
+// dropped, never shown.
+func (c *pageCache) saved(key string) *cachedPage {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.entries[key]
+	e := c.entries[key]
+	if e == nil {
+		return nil
+	}
+	if e.current == nil || e.current().Hidden != e.version.Hidden {
+		c.drop(key, e)
+		return nil
+	}
+	return e
 }
 
 func (c *pageCache) put(key string, e *cachedPage) {
@@ -108,20 +121,25 @@ func (r *recorder) Header() http.Header         { return r.header }
 func (r *recorder) WriteHeader(status int)      { r.status = status }
 func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
 
+// versionOf names what a page depends on: it returns the function giving
+// that version, now or later, or false for a page that is not cached.
+type versionOf func(r *http.Request) (current func() forum.Version, ok bool)
+
 // cached serves guests' GET requests for a page from the cache when the
-// version that version(r) reports has not changed since it was rendered.
+// version the page depends on has not changed since it was rendered.
 // Members get the page rendered for them.
-func (s *Server) cached(version func(r *http.Request) (forum.Version, bool), h http.HandlerFunc) http.HandlerFunc {
+func (s *Server) cached(version versionOf, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if actor(r) != nil || s.cache == nil {
 			h(w, r)
 			return
 		}
-		v, ok := version(r)
+		current, ok := version(r)
 		if !ok {
 			h(w, r)
 			return
 		}
+		v := current() // before rendering: a write meanwhile makes the entry stale, not wrong
 		key := s.cacheKey(r)
 		e := s.cache.get(key, v)
 		if e == nil {
@@ -137,6 +155,7 @@ func (s *Server) cached(version func(r *http.Request) (forum.Version, bool), h h
 			sum.Write(rec.body.Bytes())
 			e = &cachedPage{
 				version: v, body: bytes.Clone(rec.body.Bytes()), stored: s.cache.now(),
+				current: current,
 				etag:  `"` + strconv.FormatUint(sum.Sum64(), 36) + `"`,
 				ctype: rec.header.Get("Content-Type"), cacheCt: rec.header.Get("Cache-Control"),
 			}
@@ -193,14 +212,15 @@ func copyHeader(dst, src http.Header) {
 }
 
 // threadVersion and listsVersion pick the version a cached page depends on.
-func (s *Server) threadVersion(r *http.Request) (forum.Version, bool) {
+func (s *Server) threadVersion(r *http.Request) (func() forum.Version, bool) {
 	id, err := pathID(r)
 	if err != nil {
-		return forum.Version{}, false
+		return nil, false
 	}
-	return s.svc.Changes().ThreadVersion(id), true
+	ch := s.svc.Changes()
+	return func() forum.Version { return ch.ThreadVersion(id) }, true
 }
 
-func (s *Server) listsVersion(*http.Request) (forum.Version, bool) {
-	return s.svc.Changes().ListsVersion(), true
+func (s *Server) listsVersion(*http.Request) (func() forum.Version, bool) {
+	return s.svc.Changes().ListsVersion, true
 }
