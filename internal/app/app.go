@@ -76,7 +76,7 @@ func NewMarkup() forum.Markup { return render.New() }
 // existing one must already be at this binary's schema: upgrading is
 // `hearth migrate` (or `serve --migrate`), which takes a backup first.
 func OpenStore(ctx context.Context, cfg Config) (*store.DB, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
 	}
 	db, err := store.Open(ctx, cfg.DSN())

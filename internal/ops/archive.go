@@ -66,7 +66,7 @@ func (a *archiveWriter) addFile(name, src string) error {
 	if err != nil {
 		return err
 	}
-	hdr := &tar.Header{Name: name, Mode: 0o640, Size: st.Size(), ModTime: st.ModTime(), Typeflag: tar.TypeReg}
+	hdr := &tar.Header{Name: name, Mode: 0o600, Size: st.Size(), ModTime: st.ModTime(), Typeflag: tar.TypeReg}
 	if err := a.tw.WriteHeader(hdr); err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func (a *archiveWriter) close(m *Manifest) error {
 	if err != nil {
 		return err
 	}
-	hdr := &tar.Header{Name: manifestName, Mode: 0o640, Size: int64(len(b)), ModTime: m.CreatedAt, Typeflag: tar.TypeReg}
+	hdr := &tar.Header{Name: manifestName, Mode: 0o600, Size: int64(len(b)), ModTime: m.CreatedAt, Typeflag: tar.TypeReg}
 	if err := a.tw.WriteHeader(hdr); err != nil {
 		return err
 	}
@@ -201,10 +201,10 @@ func extractArchive(src, dir string) (*Manifest, string, error) {
 }
 
 func extractMember(r io.Reader, dst string) (string, error) {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 		return "", err
 	}
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", err
 	}

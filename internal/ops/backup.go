@@ -62,7 +62,7 @@ func (b *Backuper) Backup(ctx context.Context, opts BackupOptions) (Entry, error
 	m := &Manifest{Format: FormatVersion, CreatedAt: now, Engine: b.DB.Engine(), HearthVersion: b.Config.version()}
 	partial := dest + ".partial"
 	defer os.Remove(partial)
-	f, err := os.OpenFile(partial, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	f, err := os.OpenFile(partial, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return Entry{}, fmt.Errorf("backup: %w", err)
 	}
@@ -118,10 +118,10 @@ func (b *Backuper) destination(opts BackupOptions, now time.Time) (string, error
 		if err != nil {
 			return "", err
 		}
-		return abs, os.MkdirAll(filepath.Dir(abs), 0o750)
+		return abs, os.MkdirAll(filepath.Dir(abs), 0o700)
 	}
 	dir := b.Config.BackupDir()
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("create backup folder: %w", err)
 	}
 	prefix := "hearth-"
@@ -190,7 +190,7 @@ func describeSQLite(ctx context.Context, path string, m *Manifest) error {
 
 // exportJSONL writes one db/<table>.jsonl per table, a JSON object per row.
 func exportJSONL(ctx context.Context, db *store.DB, dir string, m *Manifest) error {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
 	m.Counts = map[string]int64{}
@@ -218,7 +218,7 @@ func exportJSONL(ctx context.Context, db *store.DB, dir string, m *Manifest) err
 				return err
 			}
 			var err error
-			if f, err = os.Create(filepath.Join(dir, table+".jsonl")); err != nil {
+			if f, err = os.OpenFile(filepath.Join(dir, table+".jsonl"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
 				return err
 			}
 			w = bufio.NewWriterSize(f, 1<<20)
@@ -251,7 +251,7 @@ func exportJSONL(ctx context.Context, db *store.DB, dir string, m *Manifest) err
 	for t := range tables {
 		if !slices.Contains(done, t) {
 			m.Counts[t] = 0
-			if err := os.WriteFile(filepath.Join(dir, t+".jsonl"), nil, 0o640); err != nil {
+			if err := os.WriteFile(filepath.Join(dir, t+".jsonl"), nil, 0o600); err != nil {
 				return err
 			}
 		}

@@ -60,6 +60,7 @@ type session struct {
 var doctorChecks = []func(context.Context, *session) Check{
 	checkConfig,
 	checkDataDir,
+	checkPermissions,
 	checkDisk,
 	checkDatabase,
 	checkSchema,

@@ -63,10 +63,10 @@ func ReadIndex(dataDir string) ([]Entry, error) {
 // the result atomically.
 func updateIndex(dataDir string, fn func([]Entry) []Entry) error {
 	dir := filepath.Join(dataDir, "backups")
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	lf, err := os.OpenFile(filepath.Join(dir, "index.lock"), os.O_RDWR|os.O_CREATE, 0o640)
+	lf, err := os.OpenFile(filepath.Join(dir, "index.lock"), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func updateIndex(dataDir string, fn func([]Entry) []Entry) error {
 // over name: readers see the old or the new content, never half.
 func writeFileAtomic(name string, b []byte) error {
 	tmp := name + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}

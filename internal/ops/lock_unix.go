@@ -24,10 +24,10 @@ func lockPath(dataDir string) string { return filepath.Join(dataDir, "hearth.loc
 // process's PID into it. It fails, naming the PID, if another process
 // holds it. release drops the lock.
 func AcquireServeLock(dataDir string) (release func(), err error) {
-	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory %s: %w", dataDir, err)
 	}
-	f, err := os.OpenFile(lockPath(dataDir), os.O_RDWR|os.O_CREATE, 0o640)
+	f, err := os.OpenFile(lockPath(dataDir), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open lock file: %w", err)
 	}

@@ -19,7 +19,7 @@ const QuickCheckBudget = 250 * time.Millisecond
 // this binary knows, and (SQLite, within QuickCheckBudget) it passes the
 // quick check. It returns one plain sentence naming the fix, or nil.
 func Preflight(ctx context.Context, cfg Config) error {
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("cannot create the data directory %s (%v): check --data and its permissions", cfg.DataDir, err)
 	}
 	f, err := os.CreateTemp(cfg.DataDir, ".preflight-")

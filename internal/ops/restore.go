@@ -62,7 +62,7 @@ func restoreUnlocked(ctx context.Context, cfg Config, archive string, opts Resto
 	if cfg.isSQLite() {
 		workParent = filepath.Dir(cfg.dbLabel()) // same filesystem: the final rename is atomic
 	}
-	if err := os.MkdirAll(workParent, 0o750); err != nil {
+	if err := os.MkdirAll(workParent, 0o700); err != nil {
 		return rep, err
 	}
 	work, err := os.MkdirTemp(workParent, ".restore-")
@@ -222,7 +222,7 @@ func restorePostgres(ctx context.Context, cfg Config, work string, m *Manifest, 
 func swapAttachments(cfg Config, work, stamp string) (prev string, n int, err error) {
 	src := filepath.Join(work, "attachments")
 	if _, err := os.Stat(src); err != nil {
-		if err := os.MkdirAll(src, 0o750); err != nil {
+		if err := os.MkdirAll(src, 0o700); err != nil {
 			return "", 0, err
 		}
 	}

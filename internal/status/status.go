@@ -200,7 +200,7 @@ func (s *Store) change(fn func(*State)) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(s.path), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
 		return fmt.Errorf("write status file: %w", err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(s.path), ".status-*.json")

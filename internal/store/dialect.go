@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/url"
 	"os"
@@ -41,9 +42,18 @@ func isPostgresDSN(dsn string) bool {
 // them; busy_timeout comes first so the others never fail with SQLITE_BUSY.
 func openSQLite(path string) (write, read *sql.DB, err error) {
 	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, nil, err
 		}
+	}
+	// SQLite creates a new database file 0644 (less the umask) and gives
+	// its -wal and -shm files the main file's mode: members' emails and
+	// password hashes are in there, so make it owner-only first. An empty
+	// file is an empty database to SQLite.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, nil, err
 	}
 	// A file: URI decodes %XX and stops at ? or #, so escape those.
 	name := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
