@@ -125,13 +125,23 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	m := metrics.New()
-	svc := forum.NewService(metrics.Store(db, m), NewMarkup())
+	mon := newMonitor(cfg.Log)
+	svc := forum.NewService(metrics.Store(db, m, metrics.StoreOptions{Timeout: storeTimeout, OnFailure: mon.failed}), NewMarkup())
 	svc.SetReadOnly(func() (bool, string) {
+		if mon.StorageFull() {
+			return true, forum.StorageFullMessage
+		}
 		s := st.Get()
 		return s.Mode == status.ReadOnly, s.Reason
 	})
-	a := &App{Config: cfg, Store: db, Service: svc, Status: st, Metrics: m, Log: cfg.Log}
-	a.monitor = &dbMonitor{ping: a.ping, log: cfg.Log}
+	a := &App{Config: cfg, Store: db, Service: svc, Status: st, Metrics: m, Log: cfg.Log, monitor: mon}
+	mon.ping = a.ping
+	if db.Engine() == "sqlite" {
+		mon.room = func() bool {
+			free, err := ops.FreeSpace(filepath.Dir(db.Path()))
+			return err == nil && free >= ops.WriteHeadroom
+		}
+	}
 	// Bind now so the base URL (with the real port when Addr is :0) is
 	// known to the pages' canonical links.
 	if err := a.Listen(); err != nil {
@@ -139,7 +149,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	cfg = a.Config
-	wcfg := web.Config{SiteName: cfg.SiteName, BaseURL: cfg.BaseURL, TrustProxy: cfg.TrustProxy, Status: st, DBDown: a.monitor.Down}
+	wcfg := web.Config{SiteName: cfg.SiteName, BaseURL: cfg.BaseURL, TrustProxy: cfg.TrustProxy, Status: st, DBDown: mon.Down, StorageFull: mon.StorageFull}
 	wcfg.SecureCookies = strings.HasPrefix(cfg.BaseURL, "https://")
 	if !cfg.NoLimits {
 		web.DefaultLimits(&wcfg)

@@ -91,11 +91,12 @@ func TestModes(t *testing.T) {
 // proxy is a TCP proxy to PostgreSQL that a test can cut and mend, so the
 // database "disappears" under a running server as it would in an outage.
 type proxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	cut    bool
-	conns  []net.Conn
+	ln      net.Listener
+	target  string
+	mu      sync.Mutex
+	cut     bool
+	stalled bool // bytes are dropped, connections kept: a network that times out
+	conns   []net.Conn
 }
 
 func newProxy(t *testing.T, target string) *proxy {
@@ -117,6 +118,12 @@ func newProxy(t *testing.T, target string) *proxy {
 				c.Close()
 				continue
 			}
+			if p.stalled { // a connection that never gets an answer
+				p.conns = append(p.conns, c)
+				p.mu.Unlock()
+				go io.Copy(io.Discard, c)
+				continue
+			}
 			u, err := net.Dial("tcp", target)
 			if err != nil {
 				p.mu.Unlock()
@@ -125,11 +132,45 @@ func newProxy(t *testing.T, target string) *proxy {
 			}
 			p.conns = append(p.conns, c, u)
 			p.mu.Unlock()
-			go func() { io.Copy(u, c); u.Close() }()
-			go func() { io.Copy(c, u); c.Close() }()
+			go func() { p.pipe(u, c); u.Close() }()
+			go func() { p.pipe(c, u); c.Close() }()
 		}
 	}()
 	return p
+}
+
+// pipe copies src to dst, dropping what comes while the proxy is stalled.
+func (p *proxy) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.mu.Lock()
+			stalled := p.stalled
+			p.mu.Unlock()
+			if !stalled {
+				if _, werr := dst.Write(buf[:n]); werr != nil {
+					return
+				}
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// setStalled makes the network drop every byte, keeping connections open,
+// or lets bytes through again. Connections that lost bytes are cut when
+// it mends, as a real network's would time out.
+func (p *proxy) setStalled(stalled bool) {
+	p.mu.Lock()
+	p.stalled = stalled
+	p.mu.Unlock()
+	if !stalled {
+		p.setCut(true)
+		p.setCut(false)
+	}
 }
 
 // setCut drops every connection and refuses new ones, or lets them through.

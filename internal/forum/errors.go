@@ -27,6 +27,9 @@ var (
 	ErrConflict    = errors.New("already exists")
 	ErrBusy        = errors.New("database busy")
 	ErrUnavailable = errors.New("database unavailable")
+	// ErrStorageFull is a write refused because the database's disk is
+	// full: reading goes on, the forum is read-only until there is room.
+	ErrStorageFull = errors.New("database storage full")
 )
 
 // Error is a domain error whose Message is safe to show to a member.
@@ -61,6 +64,8 @@ func ErrorCode(err error) Code {
 		return ENOTFOUND
 	case errors.Is(err, ErrConflict):
 		return ECONFLICT
+	case errors.Is(err, ErrStorageFull):
+		return EREADONLY
 	case errors.Is(err, ErrBusy), errors.Is(err, ErrUnavailable):
 		return EUNAVAILABLE
 	}
@@ -81,9 +86,15 @@ func ErrorMessage(err error) string {
 		return "That already exists."
 	case EUNAVAILABLE:
 		return "The forum's database is unavailable right now. Please try again in a minute."
+	case EREADONLY:
+		return StorageFullMessage
 	}
 	return "Something went wrong on our side. It has been logged."
 }
+
+// StorageFullMessage tells members why the forum is read-only while its
+// disk is full.
+const StorageFullMessage = "The forum is read-only for now: its server ran out of disk space. Reading works; posting comes back as soon as there is room, and what you typed is kept."
 
 // ErrorField returns the form field err is about, or "".
 func ErrorField(err error) string {

@@ -14,7 +14,7 @@ func TestStoreDecorator(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			db := storetest.Open(t, engine)
 			m := New()
-			s := Store(db, m)
+			s := Store(db, m, StoreOptions{})
 			ctx := t.Context()
 			now := time.Now().UTC().Truncate(time.Millisecond)
 			mem := &forum.Member{Email: "ada@example.org", Name: "Ada", PasswordHash: "h", Role: forum.RoleMember, Status: forum.StatusActive, CreatedAt: now}

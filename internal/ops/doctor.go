@@ -156,11 +156,43 @@ func checkDisk(_ context.Context, s *session) Check {
 	}
 	c.Message = fmt.Sprintf("%s free of %s", bytesText(free), bytesText(total))
 	c.Status = OK
-	if free < 1<<30 || (total > 0 && free*10 < total) {
+	backup := s.cfg.databaseBytes() // a backup copies the database once
+	switch need := WriteHeadroom + backup; {
+	case free < WriteHeadroom:
+		c.Status = Fail
+		c.Message += fmt.Sprintf(": too little to keep writing, so the forum is read-only; it needs at least %s free, and %s to also take a backup", bytesText(WriteHeadroom), bytesText(need))
+		c.Fix = fmt.Sprintf("free at least %s (old backups in %s?); the forum takes posts again by itself once there is room", bytesText(WriteHeadroom-free), s.cfg.BackupDir())
+	case free < need || free < 1<<30 || (total > 0 && free*10 < total):
 		c.Status = Warn
+		c.Message += fmt.Sprintf(": the forum needs %s to keep writing and take a backup (%s database)", bytesText(need), bytesText(backup))
 		c.Fix = "free some space (old backups in " + s.cfg.BackupDir() + "?): backups and the database need room to grow"
 	}
 	return c
+}
+
+// WriteHeadroom is the free space below which SQLite writes may fail: the
+// write-ahead log grows before each checkpoint.
+const WriteHeadroom = 64 << 20
+
+// FreeSpace returns the bytes free on the filesystem holding dir.
+func FreeSpace(dir string) (uint64, error) {
+	free, _, err := diskSpace(dir)
+	return free, err
+}
+
+// databaseBytes is the size of the SQLite database and its log (0 for
+// PostgreSQL, whose disk is its server's).
+func (c Config) databaseBytes() uint64 {
+	if !c.isSQLite() {
+		return 0
+	}
+	var n uint64
+	for _, f := range []string{c.DSN(), c.DSN() + "-wal"} {
+		if st, err := os.Stat(f); err == nil {
+			n += uint64(st.Size())
+		}
+	}
+	return n
 }
 
 func bytesText(n uint64) string {

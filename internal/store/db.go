@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -31,6 +32,9 @@ type DB struct {
 
 	readStmts, writeStmts *stmtCache // prepared statements; SQLite only
 	closed                atomic.Bool
+
+	path   string      // the SQLite file
+	opened os.FileInfo // the SQLite file as opened: Ping notices it removed or replaced
 }
 
 // querier is what *sql.DB and *sql.Tx have in common.
@@ -59,6 +63,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.label = path
 		db.write, db.read, err = openSQLite(path)
 		if err == nil {
+			db.path = path
+			db.opened, err = os.Stat(path)
+		}
+		if err == nil {
 			db.batch = newBatcher(db.write)
 			db.readStmts, db.writeStmts = &stmtCache{pool: db.read}, &stmtCache{pool: db.write}
 		}
@@ -81,11 +89,21 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 // Engine returns "sqlite" or "postgres".
 func (db *DB) Engine() string { return db.engine }
 
-// Ping reports whether the database answers, on both pools.
+// Ping reports whether the database answers, on both pools, and on SQLite
+// whether the file is still the one opened: SQLite goes on working on a
+// file removed or replaced under it, and what it wrote there would be lost.
 func (db *DB) Ping(ctx context.Context) error {
 	err := db.write.PingContext(ctx)
 	if err == nil && db.read != db.write {
 		err = db.read.PingContext(ctx)
+	}
+	if err == nil && db.opened != nil {
+		switch now, serr := os.Stat(db.path); {
+		case serr != nil:
+			err = fmt.Errorf("the database file %s is gone: %w", db.path, serr)
+		case !os.SameFile(db.opened, now):
+			err = fmt.Errorf("the database file %s was replaced while open: restart Hearth to use the new one", db.path)
+		}
 	}
 	if err != nil {
 		// Whatever the cause, a database that does not answer is unavailable.
@@ -120,12 +138,14 @@ func (db *DB) wrap(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	for _, s := range []error{forum.ErrNotFound, forum.ErrConflict, forum.ErrBusy, forum.ErrUnavailable} {
+	for _, s := range []error{forum.ErrNotFound, forum.ErrConflict, forum.ErrBusy, forum.ErrUnavailable, forum.ErrStorageFull} {
 		if errors.Is(err, s) {
 			return fmt.Errorf("%s: %w", op, err)
 		}
 	}
 	switch s := db.mapError(err); {
+	case s == nil && db.unreachable(err):
+		return fmt.Errorf("%s: %w: %w", op, forum.ErrUnavailable, err)
 	case s == nil:
 		return fmt.Errorf("%s: %w", op, err)
 	case errors.Is(err, sql.ErrNoRows):
@@ -133,6 +153,22 @@ func (db *DB) wrap(op string, err error) error {
 	default:
 		return fmt.Errorf("%s: %w: %w", op, s, err)
 	}
+}
+
+// unreachable decides an error no mapping knows: if the database does not
+// answer a ping now, the error was the outage showing (a connection
+// dropped in some way no driver code names) and the member gets the
+// degraded answer, not a 500. A client that went away is not an outage.
+func (db *DB) unreachable(err error) bool {
+	if errors.Is(err, context.Canceled) {
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true // a store call's own time limit: the database is not answering in time
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	return db.Ping(ctx) != nil
 }
 
 // inTx runs fn in a write transaction (BEGIN IMMEDIATE on SQLite) and

@@ -138,9 +138,12 @@ func (db *DB) mapError(err error) error {
 		}
 		switch se.Code() & 0xff { // primary result code
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			// Only after busy_timeout (10 s) of SQLite's own retries.
 			return forum.ErrBusy
-		case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL,
-			sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CORRUPT:
+		case sqlite3.SQLITE_FULL:
+			return forum.ErrStorageFull
+		case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_NOTADB,
+			sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH:
 			// A damaged file is as unavailable as a missing one: the forum
 			// serves its degraded answer until it is restored.
 			return forum.ErrUnavailable
@@ -157,8 +160,9 @@ func (db *DB) mapError(err error) error {
 			return forum.ErrNotFound
 		case pe.Code == "40001", pe.Code == "40P01", pe.Code == "55P03":
 			return forum.ErrBusy // serialization failure, deadlock, lock not available: retry
-		case strings.HasPrefix(pe.Code, "08"), pe.Code == "57P01", pe.Code == "57P02",
-			pe.Code == "57P03", pe.Code == "53300":
+		case pe.Code == "53100":
+			return forum.ErrStorageFull // disk_full
+		case unavailablePG(pe.Code):
 			return forum.ErrUnavailable
 		}
 		return nil
@@ -168,6 +172,27 @@ func (db *DB) mapError(err error) error {
 		return forum.ErrUnavailable
 	}
 	return nil
+}
+
+// unavailablePG reports the PostgreSQL error codes that mean the database
+// cannot be reached or used, as opposed to a query of ours being wrong.
+func unavailablePG(code string) bool {
+	switch code[:min(2, len(code))] {
+	case "08", // connection exception
+		"28", // invalid authorization: a credential changed under us
+		"53", // insufficient resources: too many connections, out of memory
+		"57", // operator intervention: shutdown, terminated, cannot connect now, database dropped
+		"58", // system error: I/O
+		"XX": // internal error: data corrupted
+		return true
+	}
+	switch code {
+	case "3D000", // invalid_catalog_name: the database was dropped or renamed
+		"55000", // object_not_in_prerequisite_state: "not currently accepting connections"
+		"25006": // read_only_sql_transaction: a standby, or the server made read-only
+		return true
+	}
+	return false
 }
 
 // migrationLock serializes Migrate across processes. SQLite needs nothing:

@@ -48,6 +48,9 @@ func (s *Server) status() status.State {
 
 // banner is the line shown atop every page about the forum's mode.
 func (s *Server) banner(r *http.Request) string {
+	if s.cfg.StorageFull != nil && s.cfg.StorageFull() {
+		return forum.StorageFullMessage
+	}
 	st := s.status()
 	var b string
 	switch st.Mode {
@@ -155,5 +158,8 @@ func writeJSONError(w http.ResponseWriter, code int, msg string) {
 // writesPaused reports whether a's posting forms should be hidden: the
 // forum is read-only and a is not an admin.
 func (s *Server) writesPaused(a *forum.Member) bool {
+	if s.cfg.StorageFull != nil && s.cfg.StorageFull() {
+		return true // nobody's writes fit on a full disk
+	}
 	return s.status().Mode == status.ReadOnly && !a.IsAdmin()
 }

@@ -33,6 +33,9 @@ type Config struct {
 	// it), so requests get the degraded answer at once instead of waiting
 	// for timeouts. nil means never.
 	DBDown func() bool
+	// StorageFull reports that the database's disk is full: the forum is
+	// read-only, with a banner saying why, until there is room. nil means never.
+	StorageFull func() bool
 
 	// PageCacheBytes bounds the cache of guests' pages: 0 means 32 MiB,
 	// negative disables it.
