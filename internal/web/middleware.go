@@ -5,12 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
-	"net"
 	"net/http"
 	"runtime/debug"
 	"strings"
 	"time"
 
+	"hearth/internal/clientip"
 	"hearth/internal/forum"
 )
 
@@ -173,21 +173,8 @@ func (s *Server) clearSession(w http.ResponseWriter) {
 
 // clientIP is the address rate limits are keyed by.
 func (s *Server) clientIP(r *http.Request) string {
-	return ClientIP(r, s.cfg.TrustProxy)
-}
-
-// ClientIP returns the client's IP: the first X-Forwarded-For entry when
-// behind a trusted proxy, else the connection's address.
-func ClientIP(r *http.Request, trustProxy bool) string {
-	if trustProxy {
-		if f := r.Header.Get("X-Forwarded-For"); f != "" {
-			ip, _, _ := strings.Cut(f, ",")
-			return strings.TrimSpace(ip)
-		}
+	if s.cfg.ClientIP != nil {
+		return s.cfg.ClientIP(r)
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return clientip.Proxies(nil).ClientIP(r)
 }

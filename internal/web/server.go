@@ -20,7 +20,9 @@ type Config struct {
 	SiteName      string
 	BaseURL       string // e.g. "https://forum.example.org", for canonical links
 	SecureCookies bool   // set Secure on cookies; on when BaseURL is https
-	TrustProxy    bool   // take the client IP from X-Forwarded-For
+	// ClientIP is the address of a request's client that rate limits are
+	// keyed by (see internal/clientip); nil means the connection's.
+	ClientIP func(*http.Request) string
 
 	// Limits per client IP; the per-member limits are the service's.
 	LoginLimit    *ratelimit.Limiter
