@@ -2,14 +2,18 @@ package app_test
 
 import (
 	"bytes"
+	"errors"
 	"html"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"hearth/internal/app"
@@ -113,4 +117,179 @@ func TestLoginLimitBehindAppendingProxy(t *testing.T) {
 			t.Errorf("want one warning naming --trusted-proxies, got:\n%s", got)
 		}
 	})
+}
+
+// madeUpBody is a request body made up as it is read: head, then n bytes
+// of filler, then tail. It counts what the client consumed, and stops
+// (an error) once told to, so a refused upload ends on the client's side.
+type madeUpBody struct {
+	head, tail []byte
+	n          int64
+	read       atomic.Int64
+	stop       atomic.Bool
+}
+
+func (b *madeUpBody) size() int64 { return int64(len(b.head)) + b.n + int64(len(b.tail)) }
+
+func (b *madeUpBody) Read(p []byte) (int, error) {
+	if b.stop.Load() {
+		return 0, errors.New("stopped by the test")
+	}
+	off, total := b.read.Load(), b.size()
+	if off >= total {
+		return 0, io.EOF
+	}
+	n := 0
+	for n < len(p) && off < total {
+		switch {
+		case off < int64(len(b.head)):
+			p[n] = b.head[off]
+		case off < int64(len(b.head))+b.n:
+			p[n] = 'a'
+		default:
+			p[n] = b.tail[off-int64(len(b.head))-b.n]
+		}
+		n++
+		off++
+	}
+	b.read.Add(int64(n))
+	return n, nil
+}
+
+func urlencodedBody(n int64) (*madeUpBody, string) {
+	return &madeUpBody{head: []byte("name=x&body="), n: n}, "application/x-www-form-urlencoded"
+}
+
+func multipartBody(n int64) (*madeUpBody, string) {
+	return &madeUpBody{
+		head: []byte("--b0undary\r\nContent-Disposition: form-data; name=\"body\"; filename=\"big.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n"),
+		n:    n,
+		tail: []byte("\r\n--b0undary--\r\n"),
+	}, "multipart/form-data; boundary=b0undary"
+}
+
+// sendHuge posts body to path, with its Content-Length or chunked, and
+// returns the answer and how much of the body the client had sent by then.
+func sendHuge(b *browser, path string, body *madeUpBody, ctype string, chunked bool) (page, int64) {
+	b.t.Helper()
+	req, _ := http.NewRequest("POST", b.base+path, body)
+	req.ContentLength = body.size()
+	if chunked {
+		req.ContentLength = -1
+	}
+	req.Header.Set("Content-Type", ctype)
+	req.Header.Set("Origin", b.base)
+	p := b.do(req)
+	sent := body.read.Load()
+	body.stop.Store(true)
+	return p, sent
+}
+
+// TestFormBodiesAreCappedAndLeaveNoTempFiles covers finding 2: huge form
+// posts, urlencoded or multipart, with or without a Content-Length, to
+// every form route, as a guest and as a member, are refused (413 or 415)
+// before they are read to the end, and nothing is left in the temporary
+// directory. Posts of the longest body the forum accepts still go through.
+func TestFormBodiesAreCappedAndLeaveNoTempFiles(t *testing.T) {
+	data, tmp := t.TempDir(), t.TempDir()
+	t.Setenv("TMPDIR", tmp) // os.TempDir, where multipart parts would go
+	a := apptest.Start(t, app.Config{DataDir: data})
+	ctx, svc := t.Context(), a.Service
+	admin, err := svc.CreateMember(ctx, adminMember())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mia, err := svc.CreateMember(ctx, forum.NewMember{Email: "mia@example.org", Name: "Mia Member", Password: "member-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := svc.CreateCategory(ctx, admin, forum.CategoryInput{Name: "General"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	th, post, err := svc.CreateThread(ctx, mia, forum.NewThread{CategoryID: cat.ID, Title: "Big posts", Body: "first"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, tid, pid, mid := itoa(int(cat.ID)), itoa(int(th.ID)), itoa(int(post.ID)), itoa(int(mia.ID))
+	routes := []string{
+		"/setup", "/login", "/logout", "/register",
+		"/c/" + c + "/new", "/t/" + tid + "/reply", "/t/" + tid + "/flags",
+		"/p/" + pid + "/edit", "/p/" + pid + "/delete", "/p/" + pid + "/restore",
+		"/m/" + mid + "/edit", "/m/" + mid + "/password",
+		"/admin/settings", "/admin/mode", "/admin/status",
+		"/admin/members/" + mid + "/status", "/admin/members/" + mid + "/role",
+		"/admin/categories/new", "/admin/categories/" + c + "/edit", "/admin/categories/" + c + "/move",
+	}
+	guest := newBrowser(t, a.URL())
+	member := newBrowser(t, a.URL())
+	if p := member.post("/login", url.Values{"email": {"mia@example.org"}, "password": {"member-password"}}); p.status != 303 {
+		t.Fatalf("login: %d", p.status)
+	}
+
+	const huge = 40 << 20
+	kinds := []struct {
+		name    string
+		body    func(int64) (*madeUpBody, string)
+		chunked bool
+		status  int
+		msg     string
+	}{
+		{"urlencoded", urlencodedBody, false, 413, "larger than the forum accepts"},
+		{"urlencoded, chunked", urlencodedBody, true, 413, "larger than the forum accepts"},
+		{"multipart", multipartBody, false, 415, "file upload"},
+		{"multipart, chunked", multipartBody, true, 415, "file upload"},
+	}
+	for _, who := range []struct {
+		name string
+		b    *browser
+	}{{"guest", guest}, {"member", member}} {
+		for _, route := range routes {
+			for _, k := range kinds {
+				body, ctype := k.body(huge)
+				p, sent := sendHuge(who.b, route, body, ctype, k.chunked)
+				what := who.name + " " + k.name + " to " + route
+				if p.status != k.status || !strings.Contains(p.body, k.msg) || !strings.Contains(p.body, "Reference for the admin: "+p.header.Get("X-Request-Id")) {
+					t.Fatalf("%s: %d, want %d with %q and the request id\n%s", what, p.status, k.status, k.msg, p.body)
+				}
+				// Refused early: at most the cap and what the sockets buffer.
+				if sent > huge/4 {
+					t.Errorf("%s: the client had sent %d MB of %d MB before the answer", what, sent>>20, huge>>20)
+				}
+			}
+		}
+	}
+	if files, _ := os.ReadDir(tmp); len(files) > 0 {
+		t.Errorf("temporary directory holds %d files after the posts, e.g. %s", len(files), files[0].Name())
+	}
+
+	// The longest post the forum accepts, in the widest characters, fits:
+	// each 4-byte rune is 12 bytes URL-encoded.
+	longest := strings.Repeat("𝄞", forum.MaxBodyLen)
+	for _, f := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/t/" + tid + "/reply", url.Values{"body": {longest}}},
+		{"/c/" + c + "/new", url.Values{"title": {strings.Repeat("𝄞", forum.MaxTitleLen)}, "body": {longest}}},
+		{"/p/" + pid + "/edit", url.Values{"body": {longest}}},
+	} {
+		if p := member.post(f.path, f.form); p.status != 303 {
+			t.Errorf("longest post to %s: %d\n%.300s", f.path, p.status, p.body)
+		}
+	}
+	bio := url.Values{"name": {"Mia Member"}, "title": {strings.Repeat("𝄞", forum.MaxProfileLen)}, "location": {strings.Repeat("𝄞", forum.MaxProfileLen)}, "bio": {strings.Repeat("𝄞", forum.MaxBioLen)}}
+	if p := member.post("/m/"+mid+"/edit", bio); p.status != 303 {
+		t.Errorf("longest profile: %d\n%.300s", p.status, p.body)
+	}
+	// Just over the caps: refused with the limit in words.
+	p := member.post("/t/"+tid+"/reply", url.Values{"body": {strings.Repeat("a", 700<<10)}})
+	expect(t, "reply over the cap", p, 413, "at most 50000 characters")
+	p = member.post("/m/"+mid+"/edit", url.Values{"bio": {strings.Repeat("a", 65<<10)}})
+	expect(t, "profile over the cap", p, 413, "(64 KB)")
+	// A form that is not form-encoded gets a clear 400, not a 500.
+	req, _ := http.NewRequest("POST", a.URL()+"/login", strings.NewReader("email=%zz"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", a.URL())
+	expect(t, "malformed form", guest.do(req), 400, "could not be read")
 }

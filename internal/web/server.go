@@ -1,7 +1,8 @@
 // Package web serves Hearth's HTML pages: server-rendered, usable without
 // JavaScript, mobile-first. It mounts the JSON API (internal/api) under
 // /api/v1/ and wraps everything in the shared middleware: request IDs,
-// logging, panic recovery, security headers and cross-origin protection.
+// logging, panic recovery, security headers, cross-origin protection and
+// caps on form bodies.
 package web
 
 import (
@@ -89,7 +90,7 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, forum.Errorf(forum.EFORBIDDEN, "This request came from another site and was refused (cross-site request forgery protection)."))
 	}))
-	return s.requestID(s.logRequests(s.recoverPanics(securityHeaders(cop.Handler(s.loadActor(s.siteMode(metrics.Routed(mux))))))))
+	return s.requestID(s.logRequests(s.recoverPanics(securityHeaders(cop.Handler(s.loadActor(s.siteMode(s.limitBodies(mux, metrics.Routed(mux)))))))))
 }
 
 func (s *Server) routes(mux *http.ServeMux) {
