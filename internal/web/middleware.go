@@ -120,12 +120,12 @@ var postForms = map[string]bool{"POST /c/{id}/new": true, "POST /t/{id}/reply": 
 
 // limitBodies reads every page's form here, before any handler, and at
 // most its route's cap: a body over it is refused without reading it to
-// the end. Multipart is refused outright, since no page takes uploads
-// (attachments will get their own route and limit): net/http writes the
-// big parts of a multipart form to temporary files and removes them only
-// for the request it made, not for the copies middleware hands on, so a
-// parse here would leave them behind. The API (/api/) reads its JSON with
-// its own cap.
+// the end. Multipart is refused outright, as no page takes uploads
+// (attachments will get their own route and limit): net/http writes big
+// multipart parts to temporary files and removes them only for the
+// request it made, never for the copies our middleware hands on. With the
+// form parsed here, handlers' PostFormValue never parses multipart. The
+// API (/api/) reads its JSON with its own cap.
 func (s *Server) limitBodies(mux *http.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body == nil || r.Body == http.NoBody || strings.HasPrefix(r.URL.Path, "/api/") {
@@ -146,6 +146,10 @@ func (s *Server) limitBodies(mux *http.ServeMux, next http.Handler) http.Handler
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		if !hasForm(r.Method) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		if err := r.ParseForm(); err != nil {
 			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 				s.tooLarge(w, r, limit)
@@ -157,6 +161,11 @@ func (s *Server) limitBodies(mux *http.ServeMux, next http.Handler) http.Handler
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// hasForm reports the methods whose body net/http reads as a form.
+func hasForm(method string) bool {
+	return method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch
 }
 
 // tooLarge answers a form over its cap with the cap in words.
