@@ -281,6 +281,10 @@ func displayAddr(addr string) string {
 	return net.JoinHostPort(host, port)
 }
 
+// Addr is the address the server listens on: the real port when
+// Config.Addr asked for port 0.
+func (a *App) Addr() string { return a.ln.Addr().String() }
+
 // URL is the base URL the forum is reachable at.
 func (a *App) URL() string { return a.Config.BaseURL }
 

@@ -293,3 +293,32 @@ func TestFormBodiesAreCappedAndLeaveNoTempFiles(t *testing.T) {
 	req.Header.Set("Origin", a.URL())
 	expect(t, "malformed form", guest.do(req), 400, "could not be read")
 }
+
+// TestHeadersAreCapped: request headers past the server's cap are refused
+// by net/http before any handler runs (http.Server.MaxHeaderBytes).
+func TestHeadersAreCapped(t *testing.T) {
+	a := start(t, "sqlite")
+	b := newBrowser(t, a.URL())
+	req, _ := http.NewRequest("GET", a.URL()+"/", nil)
+	req.Header.Set("X-Padding", strings.Repeat("a", 128<<10))
+	if p := b.do(req); p.status != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("128 KiB of headers: %d", p.status)
+	}
+	expect(t, "normal request after", b.get("/login"), 200, "Log in")
+}
+
+// TestFormsWorkBehindHostRewritingProxy: a proxy that sets its own Host
+// header (nginx's default) does not make the forum's own forms look
+// cross-site to browsers that send Origin but not Sec-Fetch-Site.
+func TestFormsWorkBehindHostRewritingProxy(t *testing.T) {
+	a := apptest.Start(t, app.Config{BaseURL: "https://forum.example.org", Log: testLog(t)})
+	b := newBrowser(t, "http://"+a.Addr())
+	post := func(origin string) page {
+		req, _ := http.NewRequest("POST", b.base+"/login", strings.NewReader("email=x%40example.org&password=wrong-password"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", origin) // Host is 127.0.0.1:port, as the proxy sent it
+		return b.do(req)
+	}
+	expect(t, "form from the public origin", post("https://forum.example.org"), 401, "Wrong email or password")
+	expect(t, "form from another site", post("https://evil.example"), 403, "another site")
+}

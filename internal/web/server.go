@@ -8,6 +8,7 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"hearth/internal/forum"
@@ -90,6 +91,11 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, forum.Errorf(forum.EFORBIDDEN, "This request came from another site and was refused (cross-site request forgery protection)."))
 	}))
+	// The public origin is our own even when a proxy in front rewrites the
+	// Host header, which the check otherwise compares Origin with.
+	if u, err := url.Parse(s.cfg.BaseURL); err == nil && u.Scheme != "" && u.Host != "" {
+		cop.AddTrustedOrigin(u.Scheme + "://" + u.Host)
+	}
 	return s.requestID(s.logRequests(s.recoverPanics(securityHeaders(cop.Handler(s.loadActor(s.siteMode(s.limitBodies(mux, metrics.Routed(mux)))))))))
 }
 
