@@ -25,7 +25,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := c.TrustedProxies.Set(env("trusted-proxies", "")); err != nil {
 		return fmt.Errorf("HEARTH_TRUSTED_PROXIES: %w", err)
 	}
-	fs.Var(&c.TrustedProxies, "trusted-proxies", "reverse proxies on other machines, as addresses and CIDR ranges, e.g. 10.0.0.0/8,192.168.1.5: take client addresses from X-Forwarded-For on their connections (env HEARTH_TRUSTED_PROXIES)")
+	fs.Var(&c.TrustedProxies, "trusted-proxies", "reverse proxies on other machines, a comma-separated `LIST` of addresses and CIDR ranges, e.g. 10.0.0.0/8,192.168.1.5: take client addresses from X-Forwarded-For on their connections (env HEARTH_TRUSTED_PROXIES)")
 	fs.BoolVar(&c.NoLimits, "no-rate-limits", envBool("no-rate-limits", false), "disable login, registration and posting rate limits (load tests only) (env HEARTH_NO_RATE_LIMITS)")
 	fs.BoolVar(&demoMode, "demo", envBool("demo", false), "fill an empty database with a small demo community and print its logins (env HEARTH_DEMO)")
 	fs.BoolVar(&debug, "debug", envBool("debug", false), "log every request (env HEARTH_DEBUG)")
