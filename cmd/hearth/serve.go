@@ -21,7 +21,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	storageFlags(fs, &c)
 	fs.StringVar(&c.BaseURL, "base-url", env("base-url", ""), "public URL of the forum, e.g. https://forum.example.org (default http://ADDR) (env HEARTH_BASE_URL)")
 	fs.StringVar(&c.SiteName, "site-name", env("site-name", "Hearth"), "the community's name, shown on every page (env HEARTH_SITE_NAME)")
-	fs.BoolVar(&c.TrustProxy, "trust-proxy", envBool("trust-proxy", false), "take client addresses from X-Forwarded-For (behind a reverse proxy) (env HEARTH_TRUST_PROXY)")
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", envBool("trust-proxy", false), "a reverse proxy runs on this machine: take client addresses from X-Forwarded-For on connections from 127.0.0.1 and ::1 (env HEARTH_TRUST_PROXY)")
+	if err := c.TrustedProxies.Set(env("trusted-proxies", "")); err != nil {
+		return fmt.Errorf("HEARTH_TRUSTED_PROXIES: %w", err)
+	}
+	fs.Var(&c.TrustedProxies, "trusted-proxies", "reverse proxies on other machines, a comma-separated `LIST` of addresses and CIDR ranges, e.g. 10.0.0.0/8,192.168.1.5: take client addresses from X-Forwarded-For on their connections (env HEARTH_TRUSTED_PROXIES)")
 	fs.BoolVar(&c.NoLimits, "no-rate-limits", envBool("no-rate-limits", false), "disable login, registration and posting rate limits (load tests only) (env HEARTH_NO_RATE_LIMITS)")
 	fs.BoolVar(&demoMode, "demo", envBool("demo", false), "fill an empty database with a small demo community and print its logins (env HEARTH_DEMO)")
 	fs.BoolVar(&debug, "debug", envBool("debug", false), "log every request (env HEARTH_DEBUG)")

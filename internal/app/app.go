@@ -14,10 +14,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"hearth/internal/api"
+	"hearth/internal/clientip"
 	"hearth/internal/forum"
 	"hearth/internal/metrics"
 	"hearth/internal/ops"
@@ -34,15 +37,30 @@ type Config struct {
 	DB         string // database DSN; default: SQLite at DataDir/hearth.db
 	BaseURL    string // public URL; default http://Addr
 	SiteName   string
-	TrustProxy bool
+	TrustProxy bool   // a reverse proxy on this machine: see TrustedProxies
 	NoLimits   bool   // disable rate limits (load tests)
 	Version    string // this binary's version, named in schema errors
 
+	// TrustedProxies are reverse proxies on other machines. X-Forwarded-For
+	// is believed only on connections from them, and from loopback with
+	// TrustProxy; internal/clientip reads it.
+	TrustedProxies clientip.Proxies
+
 	// MetricsToken, when set, is the bearer token /metrics requires;
-	// without it /metrics answers loopback clients only.
+	// without it /metrics answers only requests from this machine that
+	// came through no proxy.
 	MetricsToken string
 
 	Log *slog.Logger
+}
+
+// Proxies returns the reverse proxies whose X-Forwarded-For is believed.
+func (c Config) Proxies() clientip.Proxies {
+	p := slices.Clone(c.TrustedProxies)
+	if c.TrustProxy {
+		p = append(p, clientip.Loopback...)
+	}
+	return p
 }
 
 // DSN returns the database to use: the configured one, or the default
@@ -149,7 +167,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	cfg = a.Config
-	wcfg := web.Config{SiteName: cfg.SiteName, BaseURL: cfg.BaseURL, TrustProxy: cfg.TrustProxy, Status: st, DBDown: mon.Down, StorageFull: mon.StorageFull}
+	proxies := cfg.Proxies()
+	clientIP := clientIPFunc(proxies, cfg.Log)
+	wcfg := web.Config{SiteName: cfg.SiteName, BaseURL: cfg.BaseURL, ClientIP: clientIP, Status: st, DBDown: mon.Down, StorageFull: mon.StorageFull}
 	wcfg.SecureCookies = strings.HasPrefix(cfg.BaseURL, "https://")
 	if !cfg.NoLimits {
 		web.DefaultLimits(&wcfg)
@@ -157,7 +177,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	apiHandler := api.New(svc, cfg.Log, api.Config{
 		LoginLimit: wcfg.LoginLimit, RegisterLimit: wcfg.RegisterLimit,
-		ClientIP: func(r *http.Request) string { return web.ClientIP(r, cfg.TrustProxy) },
+		ClientIP: clientIP,
 	})
 	ws, err := web.New(svc, cfg.Log, wcfg, apiHandler)
 	if err != nil {
@@ -171,12 +191,31 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return cur == latest, err
 	})
 	root := http.NewServeMux()
-	root.Handle("GET /metrics", m.Handler(cfg.MetricsToken))
+	root.Handle("GET /metrics", m.Handler(cfg.MetricsToken, proxies))
 	root.Handle("GET /healthz", healthz)
 	root.Handle("GET /readyz", readyz)
 	root.Handle("/", ws.Handler())
 	a.handler = m.Middleware(root) // outermost: every request and its whole time count
 	return a, nil
+}
+
+// clientIPFunc returns the client address rate limits are keyed by. When
+// proxies are configured but a request with X-Forwarded-For comes from an
+// address not among them, it says so once: a proxy missing from the list
+// makes all its clients one address, sharing one login limit.
+func clientIPFunc(proxies clientip.Proxies, log *slog.Logger) func(*http.Request) string {
+	var once sync.Once
+	return func(r *http.Request) string {
+		if len(proxies) > 0 && r.Header.Get("X-Forwarded-For") != "" {
+			if a, ok := clientip.RemoteAddr(r); ok && !proxies.Contains(a) {
+				once.Do(func() {
+					log.Warn("a request with X-Forwarded-For came from an address that is not a trusted proxy, so the header was ignored; " +
+						"if Hearth is behind a proxy on another machine, add the proxy's address to --trusted-proxies")
+				})
+			}
+		}
+		return proxies.ClientIP(r)
+	}
 }
 
 // ping is the database check of the monitor and /readyz: the server
@@ -251,6 +290,10 @@ func displayAddr(addr string) string {
 	}
 	return net.JoinHostPort(host, port)
 }
+
+// Addr is the address the server listens on: the real port when
+// Config.Addr asked for port 0.
+func (a *App) Addr() string { return a.ln.Addr().String() }
 
 // URL is the base URL the forum is reachable at.
 func (a *App) URL() string { return a.Config.BaseURL }

@@ -2,27 +2,29 @@ package metrics
 
 import (
 	"crypto/subtle"
-	"net"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"hearth/internal/clientip"
 )
 
 // Handler serves the registry in the Prometheus text format. With a token,
 // a scraper must send "Authorization: Bearer TOKEN". Without one, only
-// clients on the loopback interface are answered, and only when the request
-// did not come through a proxy: a reverse proxy on the same machine would
+// requests straight from this machine are answered: the connection is from
+// a loopback address, it is not one of the trusted proxies and the request
+// carries no forwarding header. A reverse proxy on the same machine would
 // otherwise make every visitor look local.
-func (m *Metrics) Handler(token string) http.Handler {
+func (m *Metrics) Handler(token string, proxies clientip.Proxies) http.Handler {
 	prom := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
 		Registry:            m.reg, // counts its own errors as promhttp_metric_handler_errors_total
 		MaxRequestsInFlight: 4,
 		Timeout:             10 * time.Second,
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if msg := refuse(r, token); msg != "" {
+		if msg := refuse(r, token, proxies); msg != "" {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.Header().Set("Cache-Control", "no-store")
 			if token != "" {
@@ -39,7 +41,7 @@ func (m *Metrics) Handler(token string) http.Handler {
 }
 
 // refuse returns why r may not read the metrics, or "" if it may.
-func refuse(r *http.Request, token string) string {
+func refuse(r *http.Request, token string, proxies clientip.Proxies) string {
 	if token != "" {
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) != 1 {
@@ -47,16 +49,13 @@ func refuse(r *http.Request, token string) string {
 		}
 		return ""
 	}
-	for _, h := range []string{"X-Forwarded-For", "Forwarded", "X-Real-Ip"} {
-		if r.Header.Get(h) != "" {
-			return "The metrics are not served through a proxy; set --metrics-token to read them from elsewhere."
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+	remote, ok := clientip.RemoteAddr(r)
+	switch {
+	case clientip.Forwarded(r.Header):
+		return "The metrics are not served through a proxy; set --metrics-token to read them from elsewhere."
+	case ok && proxies.Contains(remote):
+		return "This request came from a trusted proxy (--trust-proxy or --trusted-proxies), so it may be from anyone; set --metrics-token to read the metrics."
+	case !ok || !remote.IsLoopback():
 		return "The metrics are only served to this machine (127.0.0.1 or ::1); set --metrics-token to read them from elsewhere."
 	}
 	return ""

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
+
+	"hearth/internal/clientip"
 )
 
 // sample returns a counter's value or a histogram's count for the metric
@@ -56,7 +58,7 @@ func scrape(t *testing.T, m *Metrics) string {
 	r := httptest.NewRequest("GET", "/metrics", nil)
 	r.RemoteAddr = "127.0.0.1:5555"
 	w := httptest.NewRecorder()
-	m.Handler("").ServeHTTP(w, r)
+	m.Handler("", nil).ServeHTTP(w, r)
 	if w.Code != 200 {
 		t.Fatalf("scrape: %d %s", w.Code, w.Body)
 	}
@@ -81,9 +83,12 @@ func TestRegisteredGauges(t *testing.T) {
 	m.RegisterGauge("hearth_sessions_active", "again", func() float64 { return 0 })
 }
 
+// TestHandlerAccess covers who may read /metrics, and finding 17: "local"
+// is decided by the connection and the trusted proxies, and any request
+// that came through a proxy needs the token.
 func TestHandlerAccess(t *testing.T) {
 	m := New()
-	get := func(token, remote, auth string, hdr ...string) (int, string) {
+	get := func(token string, proxies clientip.Proxies, remote, auth string, hdr ...string) (int, string) {
 		r := httptest.NewRequest("GET", "/metrics", nil)
 		r.RemoteAddr = remote
 		if auth != "" {
@@ -93,25 +98,43 @@ func TestHandlerAccess(t *testing.T) {
 			r.Header.Set(hdr[i], hdr[i+1])
 		}
 		w := httptest.NewRecorder()
-		m.Handler(token).ServeHTTP(w, r)
+		m.Handler(token, proxies).ServeHTTP(w, r)
 		return w.Code, w.Body.String()
 	}
+	lan, _ := clientip.Parse("10.0.0.0/8")
 	tests := []struct {
-		name, token, remote, auth string
-		hdr                       []string
-		code                      int
-		want                      string
+		name, token string
+		proxies     clientip.Proxies
+		remote      string
+		auth        string
+		hdr         []string
+		code        int
+		want        string
 	}{
-		{"loopback v4", "", "127.0.0.1:4000", "", nil, 200, "process_cpu_seconds_total"},
-		{"loopback v6", "", "[::1]:4000", "", nil, 200, "go_goroutines"},
-		{"remote", "", "203.0.113.9:4000", "", nil, 403, "only served to this machine"},
-		{"through a local proxy", "", "127.0.0.1:4000", "", []string{"X-Forwarded-For", "203.0.113.9"}, 403, "proxy"},
-		{"token ok", "s3cret", "203.0.113.9:4000", "Bearer s3cret", nil, 200, "go_goroutines"},
-		{"token wrong", "s3cret", "127.0.0.1:4000", "Bearer nope", nil, 401, "Bearer TOKEN"},
-		{"token missing", "s3cret", "127.0.0.1:4000", "", nil, 401, "Bearer TOKEN"},
+		{"loopback v4", "", nil, "127.0.0.1:4000", "", nil, 200, "process_cpu_seconds_total"},
+		{"loopback v6", "", nil, "[::1]:4000", "", nil, 200, "go_goroutines"},
+		{"loopback v4-mapped", "", nil, "[::ffff:127.0.0.1]:4000", "", nil, 200, "go_goroutines"},
+		{"loopback, other proxies trusted", "", lan, "127.0.0.1:4000", "", nil, 200, "go_goroutines"},
+		{"remote", "", nil, "203.0.113.9:4000", "", nil, 403, "only served to this machine"},
+		{"unparsable remote", "", nil, "pipe", "", nil, 403, "only served to this machine"},
+		{"through a local proxy", "", nil, "127.0.0.1:4000", "", []string{"X-Forwarded-For", "203.0.113.9"}, 403, "proxy"},
+		{"X-Forwarded-Host", "", nil, "127.0.0.1:4000", "", []string{"X-Forwarded-Host", "forum.example.org"}, 403, "proxy"},
+		{"X-Forwarded-Proto", "", nil, "127.0.0.1:4000", "", []string{"X-Forwarded-Proto", "https"}, 403, "proxy"},
+		{"Forwarded", "", nil, "127.0.0.1:4000", "", []string{"Forwarded", "for=203.0.113.9"}, 403, "proxy"},
+		{"X-Real-IP", "", nil, "127.0.0.1:4000", "", []string{"X-Real-IP", "203.0.113.9"}, 403, "proxy"},
+		{"Via", "", nil, "127.0.0.1:4000", "", []string{"Via", "1.1 proxy"}, 403, "proxy"},
+		{"empty forwarding header", "", nil, "127.0.0.1:4000", "", []string{"X-Forwarded-For", ""}, 403, "proxy"},
+		{"proxy on this machine, no header", "", clientip.Loopback, "127.0.0.1:4000", "", nil, 403, "trusted proxy"},
+		{"proxy on this machine, v6", "", clientip.Loopback, "[::1]:4000", "", nil, 403, "trusted proxy"},
+		{"trusted remote proxy", "", lan, "10.0.0.2:4000", "", nil, 403, "trusted proxy"},
+		{"token ok", "s3cret", nil, "203.0.113.9:4000", "Bearer s3cret", nil, 200, "go_goroutines"},
+		{"token ok through a proxy", "s3cret", clientip.Loopback, "127.0.0.1:4000", "Bearer s3cret", []string{"X-Forwarded-For", "203.0.113.9"}, 200, "go_goroutines"},
+		{"token wrong", "s3cret", nil, "127.0.0.1:4000", "Bearer nope", nil, 401, "Bearer TOKEN"},
+		{"token missing", "s3cret", nil, "127.0.0.1:4000", "", nil, 401, "Bearer TOKEN"},
+		{"token missing through a proxy", "s3cret", clientip.Loopback, "127.0.0.1:4000", "", []string{"X-Forwarded-For", "203.0.113.9"}, 401, "Bearer TOKEN"},
 	}
 	for _, tt := range tests {
-		code, body := get(tt.token, tt.remote, tt.auth, tt.hdr...)
+		code, body := get(tt.token, tt.proxies, tt.remote, tt.auth, tt.hdr...)
 		if code != tt.code || !strings.Contains(body, tt.want) {
 			t.Errorf("%s: %d %.80q; want %d with %q", tt.name, code, body, tt.code, tt.want)
 		}

@@ -2,6 +2,10 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"unicode"
 
 	"hearth/internal/forum"
 )
@@ -144,4 +148,40 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) pending(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "pending", s.form(r, "Awaiting approval"))
+}
+
+// maxNext bounds a post-login target: the forum's own URLs are short.
+const maxNext = 2048
+
+// safeNext returns next as a path on this site, cleaned the way the
+// redirect will clean it, or "/" when it is anything else. The check is
+// made on the cleaned path: "/./\evil.example" passes a check of the raw
+// text and becomes "/\evil.example", another host to a browser, after.
+func safeNext(next string) string {
+	if next == "" || len(next) > maxNext || strings.ContainsFunc(next, unsafeInURL) {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.ContainsFunc(u.Path, unsafeInURL) {
+		return "/"
+	}
+	p := path.Clean(u.Path)
+	if strings.HasSuffix(u.Path, "/") && p != "/" {
+		p += "/"
+	}
+	// Rebuilt from the cleaned path and the query only: the output is
+	// escaped by net/url, so nothing in it decodes to a second slash later.
+	out := (&url.URL{Path: p, RawQuery: u.RawQuery}).String()
+	if !strings.HasPrefix(out, "/") || strings.HasPrefix(out, "//") {
+		return "/"
+	}
+	return out
+}
+
+// unsafeInURL reports what has no place in a target of ours: a backslash,
+// which browsers read as a slash, and whitespace or control characters,
+// which browsers drop ("/\t/evil.example" is "//evil.example" to them).
+func unsafeInURL(r rune) bool {
+	return r == '\\' || r <= ' ' || r == 0x7f || unicode.IsSpace(r) || unicode.IsControl(r)
 }

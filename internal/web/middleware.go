@@ -4,13 +4,15 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"runtime/debug"
 	"strings"
 	"time"
 
+	"hearth/internal/clientip"
 	"hearth/internal/forum"
 )
 
@@ -104,6 +106,86 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	})
 }
 
+// smallFormBytes caps every form body but a post's: the longest of them,
+// a profile, is well under 30 KB even with every character %-encoded.
+const smallFormBytes = 64 << 10
+
+// postFormBytes caps the forms that carry a post: the longest body the
+// forum accepts, forum.MaxBodyLen runes of 4 UTF-8 bytes each sent as
+// %XX (12 bytes a rune), with the title and the rest in the small cap.
+const postFormBytes = forum.MaxBodyLen*12 + smallFormBytes
+
+// postForms are the routes whose forms carry a post.
+var postForms = map[string]bool{"POST /c/{id}/new": true, "POST /t/{id}/reply": true, "POST /p/{id}/edit": true}
+
+// limitBodies reads every page's form here, before any handler, and at
+// most its route's cap: a body over it is refused without reading it to
+// the end. Multipart is refused outright, as no page takes uploads
+// (attachments will get their own route and limit): net/http writes big
+// multipart parts to temporary files and removes them only for the
+// request it made, never for the copies our middleware hands on. With the
+// form parsed here, handlers' PostFormValue never parses multipart. The
+// API (/api/) reads its JSON with its own cap.
+func (s *Server) limitBodies(mux *http.ServeMux, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody || strings.HasPrefix(r.URL.Path, "/api/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if ct := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Type"))); strings.HasPrefix(ct, "multipart/") {
+			s.refuseBody(w, r, http.StatusUnsupportedMediaType, "Not accepted",
+				"This form was sent as a file upload, which the forum does not take here. Nothing was saved: go back and send the form again without a file.")
+			return
+		}
+		limit := int64(smallFormBytes)
+		if _, pattern := mux.Handler(r); postForms[pattern] {
+			limit = postFormBytes
+		}
+		if r.ContentLength > limit {
+			s.tooLarge(w, r, limit)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		if !hasForm(r.Method) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if err := r.ParseForm(); err != nil {
+			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+				s.tooLarge(w, r, limit)
+				return
+			}
+			s.refuseBody(w, r, http.StatusBadRequest, "That did not work",
+				"The form could not be read: it did not arrive whole or in the usual form encoding. Nothing was saved: go back and try again.")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// hasForm reports the methods whose body net/http reads as a form.
+func hasForm(method string) bool {
+	return method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch
+}
+
+// tooLarge answers a form over its cap with the cap in words.
+func (s *Server) tooLarge(w http.ResponseWriter, r *http.Request, limit int64) {
+	msg := fmt.Sprintf("The form was larger than the forum accepts (%d KB). Nothing was saved: go back to shorten it.", limit>>10)
+	if limit == postFormBytes {
+		msg = fmt.Sprintf("The post was larger than the forum accepts: a post can have at most %d characters (%d KB as sent). Nothing was saved: go back to shorten it.", forum.MaxBodyLen, limit>>10)
+	}
+	s.refuseBody(w, r, http.StatusRequestEntityTooLarge, "Too large", msg)
+}
+
+// refuseBody answers with the error page and closes the connection after
+// it, so the rest of a body the forum will not read is never read.
+func (s *Server) refuseBody(w http.ResponseWriter, r *http.Request, status int, heading, msg string) {
+	w.Header().Set("Connection", "close")
+	v := errorView{Page: s.page(r, heading), Status: status, Heading: heading, Message: msg, RequestID: RequestID(r.Context())}
+	v.NoIndex = true
+	s.render(w, r, status, "error", v)
+}
+
 // csp allows only our own scripts and styles: member HTML is sanitized, and
 // this is the second wall should anything slip through.
 const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; " +
@@ -173,21 +255,8 @@ func (s *Server) clearSession(w http.ResponseWriter) {
 
 // clientIP is the address rate limits are keyed by.
 func (s *Server) clientIP(r *http.Request) string {
-	return ClientIP(r, s.cfg.TrustProxy)
-}
-
-// ClientIP returns the client's IP: the first X-Forwarded-For entry when
-// behind a trusted proxy, else the connection's address.
-func ClientIP(r *http.Request, trustProxy bool) string {
-	if trustProxy {
-		if f := r.Header.Get("X-Forwarded-For"); f != "" {
-			ip, _, _ := strings.Cut(f, ",")
-			return strings.TrimSpace(ip)
-		}
+	if s.cfg.ClientIP != nil {
+		return s.cfg.ClientIP(r)
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return clientip.Proxies(nil).ClientIP(r)
 }

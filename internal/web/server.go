@@ -1,12 +1,14 @@
 // Package web serves Hearth's HTML pages: server-rendered, usable without
 // JavaScript, mobile-first. It mounts the JSON API (internal/api) under
 // /api/v1/ and wraps everything in the shared middleware: request IDs,
-// logging, panic recovery, security headers and cross-origin protection.
+// logging, panic recovery, security headers, cross-origin protection and
+// caps on form bodies.
 package web
 
 import (
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"hearth/internal/forum"
@@ -20,7 +22,9 @@ type Config struct {
 	SiteName      string
 	BaseURL       string // e.g. "https://forum.example.org", for canonical links
 	SecureCookies bool   // set Secure on cookies; on when BaseURL is https
-	TrustProxy    bool   // take the client IP from X-Forwarded-For
+	// ClientIP is the address of a request's client that rate limits are
+	// keyed by (see internal/clientip); nil means the connection's.
+	ClientIP func(*http.Request) string
 
 	// Limits per client IP; the per-member limits are the service's.
 	LoginLimit    *ratelimit.Limiter
@@ -90,7 +94,12 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, forum.Errorf(forum.EFORBIDDEN, "This request came from another site and was refused (cross-site request forgery protection)."))
 	}))
-	return s.requestID(s.logRequests(s.recoverPanics(securityHeaders(cop.Handler(s.loadActor(s.siteMode(metrics.Routed(mux))))))))
+	// The public origin is our own even when a proxy in front rewrites the
+	// Host header, which the check otherwise compares Origin with.
+	if u, err := url.Parse(s.cfg.BaseURL); err == nil && u.Scheme != "" && u.Host != "" {
+		cop.AddTrustedOrigin(u.Scheme + "://" + u.Host)
+	}
+	return s.requestID(s.logRequests(s.recoverPanics(securityHeaders(cop.Handler(s.loadActor(s.siteMode(s.limitBodies(mux, metrics.Routed(mux)))))))))
 }
 
 func (s *Server) routes(mux *http.ServeMux) {

@@ -16,6 +16,20 @@ import (
 // limits and warnings logged to the test's output.
 func Start(tb testing.TB, cfg app.Config) *app.App {
 	tb.Helper()
+	cfg.NoLimits = true
+	return start(tb, cfg)
+}
+
+// StartWithLimits is Start with the production rate limits, for tests of
+// the limits themselves.
+func StartWithLimits(tb testing.TB, cfg app.Config) *app.App {
+	tb.Helper()
+	cfg.NoLimits = false
+	return start(tb, cfg)
+}
+
+func start(tb testing.TB, cfg app.Config) *app.App {
+	tb.Helper()
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
@@ -25,7 +39,6 @@ func Start(tb testing.TB, cfg app.Config) *app.App {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(tb.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	cfg.NoLimits = true
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg)
 	if err != nil {
