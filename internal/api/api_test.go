@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"hearth/internal/api"
@@ -18,58 +16,12 @@ import (
 	"hearth/internal/store/storetest"
 )
 
-// logBuf captures the server's log so a test can assert what was (not)
-// logged.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// failures returns the lines logged at ERROR or about a panic: what a
-// request from outside must never cause.
-func (l *logBuf) failures() []string {
-	var bad []string
-	for line := range strings.Lines(l.String()) {
-		if strings.Contains(line, "level=ERROR") || strings.Contains(line, "panic") || strings.Contains(line, "goroutine ") {
-			bad = append(bad, line)
-		}
-	}
-	return bad
-}
-
-// lines returns the logged lines containing all of parts.
-func (l *logBuf) lines(parts ...string) []string {
-	var out []string
-	for line := range strings.Lines(l.String()) {
-		ok := true
-		for _, p := range parts {
-			ok = ok && strings.Contains(line, p)
-		}
-		if ok {
-			out = append(out, line)
-		}
-	}
-	return out
-}
-
 // testForum is Hearth on a fresh database of one engine, its log captured
 // at debug level, with a category, a thread of two posts and API tokens
 // for a member, a moderator and an admin.
 type testForum struct {
 	a                  *app.App
-	log                *logBuf
+	log                *apptest.Log
 	base               string
 	member, mod, admin string // API tokens
 	memberID           int64
@@ -80,13 +32,8 @@ type testForum struct {
 
 func newForum(t *testing.T, engine string) *testForum {
 	t.Helper()
-	f := &testForum{log: &logBuf{}}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("the server's log:\n%s", f.log)
-		}
-	})
-	cfg := app.Config{Log: slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	f := &testForum{log: apptest.NewLog(t)}
+	cfg := app.Config{Log: f.log.Logger()}
 	if engine == "postgres" {
 		cfg.DB = storetest.CreatePostgres(t)
 	}
@@ -201,13 +148,6 @@ func checkJSON(t *testing.T, what string, a answer) {
 	}
 }
 
-func noFailuresLogged(t *testing.T, f *testForum) {
-	t.Helper()
-	if bad := f.log.failures(); len(bad) > 0 {
-		t.Errorf("the server logged %d failures, first:\n%s", len(bad), bad[0])
-	}
-}
-
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // TestAPILogoutRevokesTheTokenThatAuthenticated (finding 10): whatever
@@ -243,7 +183,7 @@ func TestAPILogoutRevokesTheTokenThatAuthenticated(t *testing.T) {
 				t.Errorf("another scheme: %d %s", a.status, a.body)
 			}
 			checkJSON(t, "another scheme", a)
-			noFailuresLogged(t, f)
+			f.log.CheckNoFailures(t)
 		})
 	}
 }
@@ -278,7 +218,7 @@ func TestAPIGuestPatchThreadWithNull(t *testing.T) {
 	if a.status != 200 || a.json["sticky"] != true || a.json["locked"] != true {
 		t.Fatalf("thread after PATCH: %d %s", a.status, a.body)
 	}
-	noFailuresLogged(t, f)
+	f.log.CheckNoFailures(t)
 }
 
 // escapeAll writes s as a JSON string with every character escaped as
@@ -332,7 +272,7 @@ func TestAPIBodyLimitFitsTheLongestPost(t *testing.T) {
 		t.Errorf("a body of 1 MiB: %d %.300s", a.status, a.body)
 	}
 	checkJSON(t, "413", a)
-	noFailuresLogged(t, f)
+	f.log.CheckNoFailures(t)
 }
 
 // TestAPIEveryRouteAnyCallerAnyBody (finding 11) drives every route of the
@@ -425,7 +365,7 @@ func TestAPIEveryRouteAnyCallerAnyBody(t *testing.T) {
 					}
 				}
 			}
-			noFailuresLogged(t, f)
+			f.log.CheckNoFailures(t)
 		})
 	}
 }
