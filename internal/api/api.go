@@ -15,6 +15,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -56,7 +57,7 @@ func New(svc *forum.Service, log *slog.Logger, cfg Config) *API {
 	}
 	for _, rt := range a.routes() {
 		a.mux.HandleFunc(rt.pattern, a.authorize(rt.access, rt.h))
-		if m, _, ok := strings.Cut(rt.pattern, " "); ok && !containsString(a.methods, m) {
+		if m, _, ok := strings.Cut(rt.pattern, " "); ok && !slices.Contains(a.methods, m) {
 			a.methods = append(a.methods, m)
 		}
 	}
@@ -129,15 +130,6 @@ func (a *API) noRoute(w http.ResponseWriter, r *http.Request) {
 		fmt.Sprintf("%s is not allowed on %s; it takes %s.", r.Method, r.URL.Path, strings.Join(allow, ", "))})
 }
 
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // caller is who sends a request: a member and the token they
 // authenticated with, or the zero caller for a guest.
 type caller struct {
@@ -199,21 +191,20 @@ type requestError struct {
 	msg    string
 }
 
-func (e *requestError) Error() string { return e.msg }
+func (e *requestError) Error() string   { return e.msg }
+func (e *requestError) HTTPStatus() int { return e.status }
 
 // error logs err as loudly as it deserves (httperr.Classify: only internal
 // failures at ERROR, once, with the request ID) and answers it as JSON.
 func (a *API) error(w http.ResponseWriter, r *http.Request, err error) {
-	var re *requestError
-	if errors.As(err, &re) {
-		httperr.WriteJSON(w, re.status, re.msg, "")
-		return
-	}
 	o := httperr.Classify(r.Context(), err)
 	httperr.Log(a.log, r, w, o, err)
 	if o.Gone() {
 		w.WriteHeader(o.Status) // for the access log and metrics; nobody reads it
 		return
+	}
+	if o.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="hearth"`) // RFC 7235: a 401 names its scheme
 	}
 	httperr.WriteJSON(w, o.Status, o.Message, o.Field)
 }
@@ -221,7 +212,7 @@ func (a *API) error(w http.ResponseWriter, r *http.Request, err error) {
 func (a *API) json(w http.ResponseWriter, st int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		a.log.Error("api encode", "err", err)
+		a.log.Error("api encode", "err", err, "request_id", w.Header().Get(httperr.RequestIDHeader))
 		st, b = http.StatusInternalServerError, []byte(`{"error":"Could not encode the response."}`)
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -179,8 +179,8 @@ func TestAPILogoutRevokesTheTokenThatAuthenticated(t *testing.T) {
 				}
 			}
 			a := f.do(t, "GET", "/api/v1/me", map[string]string{"Authorization": "Basic bWlhOnB3"}, nil)
-			if a.status != 401 || !strings.Contains(a.body, "Bearer TOKEN") {
-				t.Errorf("another scheme: %d %s", a.status, a.body)
+			if a.status != 401 || !strings.Contains(a.body, "Bearer TOKEN") || !strings.HasPrefix(a.header.Get("WWW-Authenticate"), "Bearer") {
+				t.Errorf("another scheme: %d %s %v", a.status, a.body, a.header)
 			}
 			checkJSON(t, "another scheme", a)
 			f.log.CheckNoFailures(t)

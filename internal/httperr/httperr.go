@@ -61,6 +61,13 @@ type Outcome struct {
 // Gone reports whether the client went away: there is nobody to answer.
 func (o Outcome) Gone() bool { return o.Status == StatusClientClosed }
 
+// StatusError is an error that names its own status, such as a malformed
+// request (400, 405, 413, 415). Its Error() is safe to show the client.
+type StatusError interface {
+	error
+	HTTPStatus() int
+}
+
 // Classify returns the outcome of err for a request with context ctx.
 //
 //   - The client went away (its context was cancelled): debug, status 499,
@@ -68,14 +75,18 @@ func (o Outcome) Gone() bool { return o.Status == StatusClientClosed }
 //     reaching the store.
 //   - A deadline of our own ran out (a store timeout): a warning worth
 //     looking into, and 503 "try again" to the client.
-//   - The forum's normal refusals (invalid input, not found, read-only,
-//     rate limit, ...): debug. The database being down: info, since the
+//   - The forum's normal refusals (invalid or malformed input, not found,
+//     read-only, rate limit, ...): debug. The database being down: info, since the
 //     monitor already warns once about the outage.
 //   - Anything else is an internal failure: ERROR.
 func Classify(ctx context.Context, err error) Outcome {
 	code := forum.ErrorCode(err)
 	o := Outcome{Code: code, Status: Status(code), Message: forum.ErrorMessage(err), Field: forum.ErrorField(err),
 		Level: slog.LevelDebug, Event: "request refused"}
+	var se StatusError
+	if errors.As(err, &se) {
+		o.Code, o.Status, o.Message, o.Field = forum.EINVALID, se.HTTPStatus(), se.Error(), ""
+	}
 	switch {
 	case errors.Is(ctx.Err(), context.Canceled):
 		o.Status, o.Event = StatusClientClosed, "client went away"
@@ -84,7 +95,7 @@ func Classify(ctx context.Context, err error) Outcome {
 		o.Message, o.Field = "The forum took too long to answer. Please try again in a moment.", ""
 	case code == forum.EUNAVAILABLE:
 		o.Level, o.Event = slog.LevelInfo, "database unavailable"
-	case o.Status >= 500 && code != forum.EREADONLY:
+	case o.Status >= 500 && o.Code != forum.EREADONLY:
 		o.Level, o.Event = slog.LevelError, "request failed"
 	}
 	return o

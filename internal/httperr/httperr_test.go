@@ -40,13 +40,20 @@ func TestClassify(t *testing.T) {
 		{"database busy", live, forum.ErrBusy, 503, slog.LevelInfo},
 		{"not found", live, forum.ErrNotFound, 404, slog.LevelDebug},
 		{"invalid", live, forum.FieldError("body", "empty"), 422, slog.LevelDebug},
+		{"malformed", live, tooLarge{}, 413, slog.LevelDebug},
+		{"malformed, client gone", gone, tooLarge{}, httperr.StatusClientClosed, slog.LevelDebug},
 	} {
 		o := httperr.Classify(c.ctx, c.err)
 		if o.Status != c.status || o.Level != c.level {
 			t.Errorf("%s: %d at %v, want %d at %v", c.name, o.Status, o.Level, c.status, c.level)
 		}
-		if o.Status >= 500 && (o.Message == "" || o.Message == c.err.Error()) {
+		if o.Status >= 500 && o.Status != 503 && (o.Message == "" || o.Message == c.err.Error()) {
 			t.Errorf("%s: message %q", c.name, o.Message)
 		}
 	}
 }
+
+type tooLarge struct{}
+
+func (tooLarge) Error() string   { return "The request body is too large." }
+func (tooLarge) HTTPStatus() int { return 413 }

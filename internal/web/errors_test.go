@@ -21,6 +21,10 @@ func TestPanicUnderAPIAnswersJSON(t *testing.T) {
 	a := apptest.Start(t, app.Config{})
 	log := apptest.NewLog(t)
 	buggy := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v1/halfway" {
+			w.Write([]byte(`{"posts":[`))
+			panic("broken halfway")
+		}
 		w.Header().Set("Content-Length", "12345") // half-made answers must not leak into the 500
 		w.Header().Set("Content-Type", "text/plain")
 		panic("broken at /srv/hearth/secret.go")
@@ -55,5 +59,19 @@ func TestPanicUnderAPIAnswersJSON(t *testing.T) {
 	}
 	if n := len(log.Lines("level=ERROR", "msg=panic", "stack=", "broken at")); n != 2 {
 		t.Errorf("%d panics logged with their stack, want 2:\n%s", n, log)
+	}
+
+	// A panic after the answer began cuts the answer off: a client must
+	// not take half a body and a 500 glued to it for a whole answer.
+	res, err := http.Post(srv.URL+"/api/v1/halfway", "application/json", strings.NewReader("{}")) // POST: not retried
+	if err == nil {
+		b, rerr := io.ReadAll(res.Body)
+		res.Body.Close()
+		if rerr == nil {
+			t.Errorf("a panic halfway gave a complete answer: %d %s", res.StatusCode, b)
+		}
+	}
+	if n := len(log.Lines("level=ERROR", "msg=panic", "broken halfway")); n != 1 {
+		t.Errorf("%d panics logged halfway, want 1", n)
 	}
 }

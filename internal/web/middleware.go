@@ -101,6 +101,9 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 				}
 				s.log.Error("panic", "value", v, "method", r.Method, "path", r.URL.Path,
 					"request_id", RequestID(r.Context()), "stack", string(debug.Stack()))
+				if sw, ok := w.(*statusWriter); ok && sw.wrote {
+					panic(http.ErrAbortHandler) // the answer has begun: cut it off rather than append a 500
+				}
 				s.answer(w, r, httperr.Classify(r.Context(), errPanic))
 			}
 		}()
