@@ -1,10 +1,12 @@
 // Package api is Hearth's JSON API v1, a thin layer over forum.Service for
 // scripts, integrations and our own tests. Clients authenticate with a
 // bearer token from POST /api/v1/sessions. Every error is JSON
-// {"error": "..."} with a 4xx or 5xx status; nothing answers with a stack trace.
+// {"error": "...", "field": "...", "request_id": "..."} with a 4xx or 5xx
+// status; nothing answers with a stack trace.
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,17 +14,24 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"hearth/internal/forum"
+	"hearth/internal/httperr"
 	"hearth/internal/ratelimit"
 )
 
-// MaxBodyBytes bounds request bodies: a post of forum.MaxBodyLen characters
-// in UTF-8 plus JSON framing fits comfortably.
-const MaxBodyBytes = 256 << 10
+// MaxBodyBytes bounds request bodies so that every post the forum accepts
+// fits, however the client encodes it. The largest request is a new thread
+// with title and body at their limits in characters. JSON may escape every
+// character as \uXXXX (Python's json.dumps does so for all non-ASCII text):
+// six bytes for a character of the BMP, twelve for one beyond it (a
+// surrogate pair). 4 KiB more cover field names, ids and whitespace.
+const MaxBodyBytes = 12*(forum.MaxBodyLen+forum.MaxTitleLen) + 4<<10
 
 // Config holds the API's limits.
 type Config struct {
@@ -33,10 +42,11 @@ type Config struct {
 
 // API serves /api/v1/.
 type API struct {
-	svc *forum.Service
-	log *slog.Logger
-	cfg Config
-	mux *http.ServeMux
+	svc     *forum.Service
+	log     *slog.Logger
+	cfg     Config
+	mux     *http.ServeMux
+	methods []string // of all routes, for the Allow header of a 405
 }
 
 // New returns the API handler, to be mounted at /api/v1/.
@@ -45,92 +55,134 @@ func New(svc *forum.Service, log *slog.Logger, cfg Config) *API {
 	if a.cfg.ClientIP == nil {
 		a.cfg.ClientIP = func(r *http.Request) string { return r.RemoteAddr }
 	}
-	a.routes()
+	for _, rt := range a.routes() {
+		a.mux.HandleFunc(rt.pattern, a.authorize(rt.access, rt.h))
+		if m, _, ok := strings.Cut(rt.pattern, " "); ok && !slices.Contains(a.methods, m) {
+			a.methods = append(a.methods, m)
+		}
+	}
+	a.mux.HandleFunc(catchAll, a.noRoute)
 	return a
 }
 
-func (a *API) routes() {
-	m := a.mux
-	m.HandleFunc("POST /api/v1/sessions", a.createSession)
-	m.HandleFunc("DELETE /api/v1/sessions", a.auth(a.deleteSession))
-	m.HandleFunc("POST /api/v1/members", a.register)
-	m.HandleFunc("GET /api/v1/me", a.auth(a.me))
-	m.HandleFunc("GET /api/v1/members/{id}", a.auth(a.member))
-	m.HandleFunc("GET /api/v1/categories", a.auth(a.categories))
-	m.HandleFunc("POST /api/v1/categories", a.auth(a.createCategory))
-	m.HandleFunc("GET /api/v1/categories/{id}/threads", a.auth(a.threads))
-	m.HandleFunc("POST /api/v1/threads", a.auth(a.createThread))
-	m.HandleFunc("GET /api/v1/threads/{id}", a.auth(a.thread))
-	m.HandleFunc("PATCH /api/v1/threads/{id}", a.auth(a.updateThread))
-	m.HandleFunc("POST /api/v1/threads/{id}/posts", a.auth(a.reply))
-	m.HandleFunc("GET /api/v1/posts/{id}", a.auth(a.post))
-	m.HandleFunc("PATCH /api/v1/posts/{id}", a.auth(a.editPost))
-	m.HandleFunc("DELETE /api/v1/posts/{id}", a.auth(a.deletePost))
-	m.HandleFunc("POST /api/v1/posts/{id}/restore", a.auth(a.restorePost))
-	m.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
-		a.error(w, r, forum.Errorf(forum.ENOTFOUND, "No such API endpoint: %s %s.", r.Method, r.URL.Path))
-	})
+// access says who may call a route.
+type access int
+
+const (
+	open   access = iota // the Authorization header is not read: logging in, registering
+	anyone               // guests and members; a token sent must be valid
+	member               // members only: guests get 401 before the handler reads anything
+)
+
+// route is one endpoint of the API.
+type route struct {
+	pattern string
+	access  access
+	h       handlerFunc
 }
+
+// routes is the API's route table.
+func (a *API) routes() []route {
+	return []route{
+		{"POST /api/v1/sessions", open, a.createSession},
+		{"DELETE /api/v1/sessions", member, a.deleteSession},
+		{"POST /api/v1/members", open, a.register},
+		{"GET /api/v1/me", member, a.me},
+		{"GET /api/v1/members/{id}", anyone, a.member},
+		{"GET /api/v1/categories", anyone, a.categories},
+		{"POST /api/v1/categories", member, a.createCategory},
+		{"GET /api/v1/categories/{id}/threads", anyone, a.threads},
+		{"POST /api/v1/threads", member, a.createThread},
+		{"GET /api/v1/threads/{id}", anyone, a.thread},
+		{"PATCH /api/v1/threads/{id}", member, a.updateThread},
+		{"POST /api/v1/threads/{id}/posts", member, a.reply},
+		{"GET /api/v1/posts/{id}", anyone, a.post},
+		{"PATCH /api/v1/posts/{id}", member, a.editPost},
+		{"DELETE /api/v1/posts/{id}", member, a.deletePost},
+		{"POST /api/v1/posts/{id}/restore", member, a.restorePost},
+	}
+}
+
+const catchAll = "/api/v1/"
 
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	a.mux.ServeHTTP(w, r)
 }
 
-// handlerFunc is an API handler that knows who is calling (nil for a guest).
-type handlerFunc func(w http.ResponseWriter, r *http.Request, actor *forum.Member)
+// noRoute answers what no route matches: 405 with Allow when the path has
+// routes for other methods, else 404.
+func (a *API) noRoute(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range a.methods {
+		probe := *r
+		probe.Method = m
+		if _, p := a.mux.Handler(&probe); p != catchAll {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		a.error(w, r, forum.Errorf(forum.ENOTFOUND, "No such API endpoint: %s %s.", r.Method, r.URL.Path))
+		return
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	a.error(w, r, &requestError{http.StatusMethodNotAllowed,
+		fmt.Sprintf("%s is not allowed on %s; it takes %s.", r.Method, r.URL.Path, strings.Join(allow, ", "))})
+}
 
-// auth resolves the bearer token, if any. A token that is present but
-// unknown or expired is refused rather than treated as a guest, so a
-// client learns its token has gone.
-func (a *API) auth(h handlerFunc) http.HandlerFunc {
+// caller is who sends a request: a member and the token they
+// authenticated with, or the zero caller for a guest.
+type caller struct {
+	member *forum.Member
+	token  string
+}
+
+// handlerFunc is an API handler that knows who is calling.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, c caller)
+
+// authorize resolves the bearer token, if any, and hands the handler the
+// member and the exact token that authenticated them. A token that is
+// present but unknown or expired is refused rather than treated as a
+// guest, so a client learns its token has gone. Member routes refuse
+// guests here, before their handler reads the body.
+func (a *API) authorize(acc access, h handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		hdr := r.Header.Get("Authorization")
-		if hdr == "" {
-			h(w, r, nil)
+		var c caller
+		if acc != open {
+			var err error
+			if c, err = a.authenticate(r); err != nil {
+				a.error(w, r, err)
+				return
+			}
+		}
+		if acc == member && c.member == nil {
+			a.error(w, r, forum.Errorf(forum.EUNAUTHORIZED, "Log in first: send a token from POST /api/v1/sessions as Authorization: Bearer TOKEN."))
 			return
 		}
-		token, ok := strings.CutPrefix(hdr, "Bearer ")
-		if !ok {
-			a.error(w, r, forum.Errorf(forum.EUNAUTHORIZED, "The Authorization header must be \"Bearer TOKEN\"."))
-			return
-		}
-		m, err := a.svc.SessionMember(r.Context(), strings.TrimSpace(token))
-		if forum.ErrorCode(err) == forum.ENOTFOUND {
-			err = forum.Errorf(forum.EUNAUTHORIZED, "The token is unknown or expired: create a new one with POST /api/v1/sessions.")
-		}
-		if err != nil {
-			a.error(w, r, err)
-			return
-		}
-		h(w, r, m)
+		h(w, r, c)
 	}
 }
 
-// status maps a domain error code to an HTTP status.
-func status(code forum.Code) int {
-	switch code {
-	case forum.EINVALID:
-		return http.StatusUnprocessableEntity
-	case forum.ENOTFOUND:
-		return http.StatusNotFound
-	case forum.EFORBIDDEN:
-		return http.StatusForbidden
-	case forum.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case forum.ECONFLICT:
-		return http.StatusConflict
-	case forum.ERATELIMIT:
-		return http.StatusTooManyRequests
-	case forum.EUNAVAILABLE, forum.EREADONLY:
-		return http.StatusServiceUnavailable
+// authenticate reads "Authorization: Bearer TOKEN", the scheme in any case
+// and followed by one or more spaces (RFC 7235), in this one place.
+func (a *API) authenticate(r *http.Request) (caller, error) {
+	hdr := r.Header.Get("Authorization")
+	if hdr == "" {
+		return caller{}, nil
 	}
-	return http.StatusInternalServerError
-}
-
-type errorBody struct {
-	Error string `json:"error"`
-	Field string `json:"field,omitempty"`
+	scheme, token, _ := strings.Cut(hdr, " ")
+	token = strings.TrimLeft(token, " ")
+	if !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return caller{}, forum.Errorf(forum.EUNAUTHORIZED, "The Authorization header must be \"Bearer TOKEN\".")
+	}
+	m, err := a.svc.SessionMember(r.Context(), token)
+	if forum.ErrorCode(err) == forum.ENOTFOUND {
+		err = forum.Errorf(forum.EUNAUTHORIZED, "The token is unknown or expired: create a new one with POST /api/v1/sessions.")
+	}
+	if err != nil {
+		return caller{}, err
+	}
+	return caller{member: m, token: token}, nil
 }
 
 // requestError is a malformed request: its own status, a clear message.
@@ -139,29 +191,28 @@ type requestError struct {
 	msg    string
 }
 
-func (e *requestError) Error() string { return e.msg }
+func (e *requestError) Error() string   { return e.msg }
+func (e *requestError) HTTPStatus() int { return e.status }
 
+// error logs err as loudly as it deserves (httperr.Classify: only internal
+// failures at ERROR, once, with the request ID) and answers it as JSON.
 func (a *API) error(w http.ResponseWriter, r *http.Request, err error) {
-	var re *requestError
-	if errors.As(err, &re) {
-		a.json(w, re.status, errorBody{Error: re.msg})
+	o := httperr.Classify(r.Context(), err)
+	httperr.Log(a.log, r, w, o, err)
+	if o.Gone() {
+		w.WriteHeader(o.Status) // for the access log and metrics; nobody reads it
 		return
 	}
-	code := forum.ErrorCode(err)
-	st := status(code)
-	if st >= 500 {
-		a.log.Error("api request failed", "err", err, "method", r.Method, "path", r.URL.Path)
+	if o.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="hearth"`) // RFC 7235: a 401 names its scheme
 	}
-	if st == http.StatusServiceUnavailable || st == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", "60")
-	}
-	a.json(w, st, errorBody{Error: forum.ErrorMessage(err), Field: forum.ErrorField(err)})
+	httperr.WriteJSON(w, o.Status, o.Message, o.Field)
 }
 
 func (a *API) json(w http.ResponseWriter, st int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		a.log.Error("api encode", "err", err)
+		a.log.Error("api encode", "err", err, "request_id", w.Header().Get(httperr.RequestIDHeader))
 		st, b = http.StatusInternalServerError, []byte(`{"error":"Could not encode the response."}`)
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -190,19 +241,26 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	if !utf8.Valid(raw) {
 		return &requestError{http.StatusBadRequest, "The request body is not valid UTF-8."}
 	}
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	switch body := bytes.TrimLeft(raw, " \t\r\n"); {
+	case len(body) == 0:
+		return &requestError{http.StatusBadRequest, "The request body is empty; send a JSON object."}
+	case body[0] != '{':
+		return &requestError{http.StatusBadRequest, "The body must be a JSON object: {\"field\": value, ...}."}
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		var te *json.UnmarshalTypeError
 		var se *json.SyntaxError
 		switch {
-		case errors.As(err, &te):
-			return &requestError{http.StatusBadRequest, fmt.Sprintf("Field %q must be of type %s.", te.Field, jsonType(te.Type.Kind().String()))}
+		case errors.As(err, &te) && te.Field != "":
+			return &requestError{http.StatusBadRequest, fmt.Sprintf("Field %q must be %s.", te.Field, jsonType(te.Type))}
 		case errors.As(err, &se):
 			return &requestError{http.StatusBadRequest, fmt.Sprintf("The body is not valid JSON (at byte %d).", se.Offset)}
-		case errors.Is(err, io.EOF):
-			return &requestError{http.StatusBadRequest, "The request body is empty; send a JSON object."}
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return &requestError{http.StatusBadRequest, "The body is not valid JSON (it ends too early)."}
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			// encoding/json has no error type for this; its text is all there is.
 			return &requestError{http.StatusBadRequest, "Unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ") + "."}
 		}
 		return &requestError{http.StatusBadRequest, "The body is not valid JSON."}
@@ -213,18 +271,26 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	return nil
 }
 
-func jsonType(kind string) string {
-	switch kind {
-	case "int", "int64", "int32", "uint", "uint64", "float64":
-		return "number"
-	case "bool":
-		return "boolean"
-	case "struct", "map":
-		return "object"
-	case "slice":
-		return "array"
+// jsonType names what a field of type t takes, for a client to fix.
+func jsonType(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
 	}
-	return kind
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return fmt.Sprintf("a whole number (at most %d)", int64(1)<<(t.Bits()-1)-1)
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.String:
+		return "a string"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	}
+	return "of another type"
 }
 
 func pathID(r *http.Request) (int64, error) {

@@ -7,7 +7,11 @@ import (
 	"hearth/internal/forum"
 )
 
-func (a *API) createSession(w http.ResponseWriter, r *http.Request) {
+// Handlers check who is calling before they read the body: guests are
+// refused by the route table (member routes), members who may not act by
+// the service's May* checks, so a refusal never depends on what was sent.
+
+func (a *API) createSession(w http.ResponseWriter, r *http.Request, _ caller) {
 	var in struct {
 		Email    string `json:"email"`
 		Password string `json:"password"`
@@ -33,20 +37,16 @@ func (a *API) createSession(w http.ResponseWriter, r *http.Request) {
 	a.json(w, http.StatusCreated, map[string]any{"token": token, "member": toMember(m, m)})
 }
 
-func (a *API) deleteSession(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
-	if actor == nil {
-		a.error(w, r, forum.Errorf(forum.EUNAUTHORIZED, "Send the token to log out as Authorization: Bearer TOKEN."))
-		return
-	}
-	token := r.Header.Get("Authorization")[len("Bearer "):]
-	if err := a.svc.EndSession(r.Context(), token); err != nil {
+// deleteSession revokes the very token that authenticated the request.
+func (a *API) deleteSession(w http.ResponseWriter, r *http.Request, c caller) {
+	if err := a.svc.EndSession(r.Context(), c.token); err != nil {
 		a.error(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (a *API) register(w http.ResponseWriter, r *http.Request) {
+func (a *API) register(w http.ResponseWriter, r *http.Request, _ caller) {
 	var in struct {
 		Email    string `json:"email"`
 		Name     string `json:"name"`
@@ -72,30 +72,26 @@ func (a *API) register(w http.ResponseWriter, r *http.Request) {
 	a.json(w, st, toMember(m, m))
 }
 
-func (a *API) me(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
-	if actor == nil {
-		a.error(w, r, forum.Errorf(forum.EUNAUTHORIZED, "Send a token as Authorization: Bearer TOKEN."))
-		return
-	}
-	a.json(w, http.StatusOK, toMember(actor, actor))
+func (a *API) me(w http.ResponseWriter, r *http.Request, c caller) {
+	a.json(w, http.StatusOK, toMember(c.member, c.member))
 }
 
-func (a *API) member(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
+func (a *API) member(w http.ResponseWriter, r *http.Request, c caller) {
 	id, err := pathID(r)
 	if err != nil {
 		a.error(w, r, err)
 		return
 	}
-	m, err := a.svc.Member(r.Context(), actor, id)
+	m, err := a.svc.Member(r.Context(), c.member, id)
 	if err != nil {
 		a.error(w, r, err)
 		return
 	}
-	a.json(w, http.StatusOK, toMember(m, actor))
+	a.json(w, http.StatusOK, toMember(m, c.member))
 }
 
-func (a *API) categories(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
-	cats, err := a.svc.Categories(r.Context(), actor)
+func (a *API) categories(w http.ResponseWriter, r *http.Request, c caller) {
+	cats, err := a.svc.Categories(r.Context(), c.member)
 	if err != nil {
 		a.error(w, r, err)
 		return
@@ -107,7 +103,11 @@ func (a *API) categories(w http.ResponseWriter, r *http.Request, actor *forum.Me
 	a.json(w, http.StatusOK, map[string]any{"categories": out})
 }
 
-func (a *API) createCategory(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
+func (a *API) createCategory(w http.ResponseWriter, r *http.Request, c caller) {
+	if err := forum.MayCreateCategory(c.member); err != nil {
+		a.error(w, r, err)
+		return
+	}
 	var in struct {
 		Name        string `json:"name"`
 		Description string `json:"description"`
@@ -119,15 +119,15 @@ func (a *API) createCategory(w http.ResponseWriter, r *http.Request, actor *foru
 		a.error(w, r, err)
 		return
 	}
-	c, err := a.svc.CreateCategory(r.Context(), actor, forum.CategoryInput(in))
+	cat, err := a.svc.CreateCategory(r.Context(), c.member, forum.CategoryInput(in))
 	if err != nil {
 		a.error(w, r, err)
 		return
 	}
-	a.json(w, http.StatusCreated, toCategory(c))
+	a.json(w, http.StatusCreated, toCategory(cat))
 }
 
-func (a *API) threads(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
+func (a *API) threads(w http.ResponseWriter, r *http.Request, c caller) {
 	id, err := pathID(r)
 	if err != nil {
 		a.error(w, r, err)
@@ -138,7 +138,7 @@ func (a *API) threads(w http.ResponseWriter, r *http.Request, actor *forum.Membe
 		a.error(w, r, err)
 		return
 	}
-	list, err := a.svc.Threads(r.Context(), actor, id, n)
+	list, err := a.svc.Threads(r.Context(), c.member, id, n)
 	if err != nil {
 		a.error(w, r, err)
 		return
@@ -153,7 +153,11 @@ func (a *API) threads(w http.ResponseWriter, r *http.Request, actor *forum.Membe
 	})
 }
 
-func (a *API) createThread(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
+func (a *API) createThread(w http.ResponseWriter, r *http.Request, c caller) {
+	if err := a.svc.MayPost(c.member); err != nil {
+		a.error(w, r, err)
+		return
+	}
 	var in struct {
 		CategoryID int64  `json:"category_id"`
 		Title      string `json:"title"`
@@ -163,7 +167,7 @@ func (a *API) createThread(w http.ResponseWriter, r *http.Request, actor *forum.
 		a.error(w, r, err)
 		return
 	}
-	t, p, err := a.svc.CreateThread(r.Context(), actor, forum.NewThread(in))
+	t, p, err := a.svc.CreateThread(r.Context(), c.member, forum.NewThread(in))
 	if err != nil {
 		a.error(w, r, err)
 		return
@@ -172,7 +176,7 @@ func (a *API) createThread(w http.ResponseWriter, r *http.Request, actor *forum.
 	a.json(w, http.StatusCreated, map[string]any{"id": t.ID, "url": j.URL, "post_id": p.ID})
 }
 
-func (a *API) thread(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
+func (a *API) thread(w http.ResponseWriter, r *http.Request, c caller) {
 	id, err := pathID(r)
 	if err != nil {
 		a.error(w, r, err)
@@ -183,7 +187,7 @@ func (a *API) thread(w http.ResponseWriter, r *http.Request, actor *forum.Member
 		a.error(w, r, err)
 		return
 	}
-	tp, err := a.svc.Thread(r.Context(), actor, id, n)
+	tp, err := a.svc.Thread(r.Context(), c.member, id, n)
 	if err != nil {
 		a.error(w, r, err)
 		return
@@ -197,36 +201,52 @@ func (a *API) thread(w http.ResponseWriter, r *http.Request, actor *forum.Member
 	a.json(w, http.StatusOK, j)
 }
 
-func (a *API) updateThread(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
+// updateThread pins or locks a thread; a field left out or null keeps its
+// value.
+func (a *API) updateThread(w http.ResponseWriter, r *http.Request, c caller) {
 	id, err := pathID(r)
 	if err != nil {
 		a.error(w, r, err)
 		return
 	}
-	tp, err := a.svc.Thread(r.Context(), actor, id, 1)
-	if err != nil {
+	if err := a.svc.MayPinOrLock(c.member); err != nil {
 		a.error(w, r, err)
 		return
 	}
-	in := struct {
+	var in struct {
 		Sticky *bool `json:"sticky"`
 		Locked *bool `json:"locked"`
-	}{&tp.Thread.Sticky, &tp.Thread.Locked}
+	}
 	if err := decode(w, r, &in); err != nil {
 		a.error(w, r, err)
 		return
 	}
-	if err := a.svc.SetThreadFlags(r.Context(), actor, id, *in.Sticky, *in.Locked); err != nil {
+	tp, err := a.svc.Thread(r.Context(), c.member, id, 1)
+	if err != nil {
 		a.error(w, r, err)
 		return
 	}
-	tp.Thread.Sticky, tp.Thread.Locked = *in.Sticky, *in.Locked
-	a.json(w, http.StatusOK, toThread(tp.Thread))
+	t := tp.Thread
+	if in.Sticky != nil {
+		t.Sticky = *in.Sticky
+	}
+	if in.Locked != nil {
+		t.Locked = *in.Locked
+	}
+	if err := a.svc.SetThreadFlags(r.Context(), c.member, id, t.Sticky, t.Locked); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	a.json(w, http.StatusOK, toThread(t))
 }
 
-func (a *API) reply(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
+func (a *API) reply(w http.ResponseWriter, r *http.Request, c caller) {
 	id, err := pathID(r)
 	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	if err := a.svc.MayPost(c.member); err != nil {
 		a.error(w, r, err)
 		return
 	}
@@ -238,7 +258,7 @@ func (a *API) reply(w http.ResponseWriter, r *http.Request, actor *forum.Member)
 		a.error(w, r, err)
 		return
 	}
-	p, err := a.svc.Reply(r.Context(), actor, id, in.Body, in.QuotePostID)
+	p, err := a.svc.Reply(r.Context(), c.member, id, in.Body, in.QuotePostID)
 	if err != nil {
 		a.error(w, r, err)
 		return
@@ -246,13 +266,13 @@ func (a *API) reply(w http.ResponseWriter, r *http.Request, actor *forum.Member)
 	a.json(w, http.StatusCreated, map[string]any{"id": p.ID, "position": p.Position, "url": forum.PostURL(p.ID)})
 }
 
-func (a *API) post(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
+func (a *API) post(w http.ResponseWriter, r *http.Request, c caller) {
 	id, err := pathID(r)
 	if err != nil {
 		a.error(w, r, err)
 		return
 	}
-	p, err := a.svc.Post(r.Context(), actor, id)
+	p, err := a.svc.Post(r.Context(), c.member, id)
 	if err != nil {
 		a.error(w, r, err)
 		return
@@ -260,9 +280,13 @@ func (a *API) post(w http.ResponseWriter, r *http.Request, actor *forum.Member) 
 	a.json(w, http.StatusOK, toPost(p))
 }
 
-func (a *API) editPost(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
+func (a *API) editPost(w http.ResponseWriter, r *http.Request, c caller) {
 	id, err := pathID(r)
 	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	if err := a.svc.MayPost(c.member); err != nil {
 		a.error(w, r, err)
 		return
 	}
@@ -273,7 +297,7 @@ func (a *API) editPost(w http.ResponseWriter, r *http.Request, actor *forum.Memb
 		a.error(w, r, err)
 		return
 	}
-	p, err := a.svc.EditPost(r.Context(), actor, id, in.Body)
+	p, err := a.svc.EditPost(r.Context(), c.member, id, in.Body)
 	if err != nil {
 		a.error(w, r, err)
 		return
@@ -281,21 +305,21 @@ func (a *API) editPost(w http.ResponseWriter, r *http.Request, actor *forum.Memb
 	a.json(w, http.StatusOK, toPost(p))
 }
 
-func (a *API) deletePost(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
-	a.postAction(w, r, actor, a.svc.DeletePost)
+func (a *API) deletePost(w http.ResponseWriter, r *http.Request, c caller) {
+	a.postAction(w, r, c, a.svc.DeletePost)
 }
 
-func (a *API) restorePost(w http.ResponseWriter, r *http.Request, actor *forum.Member) {
-	a.postAction(w, r, actor, a.svc.RestorePost)
+func (a *API) restorePost(w http.ResponseWriter, r *http.Request, c caller) {
+	a.postAction(w, r, c, a.svc.RestorePost)
 }
 
-func (a *API) postAction(w http.ResponseWriter, r *http.Request, actor *forum.Member, act func(ctx context.Context, a *forum.Member, id int64) error) {
+func (a *API) postAction(w http.ResponseWriter, r *http.Request, c caller, act func(ctx context.Context, a *forum.Member, id int64) error) {
 	id, err := pathID(r)
 	if err != nil {
 		a.error(w, r, err)
 		return
 	}
-	if err := act(r.Context(), actor, id); err != nil {
+	if err := act(r.Context(), c.member, id); err != nil {
 		a.error(w, r, err)
 		return
 	}

@@ -3,6 +3,7 @@ package app_test
 import (
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -233,6 +234,8 @@ func TestDatabaseOutage(t *testing.T) {
 			if st != 503 || out["error"] == nil {
 				t.Errorf("API during the outage: %d %v", st, out)
 			}
+			req, _ := http.NewRequest("GET", a.URL()+"/api/v1/threads/1", nil)
+			checkJSONError(t, "API during the outage", guest.do(req))
 			expect(t, "healthz during the outage", guest.get("/healthz"), 200)
 
 			o.restore()

@@ -116,10 +116,19 @@ func (s *Service) validateCategory(ctx context.Context, id int64, in CategoryInp
 	return &Category{ID: id, ParentID: in.ParentID, Name: name, Slug: Slugify(name), Description: desc, MembersOnly: in.MembersOnly, StaffOnly: in.StaffOnly}, nil
 }
 
+// MayCreateCategory returns nil if actor may create categories, else the
+// error to answer: a surface asks before reading the request.
+func MayCreateCategory(actor *Member) error {
+	if !actor.IsAdmin() {
+		return Errorf(EFORBIDDEN, "Only admins can create categories.")
+	}
+	return nil
+}
+
 // CreateCategory adds a category at the end of its siblings (admins).
 func (s *Service) CreateCategory(ctx context.Context, actor *Member, in CategoryInput) (*Category, error) {
-	if !actor.IsAdmin() {
-		return nil, Errorf(EFORBIDDEN, "Only admins can create categories.")
+	if err := MayCreateCategory(actor); err != nil {
+		return nil, err
 	}
 	c, err := s.validateCategory(ctx, 0, in)
 	if err != nil {

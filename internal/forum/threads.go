@@ -124,7 +124,7 @@ func (s *Service) threadPage(ctx context.Context, actor *Member, id int64, page 
 
 // CreateThread starts a thread in a category the actor may see.
 func (s *Service) CreateThread(ctx context.Context, actor *Member, nt NewThread) (*Thread, *Post, error) {
-	if err := s.canPost(actor); err != nil {
+	if err := s.MayPost(actor); err != nil {
 		return nil, nil, err
 	}
 	if err := s.allowPost(actor); err != nil {
@@ -163,7 +163,7 @@ func (s *Service) CreateThread(ctx context.Context, actor *Member, nt NewThread)
 // on top as a linked quote, unless the body already links to it (the web
 // form pre-fills the quote so the member can trim it).
 func (s *Service) Reply(ctx context.Context, actor *Member, threadID int64, src string, quotePostID int64) (*Post, error) {
-	if err := s.canPost(actor); err != nil {
+	if err := s.MayPost(actor); err != nil {
 		return nil, err
 	}
 	if err := s.allowPost(actor); err != nil {
@@ -220,7 +220,9 @@ func (s *Service) newPost(actor *Member, src string) (*Post, error) {
 	}, nil
 }
 
-func (s *Service) canPost(actor *Member) error {
+// MayPost returns nil if actor may post now (start threads, reply, edit),
+// else the error to answer: a surface asks before reading the request.
+func (s *Service) MayPost(actor *Member) error {
 	if err := s.writable(actor); err != nil {
 		return err
 	}
@@ -326,7 +328,7 @@ func (s *Service) RestorePost(ctx context.Context, actor *Member, id int64) erro
 
 // ownPost loads a post the actor may change and its thread.
 func (s *Service) ownPost(ctx context.Context, actor *Member, id int64) (*Post, *Thread, error) {
-	if err := s.canPost(actor); err != nil {
+	if err := s.MayPost(actor); err != nil {
 		return nil, nil, err
 	}
 	p, err := s.store.PostByID(ctx, id)
@@ -343,12 +345,18 @@ func (s *Service) ownPost(ctx context.Context, actor *Member, id int64) (*Post, 
 	return p, t, nil
 }
 
-// SetThreadFlags makes a thread sticky or locked (moderators).
-func (s *Service) SetThreadFlags(ctx context.Context, actor *Member, id int64, sticky, locked bool) error {
+// MayPinOrLock returns nil if actor may pin or lock threads now, else the
+// error to answer: a surface asks before reading the request.
+func (s *Service) MayPinOrLock(actor *Member) error {
 	if !actor.IsModerator() {
 		return Errorf(EFORBIDDEN, "Only moderators can pin or lock threads.")
 	}
-	if err := s.writable(actor); err != nil {
+	return s.writable(actor)
+}
+
+// SetThreadFlags makes a thread sticky or locked (moderators).
+func (s *Service) SetThreadFlags(ctx context.Context, actor *Member, id int64, sticky, locked bool) error {
+	if err := s.MayPinOrLock(actor); err != nil {
 		return err
 	}
 	if _, err := s.store.ThreadByID(ctx, id); err != nil {

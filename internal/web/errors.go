@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"hearth/internal/forum"
+	"hearth/internal/httperr"
 )
 
 // errorView is the friendly error page.
@@ -16,26 +17,9 @@ type errorView struct {
 	RequestID string
 }
 
-// httpStatus maps a domain error code to an HTTP status, once for all pages.
-func httpStatus(code forum.Code) int {
-	switch code {
-	case forum.EINVALID:
-		return http.StatusUnprocessableEntity
-	case forum.ENOTFOUND:
-		return http.StatusNotFound
-	case forum.EFORBIDDEN:
-		return http.StatusForbidden
-	case forum.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case forum.ECONFLICT:
-		return http.StatusConflict
-	case forum.ERATELIMIT:
-		return http.StatusTooManyRequests
-	case forum.EUNAVAILABLE, forum.EREADONLY:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
+// httpStatus maps a domain error code to an HTTP status, the same for
+// pages and the API.
+func httpStatus(code forum.Code) int { return httperr.Status(code) }
 
 var headings = map[int]string{
 	http.StatusNotFound:            "Page not found",
@@ -46,32 +30,41 @@ var headings = map[int]string{
 	http.StatusInternalServerError: "Something went wrong",
 }
 
-// error answers err with the friendly page. Guests who hit a page that
-// needs a login are sent to the login form instead. Internal errors are
-// logged with the request ID shown to the member.
+// error logs err as loudly as it deserves (httperr.Classify: only internal
+// failures at ERROR) and answers it.
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
-	code := forum.ErrorCode(err)
-	if code == forum.EUNAVAILABLE {
-		s.log.Warn("database unavailable", "err", err, "path", r.URL.Path, "request_id", RequestID(r.Context()))
+	o := httperr.Classify(r.Context(), err)
+	httperr.Log(s.log, r, w, o, err)
+	s.answer(w, r, o)
+}
+
+// answer writes the outcome of a failed request: nothing when the client
+// has gone, the API's JSON error on /api/ paths, the degraded answer while
+// the database is away, else the friendly page. Guests who hit a page that
+// needs a login are sent to the login form instead.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, o httperr.Outcome) {
+	switch {
+	case o.Gone():
+		w.WriteHeader(o.Status) // for the access log and metrics; nobody reads it
+		return
+	case httperr.IsAPI(r):
+		httperr.WriteJSON(w, o.Status, o.Message, o.Field)
+		return
+	case o.Code == forum.EUNAVAILABLE:
 		s.unavailable(w, r)
 		return
-	}
-	st := httpStatus(code)
-	if st == http.StatusUnauthorized && r.Method == http.MethodGet && actor(r) == nil {
+	case o.Status == http.StatusUnauthorized && r.Method == http.MethodGet && actor(r) == nil:
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
-	if st >= 500 {
-		s.log.Error("request failed", "err", err, "path", r.URL.Path, "request_id", RequestID(r.Context()))
-	}
-	if st == http.StatusServiceUnavailable || st == http.StatusTooManyRequests {
+	if o.Status == http.StatusServiceUnavailable || o.Status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", "60")
 	}
-	h := headings[st]
+	h := headings[o.Status]
 	if h == "" {
 		h = "That did not work"
 	}
-	v := errorView{Page: s.page(r, h), Status: st, Heading: h, Message: forum.ErrorMessage(err), RequestID: RequestID(r.Context())}
+	v := errorView{Page: s.page(r, h), Status: o.Status, Heading: h, Message: o.Message, RequestID: RequestID(r.Context())}
 	v.NoIndex = true
-	s.render(w, r, st, "error", v)
+	s.render(w, r, o.Status, "error", v)
 }

@@ -14,6 +14,7 @@ import (
 
 	"hearth/internal/clientip"
 	"hearth/internal/forum"
+	"hearth/internal/httperr"
 )
 
 type ctxKey int
@@ -89,8 +90,9 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	})
 }
 
-// recoverPanics turns a panic into a logged error and a friendly 500 page:
-// members never see a stack trace.
+// recoverPanics logs a panic once, with its stack, and answers the 500 of
+// an internal failure: the friendly page, or the API's JSON error on /api/
+// paths. Nobody sees a stack trace.
 func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
@@ -98,8 +100,12 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.Error("panic", "value", v, "request_id", RequestID(r.Context()), "stack", string(debug.Stack()))
-				s.error(w, r, forum.Errorf(forum.EINTERNAL, "Something went wrong on our side. It has been logged."))
+				s.log.Error("panic", "value", v, "method", r.Method, "path", r.URL.Path,
+					"request_id", RequestID(r.Context()), "stack", string(debug.Stack()))
+				if sw, ok := w.(*statusWriter); ok && sw.wrote {
+					panic(http.ErrAbortHandler) // the answer has begun: cut it off rather than append a 500
+				}
+				s.answer(w, r, httperr.Classify(r.Context(), errPanic))
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -185,6 +191,9 @@ func (s *Server) refuseBody(w http.ResponseWriter, r *http.Request, status int, 
 	v.NoIndex = true
 	s.render(w, r, status, "error", v)
 }
+
+// errPanic is what a recovered panic is answered as: an internal failure.
+var errPanic = errors.New("panic")
 
 // csp allows only our own scripts and styles: member HTML is sanitized, and
 // this is the second wall should anything slip through.

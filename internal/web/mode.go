@@ -2,13 +2,13 @@ package web
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"hearth/internal/forum"
+	"hearth/internal/httperr"
 	"hearth/internal/status"
 )
 
@@ -89,7 +89,7 @@ func (s *Server) maintenance(w http.ResponseWriter, r *http.Request, st status.S
 		}
 	}
 	w.Header().Set("Retry-After", strconv.Itoa(retry))
-	if strings.HasPrefix(r.URL.Path, "/api/") {
+	if httperr.IsAPI(r) {
 		msg := message
 		if msg == "" {
 			msg = "The forum is down for maintenance."
@@ -97,7 +97,7 @@ func (s *Server) maintenance(w http.ResponseWriter, r *http.Request, st status.S
 				msg += " " + st.Reason
 			}
 		}
-		writeJSONError(w, http.StatusServiceUnavailable, msg)
+		httperr.WriteJSON(w, http.StatusServiceUnavailable, msg, "")
 		return
 	}
 	v := maintenanceView{Page: s.page(r, "Back soon"), State: st, Heading: "We'll be back soon", Message: message}
@@ -146,14 +146,6 @@ func withNotice(page []byte, notice string) []byte {
 var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;")
 
 func htmlEscape(s string) string { return htmlEscaper.Replace(s) }
-
-// writeJSONError answers API clients in the API's error shape.
-func writeJSONError(w http.ResponseWriter, code int, msg string) {
-	b, _ := json.Marshal(map[string]string{"error": msg})
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(code)
-	w.Write(append(b, '\n'))
-}
 
 // writesPaused reports whether a's posting forms should be hidden: the
 // forum is read-only and a is not an admin.

@@ -156,8 +156,8 @@ func (s *Server) cached(version versionOf, h http.HandlerFunc) http.HandlerFunc 
 			e = &cachedPage{
 				version: v, body: bytes.Clone(rec.body.Bytes()), stored: s.cache.now(),
 				current: current,
-				etag:  `"` + strconv.FormatUint(sum.Sum64(), 36) + `"`,
-				ctype: rec.header.Get("Content-Type"), cacheCt: rec.header.Get("Cache-Control"),
+				etag:    `"` + strconv.FormatUint(sum.Sum64(), 36) + `"`,
+				ctype:   rec.header.Get("Content-Type"), cacheCt: rec.header.Get("Cache-Control"),
 			}
 			s.cache.put(key, e)
 		}

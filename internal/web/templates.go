@@ -139,12 +139,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	buf.Reset()
 	defer bufPool.Put(buf)
 	if err := tp.Execute(buf, view); err != nil {
-		s.log.Error("render template", "template", name, "err", err, "request_id", RequestID(r.Context()))
 		if name != "error" {
-			s.error(w, r, fmt.Errorf("render %s: %w", name, err))
-		} else {
-			http.Error(w, "Something went wrong on our side.", http.StatusInternalServerError)
+			s.error(w, r, fmt.Errorf("render %s: %w", name, err)) // logs it
+			return
 		}
+		s.log.Error("render template", "template", name, "err", err, "request_id", RequestID(r.Context()))
+		http.Error(w, "Something went wrong on our side.", http.StatusInternalServerError)
 		return
 	}
 	s.writeHTML(w, r, status, buf.Bytes())

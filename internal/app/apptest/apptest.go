@@ -3,8 +3,11 @@
 package apptest
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 
 	"hearth/internal/app"
@@ -83,4 +86,70 @@ func CheckAccount(tb testing.TB, a *app.App, password, checks string) string {
 		tb.Fatal(err)
 	}
 	return email
+}
+
+// Log captures a server's log at debug level for assertions about what was
+// (not) logged; the test's output shows it when the test fails. Pass
+// Logger() as app.Config.Log.
+type Log struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// NewLog returns an empty captured log.
+func NewLog(tb testing.TB) *Log {
+	l := &Log{}
+	tb.Cleanup(func() {
+		if tb.Failed() {
+			tb.Logf("the server's log:\n%s", l)
+		}
+	})
+	return l
+}
+
+func (l *Log) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *Log) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// Logger returns a text logger at debug level writing to l.
+func (l *Log) Logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// Lines returns the lines that contain all of parts.
+func (l *Log) Lines(parts ...string) []string {
+	var out []string
+	for line := range strings.Lines(l.String()) {
+		ok := true
+		for _, p := range parts {
+			ok = ok && strings.Contains(line, p)
+		}
+		if ok {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// CheckNoFailures fails the test if the log has a line at ERROR or about a
+// panic: what no request from outside may cause.
+func (l *Log) CheckNoFailures(tb testing.TB) {
+	tb.Helper()
+	var bad []string
+	for line := range strings.Lines(l.String()) {
+		if strings.Contains(line, "level=ERROR") || strings.Contains(line, "panic") || strings.Contains(line, "goroutine ") {
+			bad = append(bad, line)
+		}
+	}
+	if len(bad) > 0 {
+		tb.Errorf("the server logged %d failures, first:\n%s", len(bad), bad[0])
+	}
 }
