@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"hearth/internal/password"
@@ -123,8 +124,12 @@ func (s *Service) Register(ctx context.Context, nm NewMember) (*Member, error) {
 }
 
 // dummyHash is verified against when an email is unknown, so a login takes
-// as long for unknown emails as for wrong passwords.
-var dummyHash, _ = password.Hash("not a real password")
+// as long for unknown emails as for wrong passwords. It is made on first
+// use, not at init: nothing runs before main decides what to do.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := password.Hash("not a real password")
+	return h
+})
 
 // Authenticate checks an email and password. Returns EUNAUTHORIZED with one
 // message for unknown emails and wrong passwords, EFORBIDDEN if suspended.
@@ -136,7 +141,7 @@ func (s *Service) Authenticate(ctx context.Context, email, pw string) (*Member, 
 	}
 	m, err := s.store.MemberByEmail(ctx, normalizeEmail(email))
 	if errors.Is(err, ErrNotFound) {
-		password.Verify(pw, dummyHash)
+		password.Verify(pw, dummyHash())
 		return nil, wrong
 	}
 	if err != nil {
