@@ -284,7 +284,7 @@ func TestAPIFlow(t *testing.T) {
 			if _, err := a.Service.CreateMember(t.Context(), adminMember()); err != nil {
 				t.Fatal(err)
 			}
-			st, out := api(t, base, "POST", "/api/v1/sessions", "", map[string]any{"email": "root@example.org", "password": "root-password"})
+			st, out := api(t, base, "POST", "/api/v1/sessions", "", map[string]any{"email": "root@example.org", "password": "owner-password"})
 			if st != 201 || out["token"] == "" {
 				t.Fatalf("admin login: %d %v", st, out)
 			}
@@ -368,7 +368,7 @@ func TestAPIFlow(t *testing.T) {
 }
 
 func adminMember() forum.NewMember {
-	return forum.NewMember{Email: "root@example.org", Name: "Root Admin", Password: "root-password", Role: "admin"}
+	return forum.NewMember{Email: "root@example.org", Name: "Root Admin", Password: "owner-password", Role: "admin"}
 }
 
 // TestAPIErrors checks that bad requests get a clear JSON 4xx, never a 500.
@@ -378,7 +378,7 @@ func TestAPIErrors(t *testing.T) {
 	if _, err := a.Service.CreateMember(t.Context(), adminMember()); err != nil {
 		t.Fatal(err)
 	}
-	_, out := api(t, base, "POST", "/api/v1/sessions", "", map[string]any{"email": "root@example.org", "password": "root-password"})
+	_, out := api(t, base, "POST", "/api/v1/sessions", "", map[string]any{"email": "root@example.org", "password": "owner-password"})
 	tok := out["token"].(string)
 	_, out = api(t, base, "POST", "/api/v1/categories", tok, map[string]any{"name": "General"})
 	cat := out["id"].(float64)

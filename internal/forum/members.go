@@ -66,7 +66,7 @@ func (s *Service) validateMember(nm NewMember) (*Member, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := validPassword(nm.Password); err != nil {
+	if err := validPassword(nm.Password, email, name); err != nil {
 		return nil, err
 	}
 	role := nm.Role
@@ -342,7 +342,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor *Member, current, ne
 	if ok, err := password.Verify(current, actor.PasswordHash); err != nil || !ok {
 		return FieldError("current", "Your current password is not right.")
 	}
-	if err := validPassword(next); err != nil {
+	if err := validPassword(next, actor.Email, actor.Name); err != nil {
 		return err
 	}
 	hash, err := password.Hash(next)

@@ -28,7 +28,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	svc := forum.NewService(db, render.New())
 	f := &fixture{svc: svc}
 	var err error
-	if f.admin, err = svc.CreateMember(ctx, forum.NewMember{Email: "Admin@Example.org", Name: "Ada Admin", Password: "admin-password", Role: forum.RoleAdmin}); err != nil {
+	if f.admin, err = svc.CreateMember(ctx, forum.NewMember{Email: "Admin@Example.org", Name: "Ada Admin", Password: "forum-owner-pass", Role: forum.RoleAdmin}); err != nil {
 		t.Fatal(err)
 	}
 	if f.member, err = svc.Register(ctx, forum.NewMember{Email: "mia@example.org", Name: "Mia Member", Password: "member-password"}); err != nil {
@@ -131,7 +131,7 @@ func TestApprovalRequired(t *testing.T) {
 	if err := f.svc.SetRequireApproval(ctx, f.admin, true); err != nil {
 		t.Fatal(err)
 	}
-	p, err := f.svc.Register(ctx, forum.NewMember{Email: "new@example.org", Name: "Newcomer", Password: "newcomer-password"})
+	p, err := f.svc.Register(ctx, forum.NewMember{Email: "new@example.org", Name: "Newcomer", Password: "glad-to-join-you"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestApprovalRequired(t *testing.T) {
 	if err := f.svc.SetMemberStatus(ctx, f.admin, p.ID, forum.StatusActive); err != nil {
 		t.Fatal(err)
 	}
-	p, _ = f.svc.Authenticate(ctx, "new@example.org", "newcomer-password")
+	p, _ = f.svc.Authenticate(ctx, "new@example.org", "glad-to-join-you")
 	if _, _, err := f.svc.CreateThread(ctx, p, forum.NewThread{CategoryID: f.cat.ID, Title: "Hello all", Body: "hi"}); err != nil {
 		t.Fatalf("approved member cannot post: %v", err)
 	}
