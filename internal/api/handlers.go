@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"hearth/internal/forum"
 )
@@ -38,7 +39,9 @@ func (a *API) deleteSession(w http.ResponseWriter, r *http.Request, actor *forum
 		a.error(w, r, forum.Errorf(forum.EUNAUTHORIZED, "Send the token to log out as Authorization: Bearer TOKEN."))
 		return
 	}
-	token := r.Header.Get("Authorization")[len("Bearer "):]
+	// The token exactly as auth read it, or a logout would answer 204 and
+	// leave the token working.
+	token := strings.TrimSpace(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
 	if err := a.svc.EndSession(r.Context(), token); err != nil {
 		a.error(w, r, err)
 		return

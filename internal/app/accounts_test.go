@@ -422,3 +422,18 @@ func TestPendingMemberLogsInToWait(t *testing.T) {
 	}
 	expect(t, "pending page", b.get("/pending"), 200, "Awaiting approval", "Pat Pending")
 }
+
+// TestAPILogoutRevokesTheTokenItAccepts: the token is read the same way to
+// log in and to log out, so a logout that answers 204 has ended it.
+func TestAPILogoutRevokesTheTokenItAccepts(t *testing.T) {
+	a, _, _ := accountsForum(t, "sqlite")
+	token := apiLogin(t, a, "mia@example.org", miaPassword)
+	req, _ := http.NewRequest("DELETE", a.URL()+"/api/v1/sessions", nil)
+	req.Header.Set("Authorization", "Bearer  "+token) // a stray space, which auth forgives
+	if ans := send(t, req); ans.status != 204 {
+		t.Fatalf("logout: %+v", ans)
+	}
+	if apiIn(t, a, token) {
+		t.Error("the token still logs in after a logout answered 204")
+	}
+}
