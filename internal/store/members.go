@@ -136,7 +136,8 @@ func (db *DB) SetMemberStatus(ctx context.Context, id int64, from, to forum.Memb
 		var epoch int64
 		err := db.txRow(ctx, tx, q+" RETURNING session_epoch", args...).Scan(&epoch)
 		if errors.Is(err, sql.ErrNoRows) && from != "" {
-			if err = db.txRow(ctx, tx, "SELECT id FROM members WHERE id = $1", id).Scan(&id); err == nil {
+			var found int64
+			if err = db.txRow(ctx, tx, "SELECT id FROM members WHERE id = $1", id).Scan(&found); err == nil {
 				return forum.ErrConflict // it exists, in another status
 			}
 		}
