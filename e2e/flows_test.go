@@ -155,6 +155,15 @@ func TestApproval(t *testing.T) {
 		mia.fill("Display name", miaName)
 		mia.fill("Password", miaPassword)
 		mia.follow(button("Join"))
+		// Registering does not log in (the answer is the same for a taken
+		// address): the login form says so and keeps the email.
+		mia.at("/login")
+		mia.see(forum.RegisteredMessage)
+		if v := mia.value("Email"); v != miaEmail {
+			t.Errorf("the login form holds the email %q, want %q", v, miaEmail)
+		}
+		mia.fill("Password", miaPassword)
+		mia.follow(button("Log in"))
 		mia.at("/pending")
 		mia.see("Awaiting approval", "an admin will review your registration")
 

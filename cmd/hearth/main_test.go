@@ -30,6 +30,11 @@ func TestUserAdd(t *testing.T) {
 	if code != 1 || !strings.Contains(errs, "at least 10 characters") {
 		t.Fatalf("short password: %d %q", code, errs)
 	}
+	// The password rule of registration applies here too (finding 16).
+	code, _, errs = runCmd(t, "password123\n", "user", "add", "--data", data, "--email", "b@example.org", "--name", "Bo", "--password-stdin")
+	if code != 1 || !strings.Contains(errs, "one of the most common") {
+		t.Fatalf("common password: %d %q", code, errs)
+	}
 	code, _, errs = runCmd(t, "", "user", "add", "--data", data, "--email", "b@example.org")
 	if code != 2 || !strings.Contains(errs, "required") {
 		t.Fatalf("missing flags: %d %q", code, errs)

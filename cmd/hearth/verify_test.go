@@ -16,21 +16,21 @@ import (
 func startForVerify(t *testing.T) string {
 	t.Helper()
 	a := apptest.Start(t, app.Config{})
-	apptest.CheckAccount(t, a, "check-password", "Hearth checks")
+	apptest.CheckAccount(t, a, "verify-me-please", "Hearth checks")
 	return a.URL()
 }
 
 func TestVerifyCommand(t *testing.T) {
 	url := startForVerify(t)
 
-	code, out, errs := runCmd(t, "check-password\n", "verify", "--email", "check@example.org", "--password-stdin", url)
+	code, out, errs := runCmd(t, "verify-me-please\n", "verify", "--email", "check@example.org", "--password-stdin", url)
 	t.Log("\n" + out)
 	if code != 0 || !strings.Contains(out, "Hearth at "+url+" works: 6 passed, 0 failed, 2 skipped") || errs != "" {
 		t.Fatalf("verify: %d %q %q", code, out, errs)
 	}
 
 	// Flags after the URL, password from the environment, JSON out.
-	t.Setenv("HEARTH_VERIFY_PASSWORD", "check-password")
+	t.Setenv("HEARTH_VERIFY_PASSWORD", "verify-me-please")
 	code, out, errs = runCmd(t, "", "verify", url, "--email", "check@example.org", "--json")
 	var rep struct {
 		OK    bool `json:"ok"`

@@ -60,16 +60,13 @@ func (a *API) register(w http.ResponseWriter, r *http.Request, _ caller) {
 		a.error(w, r, forum.Errorf(forum.ERATELIMIT, "Too many registrations from your network. Wait a few minutes and try again."))
 		return
 	}
-	m, err := a.svc.Register(r.Context(), forum.NewMember{Email: in.Email, Name: in.Name, Password: in.Password})
-	if err != nil {
+	if err := a.svc.Register(r.Context(), forum.NewMember{Email: in.Email, Name: in.Name, Password: in.Password}); err != nil {
 		a.error(w, r, err)
 		return
 	}
-	st := http.StatusCreated
-	if m.Status == forum.StatusPending {
-		st = http.StatusAccepted // an admin must approve before the member can take part
-	}
-	a.json(w, st, toMember(m, m))
+	// The same answer whether the address was free or taken: no member
+	// data, no token; the client logs in with POST /api/v1/sessions.
+	a.json(w, http.StatusAccepted, map[string]string{"message": forum.RegisteredMessage})
 }
 
 func (a *API) me(w http.ResponseWriter, r *http.Request, c caller) {

@@ -63,8 +63,8 @@ func newFailForum(t *testing.T, cfg app.Config) *failForum {
 	return f
 }
 
-// answer is what one request got.
-type answer struct {
+// outcome is what one request got.
+type outcome struct {
 	what   string
 	status int
 	retry  string
@@ -73,12 +73,12 @@ type answer struct {
 
 // visit makes the requests members and clients make: a cached page, an
 // uncached one, a member's page, an API read and write, a web reply.
-func (f *failForum) visit(t *testing.T) []answer {
+func (f *failForum) visit(t *testing.T) []outcome {
 	t.Helper()
 	tid := strconv.FormatInt(f.threadID, 10)
-	var out []answer
+	var out []outcome
 	add := func(what string, p page) {
-		out = append(out, answer{what, p.status, p.header.Get("Retry-After"), p.body})
+		out = append(out, outcome{what, p.status, p.header.Get("Retry-After"), p.body})
 	}
 	add("guest thread page", f.guest.get(f.threadPath))
 	add("guest profile", f.guest.get("/m/1"))
@@ -100,12 +100,12 @@ func (f *failForum) visit(t *testing.T) []answer {
 	return out
 }
 
-// internals are what no member may see in an answer.
+// internals are what no member may see in an outcome.
 var internals = []string{"pgconn", "SQLSTATE", "sql:", "goroutine", "dial tcp", "hearth_fail_", "sqlite", ".db"}
 
-// checkDegraded asserts every answer is a success or a 503 with Retry-After
+// checkDegraded asserts every outcome is a success or a 503 with Retry-After
 // and no internals.
-func checkDegraded(t *testing.T, when string, answers []answer) {
+func checkDegraded(t *testing.T, when string, answers []outcome) {
 	t.Helper()
 	for _, a := range answers {
 		switch {
@@ -122,7 +122,7 @@ func checkDegraded(t *testing.T, when string, answers []answer) {
 	}
 }
 
-// waitRecovered waits until pages and the API answer normally again,
+// waitRecovered waits until pages and the API outcome normally again,
 // within 10 s of the database's return.
 func (f *failForum) waitRecovered(t *testing.T) {
 	t.Helper()

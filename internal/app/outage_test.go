@@ -40,7 +40,7 @@ func TestModes(t *testing.T) {
 	mia := newBrowser(t, a.URL())
 	mia.post("/login", url.Values{"email": {"mia@example.org"}, "password": {"member-password"}})
 	root := newBrowser(t, a.URL())
-	root.post("/login", url.Values{"email": {"root@example.org"}, "password": {"root-password"}})
+	root.post("/login", url.Values{"email": {"root@example.org"}, "password": {"owner-password"}})
 	guest := newBrowser(t, a.URL())
 	expect(t, "guest before", guest.get(threadPath), 200, "first")
 
@@ -295,7 +295,7 @@ func TestAdminSetsMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := newBrowser(t, a.URL())
-	root.post("/login", url.Values{"email": {"root@example.org"}, "password": {"root-password"}})
+	root.post("/login", url.Values{"email": {"root@example.org"}, "password": {"owner-password"}})
 	if p := root.post("/admin/mode", url.Values{"mode": {"read-only"}, "reason": {"Tidying up."}, "hours": {"2"}}); p.status != 303 {
 		t.Fatalf("set mode: %d %s", p.status, p.body)
 	}

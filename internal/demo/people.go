@@ -4,7 +4,7 @@ import "hearth/internal/forum"
 
 // Demo passwords are meant to be read off the console, hence readable.
 const (
-	adminPassword     = "demo-admin-pass"
+	adminPassword     = "demo-hannah-pass" // not "admin": the password rule refuses the email's local part
 	moderatorPassword = "demo-moderator-pass"
 	memberPassword    = "demo-member-pass"
 )

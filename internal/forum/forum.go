@@ -29,6 +29,11 @@ const (
 	StatusSuspended MemberStatus = "suspended" // may not log in
 )
 
+// Valid reports whether s is one of the known statuses.
+func (s MemberStatus) Valid() bool {
+	return s == StatusActive || s == StatusPending || s == StatusSuspended
+}
+
 // Member is a registered person.
 type Member struct {
 	ID           int64
@@ -42,6 +47,9 @@ type Member struct {
 	Bio          string
 	PostCount    int
 	CreatedAt    time.Time
+	// SessionEpoch moves on when the password changes or the member is
+	// suspended; sessions made in an earlier epoch no longer count.
+	SessionEpoch int64
 }
 
 // Active reports whether m is a member who may take part (not a guest,
@@ -64,6 +72,7 @@ type Session struct {
 	Kind      string // "web" or "api"
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	Epoch     int64 // the member's SessionEpoch when they logged in
 }
 
 // Category groups threads. A category has at most one level of parent.

@@ -9,6 +9,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
+	"sync"
 	"time"
 
 	"hearth/internal/password"
@@ -65,7 +67,7 @@ func (s *Service) validateMember(nm NewMember) (*Member, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := validPassword(nm.Password); err != nil {
+	if err := validPassword(nm.Password, email, name); err != nil {
 		return nil, err
 	}
 	role := nm.Role
@@ -86,8 +88,8 @@ func (s *Service) validateMember(nm NewMember) (*Member, error) {
 	return &Member{Email: email, Name: name, PasswordHash: hash, Role: role, Status: status, CreatedAt: s.now()}, nil
 }
 
-// CreateMember adds a member directly, for the shell and setup. It trusts
-// its caller: no approval step.
+// CreateMember adds a member directly, for the shell and tests. It trusts
+// its caller: no approval step, and it says when the email is taken.
 func (s *Service) CreateMember(ctx context.Context, nm NewMember) (*Member, error) {
 	m, err := s.validateMember(nm)
 	if err != nil {
@@ -105,26 +107,61 @@ func (s *Service) CreateMember(ctx context.Context, nm NewMember) (*Member, erro
 	return m, nil
 }
 
+// RegisteredMessage is the one answer to a registration that passed
+// validation, whether its email was free or taken.
+const RegisteredMessage = "Your account is ready: log in with your email and password."
+
 // Register signs up a new member. When the admin requires approval the
-// member is created pending and cannot take part until approved.
-func (s *Service) Register(ctx context.Context, nm NewMember) (*Member, error) {
+// member is created pending and cannot take part until approved. It
+// answers the same (nil) whether or not the email is taken, and does the
+// same work (the password is hashed first), so registering tells nobody
+// which addresses have accounts. Until setup has created the first admin
+// it refuses: nothing but the setup link makes the first member.
+func (s *Service) Register(ctx context.Context, nm NewMember) error {
 	if err := s.writable(nil); err != nil {
-		return nil, err
+		return err
+	}
+	if required, err := s.SetupRequired(ctx); err != nil {
+		return err
+	} else if required {
+		return Errorf(EFORBIDDEN, "This forum is not set up yet: its admin must first open the setup link.")
 	}
 	nm.Role, nm.Status = RoleMember, StatusActive
 	approval, err := s.RequireApproval(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if approval {
 		nm.Status = StatusPending
 	}
-	return s.CreateMember(ctx, nm)
+	m, err := s.validateMember(nm)
+	if err != nil {
+		return err
+	}
+	err = s.store.CreateMember(ctx, m)
+	if errors.Is(err, ErrConflict) {
+		// TODO(outbox): mail the address's owner that someone tried to
+		// register with it (a row in the mail outbox, once there is one),
+		// instead of telling the requester. That write will also give this
+		// path the commit the new-member path has.
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("register: %w", err)
+	}
+	if s.hooks.MemberJoined != nil {
+		s.hooks.MemberJoined(ctx, m)
+	}
+	return nil
 }
 
 // dummyHash is verified against when an email is unknown, so a login takes
-// as long for unknown emails as for wrong passwords.
-var dummyHash, _ = password.Hash("not a real password")
+// as long for unknown emails as for wrong passwords. It is made on first
+// use, not at init: nothing runs before main decides what to do.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := password.Hash("not a real password")
+	return h
+})
 
 // Authenticate checks an email and password. Returns EUNAUTHORIZED with one
 // message for unknown emails and wrong passwords, EFORBIDDEN if suspended.
@@ -136,7 +173,7 @@ func (s *Service) Authenticate(ctx context.Context, email, pw string) (*Member, 
 	}
 	m, err := s.store.MemberByEmail(ctx, normalizeEmail(email))
 	if errors.Is(err, ErrNotFound) {
-		password.Verify(pw, dummyHash)
+		password.Verify(pw, dummyHash())
 		return nil, wrong
 	}
 	if err != nil {
@@ -167,7 +204,14 @@ func (s *Service) StartSession(ctx context.Context, m *Member, kind string) (str
 		ttl = APISessionTTL
 	}
 	now := s.now()
-	if err := s.store.CreateSession(ctx, &Session{TokenHash: hash, MemberID: m.ID, Kind: kind, CreatedAt: now, ExpiresAt: now.Add(ttl)}); err != nil {
+	err = s.store.CreateSession(ctx, &Session{TokenHash: hash, MemberID: m.ID, Kind: kind,
+		CreatedAt: now, ExpiresAt: now.Add(ttl), Epoch: m.SessionEpoch})
+	if errors.Is(err, ErrNotFound) {
+		// The password changed or the member was suspended while this
+		// login checked the old state: it must not outlive that change.
+		return "", Errorf(EUNAUTHORIZED, "Your account changed while you were logging in. Log in again.")
+	}
+	if err != nil {
 		return "", fmt.Errorf("start session: %w", err)
 	}
 	return token, nil
@@ -224,38 +268,57 @@ func (s *Service) NewSetupToken(ctx context.Context) (string, error) {
 	return token, nil
 }
 
+var (
+	errSetUp     = Errorf(EFORBIDDEN, "This forum is already set up. Log in instead.")
+	errSetupLink = Errorf(EFORBIDDEN, "This setup link is not valid. Use the link printed by 'hearth serve' on the console.")
+)
+
 // CheckSetupToken returns an error unless token is the current setup token
 // and the forum has no members yet.
 func (s *Service) CheckSetupToken(ctx context.Context, token string) error {
+	// The token first: a setup that voids it commits its admin with it, so
+	// the count read after sees that admin, and a visitor who lost the race
+	// hears that the forum is set up, not that the link is wrong.
+	want, err := s.store.Setting(ctx, settingSetupToken)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
 	required, err := s.SetupRequired(ctx)
 	if err != nil {
 		return err
 	}
 	if !required {
-		return Errorf(EFORBIDDEN, "This forum is already set up. Log in instead.")
-	}
-	want, err := s.store.Setting(ctx, settingSetupToken)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return err
+		return errSetUp
 	}
 	if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(hashToken(token))) != 1 {
-		return Errorf(EFORBIDDEN, "This setup link is not valid. Use the link printed by 'hearth serve' on the console.")
+		return errSetupLink
 	}
 	return nil
 }
 
-// Setup creates the first admin with a valid setup token, then voids the token.
+// Setup creates the first admin with a valid setup token. Checking the
+// token, voiding it and creating the admin happen in one transaction, so of
+// concurrent setups with one link exactly one succeeds; the others are told
+// the forum is set up.
 func (s *Service) Setup(ctx context.Context, token string, nm NewMember) (*Member, error) {
 	if err := s.CheckSetupToken(ctx, token); err != nil {
-		return nil, err
+		return nil, err // a wrong link costs no password hashing
 	}
 	nm.Role, nm.Status = RoleAdmin, StatusActive
-	m, err := s.CreateMember(ctx, nm)
+	m, err := s.validateMember(nm)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.SetSetting(ctx, settingSetupToken, ""); err != nil {
-		return nil, fmt.Errorf("void setup token: %w", err)
+	switch err := s.store.CreateFirstMember(ctx, m, settingSetupToken, hashToken(token)); {
+	case errors.Is(err, ErrConflict):
+		return nil, errSetUp
+	case errors.Is(err, ErrNotFound):
+		return nil, errSetupLink
+	case err != nil:
+		return nil, fmt.Errorf("setup: %w", err)
+	}
+	if s.hooks.MemberJoined != nil {
+		s.hooks.MemberJoined(ctx, m)
 	}
 	s.changes.everything() // the welcome page gives way to the forum
 	return m, nil
@@ -322,31 +385,47 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *Member, id int64, u 
 	if m.Bio, err = text("bio", "Bio", u.Bio, 0, MaxBioLen); err != nil {
 		return nil, err
 	}
-	if err := s.store.UpdateMember(ctx, m); err != nil {
+	if err := s.store.UpdateProfile(ctx, m); err != nil {
 		return nil, fmt.Errorf("update member %d: %w", id, err)
 	}
 	s.changes.everything() // names and titles show beside every post
 	return m, nil
 }
 
-// ChangePassword sets a new password after checking the current one.
-func (s *Service) ChangePassword(ctx context.Context, actor *Member, current, next string) error {
+// ChangePassword sets a new password after checking the current one, and
+// ends every other session of the member (web and API alike): whoever
+// knew the old password is logged out. session is the token of the
+// session making the change, which stays logged in ("" for none). It
+// returns how many other sessions ended. Attempts are limited per member,
+// checked before the current password is, so guessing it is slow.
+func (s *Service) ChangePassword(ctx context.Context, actor *Member, session, current, next string) (int, error) {
 	if actor == nil {
-		return Errorf(EUNAUTHORIZED, "Log in first.")
+		return 0, Errorf(EUNAUTHORIZED, "Log in first.")
+	}
+	if !s.limits.PasswordChange.Allow(strconv.FormatInt(actor.ID, 10)) {
+		return 0, &Error{Code: ERATELIMIT, Field: "current", Message: "Too many password change attempts. Wait a minute and try again."}
 	}
 	if ok, err := password.Verify(current, actor.PasswordHash); err != nil || !ok {
-		return FieldError("current", "Your current password is not right.")
+		return 0, FieldError("current", "Your current password is not right.")
 	}
-	if err := validPassword(next); err != nil {
-		return err
+	if err := validPassword(next, actor.Email, actor.Name); err != nil {
+		return 0, err
 	}
 	hash, err := password.Hash(next)
 	if err != nil {
-		return err
+		return 0, err
+	}
+	keep := ""
+	if session != "" {
+		keep = hashToken(session)
+	}
+	ended, err := s.store.SetPassword(ctx, actor.ID, hash, keep, s.now())
+	if err != nil {
+		return 0, fmt.Errorf("change password of member %d: %w", actor.ID, err)
 	}
 	actor.PasswordHash = hash
-	defer s.changes.everything() // cached sessions hold the old hash
-	return s.store.UpdateMember(ctx, actor)
+	s.changes.everything() // forget cached sessions on this node
+	return ended, nil
 }
 
 // Members lists members with a status (all if empty), for admins.
@@ -358,28 +437,33 @@ func (s *Service) Members(ctx context.Context, actor *Member, status MemberStatu
 }
 
 // SetMemberStatus approves, suspends or reactivates a member (admins).
-func (s *Service) SetMemberStatus(ctx context.Context, actor *Member, id int64, status MemberStatus) error {
+// from is the status the admin saw ("" for any): if the member is no
+// longer in it (another admin acted meanwhile), nothing changes and the
+// admin is told. Suspending ends all the member's sessions, web and API,
+// for good: reactivating does not bring them back.
+func (s *Service) SetMemberStatus(ctx context.Context, actor *Member, id int64, from, to MemberStatus) error {
 	if !actor.IsAdmin() {
 		return Errorf(EFORBIDDEN, "Only admins can approve or suspend members.")
 	}
 	if actor.ID == id {
 		return Errorf(EINVALID, "You cannot change your own status.")
 	}
-	switch status {
-	case StatusActive, StatusPending, StatusSuspended:
-	default:
-		return Errorf(EINVALID, "Unknown status %q.", status)
+	if !to.Valid() || (from != "" && !from.Valid()) {
+		return Errorf(EINVALID, "Unknown status: choose active, pending or suspended.")
 	}
-	m, err := s.store.MemberByID(ctx, id)
+	err := s.store.SetMemberStatus(ctx, id, from, to)
+	if errors.Is(err, ErrConflict) {
+		return Errorf(ECONFLICT, "This member is no longer %s: another admin changed their status meanwhile. Check the list and try again.", from)
+	}
 	if err != nil {
 		return err
 	}
-	m.Status = status
-	defer s.changes.everything()
-	return s.store.UpdateMember(ctx, m)
+	s.changes.everything() // cached sessions and pages show the status
+	return nil
 }
 
 // SetMemberRole makes a member a moderator, admin or plain member (admins).
+// It takes effect at once on this node: cached sessions are forgotten.
 func (s *Service) SetMemberRole(ctx context.Context, actor *Member, id int64, role Role) error {
 	if !actor.IsAdmin() {
 		return Errorf(EFORBIDDEN, "Only admins can change roles.")
@@ -390,13 +474,11 @@ func (s *Service) SetMemberRole(ctx context.Context, actor *Member, id int64, ro
 	if !role.Valid() {
 		return Errorf(EINVALID, "Unknown role %q.", role)
 	}
-	m, err := s.store.MemberByID(ctx, id)
-	if err != nil {
+	if err := s.store.SetMemberRole(ctx, id, role); err != nil {
 		return err
 	}
-	m.Role = role
-	defer s.changes.everything() // role badges show beside posts
-	return s.store.UpdateMember(ctx, m)
+	s.changes.everything() // role badges show beside posts; cached sessions hold the role
+	return nil
 }
 
 func normalizeEmail(s string) string {

@@ -83,13 +83,17 @@ func (s *Service) writable(actor *Member) error {
 // Limits are the service's per-member rate limits; a nil limiter allows
 // everything. Moderators are exempt from the posting limit.
 type Limits struct {
-	Post *ratelimit.Limiter // new threads, replies and edits
+	Post           *ratelimit.Limiter // new threads, replies and edits
+	PasswordChange *ratelimit.Limiter // attempts, right or wrong
 }
 
 // DefaultLimits are the production limits: 10 posts or edits at once, then
-// one every 6 s.
+// one every 6 s; 5 password change attempts, then one a minute.
 func DefaultLimits() Limits {
-	return Limits{Post: ratelimit.New(6*time.Second, 10)}
+	return Limits{
+		Post:           ratelimit.New(6*time.Second, 10),
+		PasswordChange: ratelimit.New(time.Minute, 5),
+	}
 }
 
 // SetLimits installs the rate limits.

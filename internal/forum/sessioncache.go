@@ -8,8 +8,9 @@ import (
 // sessionCache remembers who a session token belongs to for a few seconds,
 // so a member browsing does not cost a database lookup per page. Logging
 // out forgets the token at once on this node; any change to a member (role,
-// status, name) changes the Global version and so empties the cache; other
-// nodes notice within sessionCacheTTL.
+// status, name, password) changes the Global version and so empties the
+// cache; other nodes notice within sessionCacheTTL. A password change or a
+// suspension also deletes the member's other sessions in the database.
 type sessionCache struct {
 	mu sync.Mutex
 	m  map[string]sessionEntry

@@ -20,16 +20,39 @@ type Store interface {
 	MemberByID(ctx context.Context, id int64) (*Member, error)
 	// MemberByEmail looks up a lower-cased email. Returns ErrNotFound if absent.
 	MemberByEmail(ctx context.Context, email string) (*Member, error)
-	// UpdateMember saves name, password hash, role, status, title, location and bio.
-	UpdateMember(ctx context.Context, m *Member) error
+	// CreateFirstMember voids the setting tokenKey if it holds tokenHash and
+	// inserts m, in one transaction, only if there are no members yet.
+	// ErrConflict if a member exists; ErrNotFound if the setting does not
+	// hold tokenHash.
+	CreateFirstMember(ctx context.Context, m *Member, tokenKey, tokenHash string) error
+	// UpdateProfile saves name, title, location and bio, and nothing else,
+	// so a profile edit never undoes a password, role or status change made
+	// meanwhile. ErrNotFound if there is no such member.
+	UpdateProfile(ctx context.Context, m *Member) error
+	// SetPassword saves a new password hash, moves the member's session
+	// epoch on and deletes every session of the member but keepTokenHash's
+	// ("" keeps none), in one transaction. Returns how many of the ended
+	// sessions were unexpired at now. ErrNotFound if there is no such member.
+	SetPassword(ctx context.Context, id int64, hash, keepTokenHash string, now time.Time) (int, error)
+	// SetMemberRole saves a member's role. ErrNotFound if there is no such member.
+	SetMemberRole(ctx context.Context, id int64, role Role) error
+	// SetMemberStatus changes a member's status to to, if it is from (any
+	// status when from is empty). Suspending moves the session epoch on and
+	// deletes all the member's sessions in the same transaction.
+	// ErrNotFound if there is no such member, ErrConflict if its status is
+	// not from.
+	SetMemberStatus(ctx context.Context, id int64, from, to MemberStatus) error
 	// ListMembers returns members with the given status (all if empty), oldest first.
 	ListMembers(ctx context.Context, status MemberStatus, limit int) ([]*Member, error)
 	// CountMembers returns the number of members of any status.
 	CountMembers(ctx context.Context) (int, error)
 
-	// CreateSession stores s.
+	// CreateSession stores s. ErrNotFound if the member does not exist or its
+	// session epoch is no longer s.Epoch (the password changed, or it was
+	// suspended, since the login read it).
 	CreateSession(ctx context.Context, s *Session) error
-	// SessionMember returns the member of an unexpired session. ErrNotFound otherwise.
+	// SessionMember returns the member of an unexpired session of the
+	// member's current epoch. ErrNotFound otherwise.
 	SessionMember(ctx context.Context, tokenHash string, now time.Time) (*Member, error)
 	// DeleteSession removes a session; no error if it was already gone.
 	DeleteSession(ctx context.Context, tokenHash string) error

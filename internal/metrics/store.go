@@ -84,11 +84,39 @@ func (s *timedStore) MemberByEmail(ctx context.Context, email string) (_ *forum.
 	return s.Store.MemberByEmail(ctx, email)
 }
 
-func (s *timedStore) UpdateMember(ctx context.Context, m *forum.Member) (err error) {
-	defer s.observe("UpdateMember", time.Now(), &err)
+func (s *timedStore) CreateFirstMember(ctx context.Context, m *forum.Member, tokenKey, tokenHash string) (err error) {
+	defer s.observe("CreateFirstMember", time.Now(), &err)
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	return s.Store.UpdateMember(ctx, m)
+	return s.Store.CreateFirstMember(ctx, m, tokenKey, tokenHash)
+}
+
+func (s *timedStore) UpdateProfile(ctx context.Context, m *forum.Member) (err error) {
+	defer s.observe("UpdateProfile", time.Now(), &err)
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	return s.Store.UpdateProfile(ctx, m)
+}
+
+func (s *timedStore) SetPassword(ctx context.Context, id int64, hash, keepTokenHash string, now time.Time) (_ int, err error) {
+	defer s.observe("SetPassword", time.Now(), &err)
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	return s.Store.SetPassword(ctx, id, hash, keepTokenHash, now)
+}
+
+func (s *timedStore) SetMemberRole(ctx context.Context, id int64, role forum.Role) (err error) {
+	defer s.observe("SetMemberRole", time.Now(), &err)
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	return s.Store.SetMemberRole(ctx, id, role)
+}
+
+func (s *timedStore) SetMemberStatus(ctx context.Context, id int64, from, to forum.MemberStatus) (err error) {
+	defer s.observe("SetMemberStatus", time.Now(), &err)
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	return s.Store.SetMemberStatus(ctx, id, from, to)
 }
 
 func (s *timedStore) ListMembers(ctx context.Context, status forum.MemberStatus, limit int) (_ []*forum.Member, err error) {

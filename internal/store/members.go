@@ -3,19 +3,21 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"time"
 
 	"hearth/internal/forum"
 )
 
 const memberColumns = `m.id, m.email, m.name, m.password_hash, m.role, m.status,
-	m.title, m.location, m.bio, m.post_count, m.created_at`
+	m.title, m.location, m.bio, m.post_count, m.created_at, m.session_epoch`
 
 func scanMember(row interface{ Scan(...any) error }) (*forum.Member, error) {
 	var m forum.Member
 	var created int64
 	err := row.Scan(&m.ID, &m.Email, &m.Name, &m.PasswordHash, &m.Role, &m.Status,
-		&m.Title, &m.Location, &m.Bio, &m.PostCount, &created)
+		&m.Title, &m.Location, &m.Bio, &m.PostCount, &created, &m.SessionEpoch)
 	if err != nil {
 		return nil, err
 	}
@@ -23,14 +25,51 @@ func scanMember(row interface{ Scan(...any) error }) (*forum.Member, error) {
 	return &m, nil
 }
 
+const insertMember = `INSERT INTO members
+	(email, name, password_hash, role, status, title, location, bio, post_count, created_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`
+
+func insertMemberArgs(m *forum.Member) []any {
+	return []any{m.Email, m.Name, m.PasswordHash, string(m.Role), string(m.Status),
+		m.Title, m.Location, m.Bio, m.PostCount, toMillis(m.CreatedAt)}
+}
+
 // CreateMember inserts m and sets m.ID; ErrConflict if the email is taken.
 func (db *DB) CreateMember(ctx context.Context, m *forum.Member) error {
-	err := db.writeRow(ctx, `INSERT INTO members
-		(email, name, password_hash, role, status, title, location, bio, post_count, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-		m.Email, m.Name, m.PasswordHash, string(m.Role), string(m.Status),
-		m.Title, m.Location, m.Bio, m.PostCount, toMillis(m.CreatedAt)).Scan(&m.ID)
+	err := db.writeRow(ctx, insertMember, insertMemberArgs(m)...).Scan(&m.ID)
 	return db.wrap("create member", err)
+}
+
+// CreateFirstMember voids the setting tokenKey if it holds tokenHash and
+// inserts m if there are no members yet, in one transaction: of concurrent
+// setups with the same token, exactly one creates the admin. ErrConflict
+// if a member exists, ErrNotFound if the setting does not hold tokenHash.
+func (db *DB) CreateFirstMember(ctx context.Context, m *forum.Member, tokenKey, tokenHash string) error {
+	return db.inTx(ctx, "create first member", func(tx *sql.Tx) error {
+		// Voiding first takes the setting's row lock on PostgreSQL: a
+		// concurrent setup waits here, then finds the token void and the
+		// admin created (SQLite runs write transactions one at a time).
+		res, err := db.txExec(ctx, tx, `UPDATE settings SET value = ''
+			WHERE key = $1 AND value = $2 AND value <> ''`, tokenKey, tokenHash)
+		if err != nil {
+			return err
+		}
+		voided, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		var n int
+		if err := db.txRow(ctx, tx, "SELECT COUNT(*) FROM members").Scan(&n); err != nil {
+			return err
+		}
+		switch {
+		case n > 0:
+			return forum.ErrConflict
+		case voided == 0:
+			return forum.ErrNotFound
+		}
+		return db.txRow(ctx, tx, insertMember, insertMemberArgs(m)...).Scan(&m.ID)
+	})
 }
 
 // MemberByID returns ErrNotFound if there is no such member.
@@ -47,12 +86,96 @@ func (db *DB) MemberByEmail(ctx context.Context, email string) (*forum.Member, e
 	return m, db.wrap("load member by email", err)
 }
 
-// UpdateMember saves name, password hash, role, status, title, location and bio.
-func (db *DB) UpdateMember(ctx context.Context, m *forum.Member) error {
-	err := mustAffect(db.writeExec(ctx, `UPDATE members SET name = $2, password_hash = $3,
-		role = $4, status = $5, title = $6, location = $7, bio = $8 WHERE id = $1`,
-		m.ID, m.Name, m.PasswordHash, string(m.Role), string(m.Status), m.Title, m.Location, m.Bio))
-	return db.wrap(fmt.Sprintf("update member %d", m.ID), err)
+// UpdateProfile saves name, title, location and bio, and nothing else.
+func (db *DB) UpdateProfile(ctx context.Context, m *forum.Member) error {
+	err := mustAffect(db.writeExec(ctx, `UPDATE members SET name = $2, title = $3, location = $4, bio = $5
+		WHERE id = $1`, m.ID, m.Name, m.Title, m.Location, m.Bio))
+	return db.wrap(fmt.Sprintf("update profile of member %d", m.ID), err)
+}
+
+// SetPassword saves a new password hash, moves the session epoch on and
+// ends every session of the member but keepTokenHash's, in one
+// transaction. It returns how many unexpired sessions ended at now.
+func (db *DB) SetPassword(ctx context.Context, id int64, hash, keepTokenHash string, now time.Time) (int, error) {
+	var ended int
+	err := db.inTx(ctx, fmt.Sprintf("set password of member %d", id), func(tx *sql.Tx) error {
+		var epoch int64
+		err := db.txRow(ctx, tx, `UPDATE members SET password_hash = $2, session_epoch = session_epoch + 1
+			WHERE id = $1 RETURNING session_epoch`, id, hash).Scan(&epoch)
+		if err != nil {
+			return err
+		}
+		ended, err = db.endSessions(ctx, tx, id, epoch, keepTokenHash, now)
+		return err
+	})
+	return ended, err
+}
+
+// SetMemberRole saves a member's role.
+func (db *DB) SetMemberRole(ctx context.Context, id int64, role forum.Role) error {
+	err := mustAffect(db.writeExec(ctx, "UPDATE members SET role = $2 WHERE id = $1", id, string(role)))
+	return db.wrap(fmt.Sprintf("set role of member %d", id), err)
+}
+
+// SetMemberStatus changes a member's status to to if it is from (any when
+// from is empty). Suspending moves the session epoch on and ends all the
+// member's sessions in the same transaction. ErrNotFound if there is no
+// such member, ErrConflict if its status is not from.
+func (db *DB) SetMemberStatus(ctx context.Context, id int64, from, to forum.MemberStatus) error {
+	bump := 0
+	if to == forum.StatusSuspended {
+		bump = 1
+	}
+	q := "UPDATE members SET status = $2, session_epoch = session_epoch + $3 WHERE id = $1"
+	args := []any{id, string(to), bump}
+	if from != "" {
+		q += " AND status = $4"
+		args = append(args, string(from))
+	}
+	return db.inTx(ctx, fmt.Sprintf("set status of member %d", id), func(tx *sql.Tx) error {
+		var epoch int64
+		err := db.txRow(ctx, tx, q+" RETURNING session_epoch", args...).Scan(&epoch)
+		if errors.Is(err, sql.ErrNoRows) && from != "" {
+			var found int64
+			if err = db.txRow(ctx, tx, "SELECT id FROM members WHERE id = $1", id).Scan(&found); err == nil {
+				return forum.ErrConflict // it exists, in another status
+			}
+		}
+		if err != nil || bump == 0 {
+			return err
+		}
+		_, err = db.endSessions(ctx, tx, id, epoch, "", time.Time{})
+		return err
+	})
+}
+
+// endSessions deletes member id's sessions but keep's ("" for none), which
+// moves to epoch, and returns how many of them were unexpired at now.
+func (db *DB) endSessions(ctx context.Context, tx *sql.Tx, id, epoch int64, keep string, now time.Time) (int, error) {
+	rows, err := tx.QueryContext(ctx, "DELETE FROM sessions WHERE member_id = $1 AND token_hash <> $2 RETURNING expires_at", id, keep)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	live := 0
+	for rows.Next() {
+		var exp int64
+		if err := rows.Scan(&exp); err != nil {
+			return 0, err
+		}
+		if exp > toMillis(now) {
+			live++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if keep != "" {
+		if _, err := db.txExec(ctx, tx, "UPDATE sessions SET epoch = $3 WHERE token_hash = $1 AND member_id = $2", keep, id, epoch); err != nil {
+			return 0, err
+		}
+	}
+	return live, nil
 }
 
 // ListMembers returns members with the given status (all if empty), oldest first.

@@ -34,15 +34,34 @@ func TestMembers(t *testing.T) {
 		_, err = db.MemberByEmail(ctx, "nobody@example.org")
 		wantErr(t, err, forum.ErrNotFound)
 
-		m.Name, m.PasswordHash, m.Role, m.Status = "Ada L.", "h2", forum.RoleModerator, forum.StatusSuspended
-		m.Title, m.Location, m.Bio = "Countess", "Surrey", "notes"
-		must(t, db.UpdateMember(ctx, m))
+		// A profile edit saves the profile only, whatever else m holds.
+		edit := *m
+		edit.Name, edit.Title, edit.Location, edit.Bio = "Ada L.", "Countess", "Surrey", "notes"
+		edit.PasswordHash, edit.Role, edit.Status = "stale", forum.RoleMember, forum.StatusPending
+		must(t, db.UpdateProfile(ctx, &edit))
+		must(t, db.SetMemberRole(ctx, m.ID, forum.RoleModerator))
+		_, err = db.SetPassword(ctx, m.ID, "h2", "", at(0))
+		must(t, err)
+		must(t, db.SetMemberStatus(ctx, m.ID, "", forum.StatusSuspended))
+		m.Name, m.Title, m.Location, m.Bio = edit.Name, edit.Title, edit.Location, edit.Bio
+		m.PasswordHash, m.Role, m.Status = "h2", forum.RoleModerator, forum.StatusSuspended
+		m.SessionEpoch = 2 // the password change and the suspension each moved it on
 		got, err := db.MemberByID(ctx, m.ID)
 		must(t, err)
 		if *got != *m {
 			t.Errorf("after update: got %+v, want %+v", got, m)
 		}
-		wantErr(t, db.UpdateMember(ctx, &forum.Member{ID: 9999}), forum.ErrNotFound)
+		wantErr(t, db.UpdateProfile(ctx, &forum.Member{ID: 9999}), forum.ErrNotFound)
+		wantErr(t, db.SetMemberRole(ctx, 9999, forum.RoleAdmin), forum.ErrNotFound)
+		_, err = db.SetPassword(ctx, 9999, "h", "", at(0))
+		wantErr(t, err, forum.ErrNotFound)
+		wantErr(t, db.SetMemberStatus(ctx, 9999, "", forum.StatusActive), forum.ErrNotFound)
+		wantErr(t, db.SetMemberStatus(ctx, 9999, forum.StatusPending, forum.StatusActive), forum.ErrNotFound)
+		// Approving someone no longer pending changes nothing.
+		wantErr(t, db.SetMemberStatus(ctx, m.ID, forum.StatusPending, forum.StatusActive), forum.ErrConflict)
+		if got, _ := db.MemberByID(ctx, m.ID); got.Status != forum.StatusSuspended {
+			t.Errorf("status after a refused approval: %s", got.Status)
+		}
 
 		// Listing: oldest first, filtered by status, limited.
 		for i, s := range []forum.MemberStatus{forum.StatusPending, forum.StatusActive, forum.StatusPending} {

@@ -9,18 +9,22 @@ import (
 )
 
 // CreateSession stores s; ErrConflict if the token hash exists,
-// ErrNotFound if the member does not.
+// ErrNotFound if the member does not, or its session epoch is no longer
+// s.Epoch (its password changed, or it was suspended, since the login).
 func (db *DB) CreateSession(ctx context.Context, s *forum.Session) error {
-	_, err := db.writeExec(ctx, `INSERT INTO sessions (token_hash, member_id, kind, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5)`,
-		s.TokenHash, s.MemberID, s.Kind, toMillis(s.CreatedAt), toMillis(s.ExpiresAt))
+	err := mustAffect(db.writeExec(ctx, `INSERT INTO sessions (token_hash, member_id, kind, created_at, expires_at, epoch)
+		SELECT CAST($1 AS TEXT), id, CAST($3 AS TEXT), CAST($4 AS BIGINT), CAST($5 AS BIGINT), session_epoch
+		FROM members WHERE id = $2 AND session_epoch = $6`,
+		s.TokenHash, s.MemberID, s.Kind, toMillis(s.CreatedAt), toMillis(s.ExpiresAt), s.Epoch))
 	return db.wrap("create session", err)
 }
 
-// SessionMember returns the member of a session that expires after now.
+// SessionMember returns the member of a session that expires after now and
+// belongs to the member's current session epoch.
 func (db *DB) SessionMember(ctx context.Context, tokenHash string, now time.Time) (*forum.Member, error) {
 	m, err := scanMember(db.readRow(ctx, "SELECT "+memberColumns+
-		" FROM sessions s JOIN members m ON m.id = s.member_id WHERE s.token_hash = $1 AND s.expires_at > $2",
+		" FROM sessions s JOIN members m ON m.id = s.member_id"+
+		" WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.epoch = m.session_epoch",
 		tokenHash, toMillis(now)))
 	return m, db.wrap("load session", err)
 }

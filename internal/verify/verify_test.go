@@ -10,7 +10,7 @@ import (
 	"hearth/internal/app/apptest"
 )
 
-const checkPassword = "check-account-password"
+const checkPassword = "verify-me-please"
 
 // startHearth serves a real Hearth on a free port with a public category
 // holding a thread, and the check account and staff-only check category

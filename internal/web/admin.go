@@ -70,7 +70,8 @@ func (s *Server) adminSettings(w http.ResponseWriter, r *http.Request) {
 func (s *Server) adminMemberStatus(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err == nil {
-		err = s.svc.SetMemberStatus(r.Context(), actor(r), id, forum.MemberStatus(r.PostFormValue("status")))
+		err = s.svc.SetMemberStatus(r.Context(), actor(r), id,
+			forum.MemberStatus(r.PostFormValue("from")), forum.MemberStatus(r.PostFormValue("status")))
 	}
 	if err != nil {
 		s.error(w, r, err)

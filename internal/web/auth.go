@@ -19,6 +19,7 @@ type formView struct {
 	Values map[string]string
 	Next   string
 	Token  string
+	Notice string // what the last step did, shown above the form
 }
 
 func (s *Server) form(r *http.Request, title string) formView {
@@ -93,7 +94,12 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, m *forum.M
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 	v := s.form(r, "Log in")
-	v.Next = safeNext(r.URL.Query().Get("next"))
+	q := r.URL.Query()
+	v.Next = safeNext(q.Get("next"))
+	v.Values["email"] = q.Get("email")
+	if q.Get("registered") == "1" {
+		v.Notice = forum.RegisteredMessage
+	}
 	s.render(w, r, http.StatusOK, "login", v)
 }
 
@@ -126,6 +132,9 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) registerForm(w http.ResponseWriter, r *http.Request) {
 	v := s.form(r, "Join")
+	if setup, err := s.svc.SetupRequired(r.Context()); err == nil && setup {
+		v.Error = "This forum is not set up yet: its admin must first open the setup link."
+	}
 	s.render(w, r, http.StatusOK, "register", v)
 }
 
@@ -136,14 +145,17 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		s.formError(w, r, "register", v, forum.Errorf(forum.ERATELIMIT, "Too many registrations from your network. Wait a few minutes and try again."))
 		return
 	}
-	m, err := s.svc.Register(r.Context(), forum.NewMember{
+	err := s.svc.Register(r.Context(), forum.NewMember{
 		Email: v.Values["email"], Name: v.Values["name"], Password: r.PostFormValue("password"),
 	})
 	if err != nil {
 		s.formError(w, r, "register", v, err)
 		return
 	}
-	s.startSession(w, r, m, "/")
+	// The same answer whether the address was free or taken: no session,
+	// the login form with the email filled in.
+	q := url.Values{"registered": {"1"}, "email": {strings.TrimSpace(v.Values["email"])}}
+	http.Redirect(w, r, "/login?"+q.Encode(), http.StatusSeeOther)
 }
 
 func (s *Server) pending(w http.ResponseWriter, r *http.Request) {

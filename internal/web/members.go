@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -11,6 +12,7 @@ type profileView struct {
 	Page
 	Member *forum.Member
 	IsSelf bool
+	Notice string
 }
 
 func (s *Server) profile(w http.ResponseWriter, r *http.Request) {
@@ -27,6 +29,10 @@ func (s *Server) profile(w http.ResponseWriter, r *http.Request) {
 	a := actor(r)
 	v := profileView{Page: s.page(r, m.Name), Member: m, IsSelf: a != nil && a.ID == m.ID}
 	v.Canonical = s.canonical("/m/" + strconv.FormatInt(m.ID, 10))
+	if q := r.URL.Query(); v.IsSelf && q.Get("password") == "changed" {
+		n, _ := strconv.Atoi(q.Get("ended"))
+		v.Notice = passwordChanged(max(n, 0))
+	}
 	s.render(w, r, http.StatusOK, "profile", v)
 }
 
@@ -93,12 +99,26 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	}
 	v := profileForm{formView: s.form(r, "Edit profile"), Member: a}
 	v.Values = map[string]string{"name": a.Name, "title": a.Title, "location": a.Location, "bio": a.Bio}
-	if err := s.svc.ChangePassword(r.Context(), a, r.PostFormValue("current"), r.PostFormValue("new")); err != nil {
+	session, _ := r.Context().Value(keySession).(string)
+	ended, err := s.svc.ChangePassword(r.Context(), a, session, r.PostFormValue("current"), r.PostFormValue("new"))
+	if err != nil {
 		if forum.ErrorField(err) == "password" {
 			err = forum.FieldError("new", "%s", forum.ErrorMessage(err))
 		}
 		s.formErrorView(w, r, "editprofile", &v, &v.formView, err)
 		return
 	}
-	http.Redirect(w, r, "/m/"+strconv.FormatInt(id, 10)+"?password=changed", http.StatusSeeOther)
+	http.Redirect(w, r, "/m/"+strconv.FormatInt(id, 10)+"?password=changed&ended="+strconv.Itoa(ended), http.StatusSeeOther)
+}
+
+// passwordChanged is the notice after a password change: ended is how many
+// other sessions it logged out.
+func passwordChanged(ended int) string {
+	switch ended {
+	case 0:
+		return "Password changed. No other device was logged in."
+	case 1:
+		return "Password changed. You were logged out on 1 other device."
+	}
+	return fmt.Sprintf("Password changed. You were logged out on %d other devices.", ended)
 }

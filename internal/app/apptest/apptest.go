@@ -67,7 +67,7 @@ func start(tb testing.TB, cfg app.Config) *app.App {
 func CheckAccount(tb testing.TB, a *app.App, password, checks string) string {
 	tb.Helper()
 	ctx, svc := tb.Context(), a.Service
-	admin, err := svc.CreateMember(ctx, forum.NewMember{Email: "admin@example.org", Name: "Ada Admin", Password: "admin-password", Role: forum.RoleAdmin})
+	admin, err := svc.CreateMember(ctx, forum.NewMember{Email: "admin@example.org", Name: "Ada Admin", Password: "forum-owner-pass", Role: forum.RoleAdmin})
 	if err != nil {
 		tb.Fatal(err)
 	}
