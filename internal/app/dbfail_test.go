@@ -113,6 +113,8 @@ func checkDegraded(t *testing.T, when string, answers []outcome) {
 			t.Errorf("%s: %s answered %d\n%s", when, a.what, a.status, a.body)
 		case a.status == 503 && a.retry == "":
 			t.Errorf("%s: %s answered 503 without Retry-After", when, a.what)
+		case a.status == 503 && a.what == "member reply" && !strings.Contains(a.body, "Typed during the outage."):
+			t.Errorf("%s: the reply refused lost what was typed:\n%s", when, a.body)
 		}
 		for _, s := range internals {
 			if strings.Contains(a.body, s) {

@@ -40,12 +40,14 @@ func (s *Server) formErrorView(w http.ResponseWriter, r *http.Request, name stri
 	code := forum.ErrorCode(err)
 	switch code {
 	case forum.EINVALID, forum.EUNAUTHORIZED, forum.ECONFLICT, forum.ERATELIMIT, forum.EFORBIDDEN, forum.EREADONLY:
+	case forum.EUNAVAILABLE: // the database failed under this very request: keep the text in its form
+		err = forum.Errorf(forum.EUNAVAILABLE, "The forum's database did not answer, so nothing was saved. What you typed is kept below: send it again in a minute.")
 	default:
 		s.error(w, r, err)
 		return
 	}
 	fv.Error, fv.Field = forum.ErrorMessage(err), forum.ErrorField(err)
-	if code == forum.ERATELIMIT || code == forum.EREADONLY {
+	if code == forum.ERATELIMIT || code == forum.EREADONLY || code == forum.EUNAVAILABLE {
 		w.Header().Set("Retry-After", "60")
 	}
 	s.render(w, r, httpStatus(code), name, view)

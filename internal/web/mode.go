@@ -77,6 +77,7 @@ type maintenanceView struct {
 	State   status.State
 	Heading string
 	Message string
+	Kept    string // what the member was sending, so it is not lost
 }
 
 // maintenance answers 503 with the maintenance page: the reason and the
@@ -102,6 +103,9 @@ func (s *Server) maintenance(w http.ResponseWriter, r *http.Request, st status.S
 	}
 	v := maintenanceView{Page: s.page(r, "Back soon"), State: st, Heading: "We'll be back soon", Message: message}
 	v.NoIndex, v.Banner = true, ""
+	if r.Method == http.MethodPost {
+		v.Kept = r.PostFormValue("body") // parsed, and capped, by limitBodies
+	}
 	if message != "" {
 		v.Heading = "Back in a moment"
 	}
