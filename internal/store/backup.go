@@ -114,6 +114,11 @@ func (db *DB) ExportTables(ctx context.Context, fn func(table string, row map[st
 	return nil
 }
 
+// engineOnly are columns that mean nothing in another database: a
+// PostgreSQL transaction id. Backups leave them out; the importing database
+// fills in its own default.
+var engineOnly = map[string]bool{"events.txid": true}
+
 func exportTable(ctx context.Context, tx *sql.Tx, table string, fn func(string, map[string]any) error) error {
 	q := "SELECT * FROM " + table
 	if o, ok := exportOrder[table]; ok {
@@ -141,6 +146,9 @@ func exportTable(ctx context.Context, tx *sql.Tx, table string, fn func(string, 
 		}
 		row := make(map[string]any, len(cols))
 		for i, c := range cols {
+			if engineOnly[table+"."+c.Name()] {
+				continue
+			}
 			row[c.Name()] = neutral(c.DatabaseTypeName(), vals[i])
 		}
 		if err := fn(table, row); err != nil {

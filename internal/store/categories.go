@@ -38,19 +38,29 @@ func scanCategory(row interface{ Scan(...any) error }) (*forum.Category, error) 
 
 // CreateCategory inserts c and sets c.ID. Counters start at zero.
 func (db *DB) CreateCategory(ctx context.Context, c *forum.Category) error {
-	err := db.writeRow(ctx, `INSERT INTO categories
-		(parent_id, name, slug, description, position, members_only, staff_only)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		nullID(c.ParentID), c.Name, c.Slug, c.Description, c.Position, c.MembersOnly, c.StaffOnly).Scan(&c.ID)
-	return db.wrap("create category", err)
+	return db.inTx(ctx, "create category", func(tx *sql.Tx) error {
+		err := db.txRow(ctx, tx, `INSERT INTO categories
+			(parent_id, name, slug, description, position, members_only, staff_only)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			nullID(c.ParentID), c.Name, c.Slug, c.Description, c.Position, c.MembersOnly, c.StaffOnly).Scan(&c.ID)
+		if err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventCategoryCreated, CategoryID: c.ID})
+	})
 }
 
 // UpdateCategory saves parent, name, slug, description, position and visibility.
 func (db *DB) UpdateCategory(ctx context.Context, c *forum.Category) error {
-	err := mustAffect(db.writeExec(ctx, `UPDATE categories SET parent_id = $2, name = $3,
-		slug = $4, description = $5, position = $6, members_only = $7, staff_only = $8 WHERE id = $1`,
-		c.ID, nullID(c.ParentID), c.Name, c.Slug, c.Description, c.Position, c.MembersOnly, c.StaffOnly))
-	return db.wrap(fmt.Sprintf("update category %d", c.ID), err)
+	return db.inTx(ctx, fmt.Sprintf("update category %d", c.ID), func(tx *sql.Tx) error {
+		err := mustAffect(db.txExec(ctx, tx, `UPDATE categories SET parent_id = $2, name = $3,
+			slug = $4, description = $5, position = $6, members_only = $7, staff_only = $8 WHERE id = $1`,
+			c.ID, nullID(c.ParentID), c.Name, c.Slug, c.Description, c.Position, c.MembersOnly, c.StaffOnly))
+		if err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventCategoryChanged, CategoryID: c.ID})
+	})
 }
 
 // CategoryByID returns ErrNotFound if there is no such category.

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,6 +33,10 @@ type DB struct {
 
 	readStmts, writeStmts *stmtCache // prepared statements; SQLite only
 	closed                atomic.Bool
+
+	node       string // names this process in the events it writes
+	listenMu   sync.Mutex
+	listenConn *sql.Conn // PostgreSQL: LISTENs for events; nil until first used
 
 	path   string      // the SQLite file
 	opened os.FileInfo // the SQLite file as opened: Ping notices it removed or replaced
@@ -120,6 +125,7 @@ func (db *DB) Close() error {
 	if db.closed.Swap(true) {
 		return nil
 	}
+	db.dropListener()
 	if db.batch != nil {
 		db.batch.close()
 	}

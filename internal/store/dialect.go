@@ -244,7 +244,7 @@ func (db *DB) resetSequences(ctx context.Context, tx *sql.Tx) error {
 	if db.engine != enginePostgres {
 		return nil
 	}
-	for _, table := range []string{"members", "categories", "threads", "posts"} {
+	for _, table := range []string{"members", "categories", "threads", "posts", "events"} {
 		q := fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%[1]s', 'id'), COALESCE((SELECT MAX(id) FROM %[1]s), 0) + 1, false)", table)
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("reset %s id sequence: %w", table, err)

@@ -72,7 +72,10 @@ func (db *DB) Import(ctx context.Context, b *forum.ImportBatch) error {
 		if err != nil {
 			return err
 		}
-		return db.resetSequences(ctx, tx)
+		if err := db.resetSequences(ctx, tx); err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventImported})
 	})
 }
 

@@ -36,8 +36,12 @@ func insertMemberArgs(m *forum.Member) []any {
 
 // CreateMember inserts m and sets m.ID; ErrConflict if the email is taken.
 func (db *DB) CreateMember(ctx context.Context, m *forum.Member) error {
-	err := db.writeRow(ctx, insertMember, insertMemberArgs(m)...).Scan(&m.ID)
-	return db.wrap("create member", err)
+	return db.inTx(ctx, "create member", func(tx *sql.Tx) error {
+		if err := db.txRow(ctx, tx, insertMember, insertMemberArgs(m)...).Scan(&m.ID); err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventMemberJoined, MemberID: m.ID})
+	})
 }
 
 // CreateFirstMember voids the setting tokenKey if it holds tokenHash and
@@ -68,7 +72,10 @@ func (db *DB) CreateFirstMember(ctx context.Context, m *forum.Member, tokenKey, 
 		case voided == 0:
 			return forum.ErrNotFound
 		}
-		return db.txRow(ctx, tx, insertMember, insertMemberArgs(m)...).Scan(&m.ID)
+		if err := db.txRow(ctx, tx, insertMember, insertMemberArgs(m)...).Scan(&m.ID); err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventMemberJoined, MemberID: m.ID})
 	})
 }
 
@@ -88,9 +95,14 @@ func (db *DB) MemberByEmail(ctx context.Context, email string) (*forum.Member, e
 
 // UpdateProfile saves name, title, location and bio, and nothing else.
 func (db *DB) UpdateProfile(ctx context.Context, m *forum.Member) error {
-	err := mustAffect(db.writeExec(ctx, `UPDATE members SET name = $2, title = $3, location = $4, bio = $5
-		WHERE id = $1`, m.ID, m.Name, m.Title, m.Location, m.Bio))
-	return db.wrap(fmt.Sprintf("update profile of member %d", m.ID), err)
+	return db.inTx(ctx, fmt.Sprintf("update profile of member %d", m.ID), func(tx *sql.Tx) error {
+		err := mustAffect(db.txExec(ctx, tx, `UPDATE members SET name = $2, title = $3, location = $4, bio = $5
+			WHERE id = $1`, m.ID, m.Name, m.Title, m.Location, m.Bio))
+		if err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventMemberProfile, MemberID: m.ID})
+	})
 }
 
 // SetPassword saves a new password hash, moves the session epoch on and
@@ -105,16 +117,22 @@ func (db *DB) SetPassword(ctx context.Context, id int64, hash, keepTokenHash str
 		if err != nil {
 			return err
 		}
-		ended, err = db.endSessions(ctx, tx, id, epoch, keepTokenHash, now)
-		return err
+		if ended, err = db.endSessions(ctx, tx, id, epoch, keepTokenHash, now); err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventMemberPassword, MemberID: id})
 	})
 	return ended, err
 }
 
 // SetMemberRole saves a member's role.
 func (db *DB) SetMemberRole(ctx context.Context, id int64, role forum.Role) error {
-	err := mustAffect(db.writeExec(ctx, "UPDATE members SET role = $2 WHERE id = $1", id, string(role)))
-	return db.wrap(fmt.Sprintf("set role of member %d", id), err)
+	return db.inTx(ctx, fmt.Sprintf("set role of member %d", id), func(tx *sql.Tx) error {
+		if err := mustAffect(db.txExec(ctx, tx, "UPDATE members SET role = $2 WHERE id = $1", id, string(role))); err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventMemberRole, MemberID: id})
+	})
 }
 
 // SetMemberStatus changes a member's status to to if it is from (any when
@@ -133,6 +151,12 @@ func (db *DB) SetMemberStatus(ctx context.Context, id int64, from, to forum.Memb
 		args = append(args, string(from))
 	}
 	return db.inTx(ctx, fmt.Sprintf("set status of member %d", id), func(tx *sql.Tx) error {
+		was := from
+		if was == "" {
+			if err := db.txRow(ctx, tx, "SELECT status FROM members WHERE id = $1", id).Scan(&was); err != nil {
+				return err
+			}
+		}
 		var epoch int64
 		err := db.txRow(ctx, tx, q+" RETURNING session_epoch", args...).Scan(&epoch)
 		if errors.Is(err, sql.ErrNoRows) && from != "" {
@@ -141,11 +165,15 @@ func (db *DB) SetMemberStatus(ctx context.Context, id int64, from, to forum.Memb
 				return forum.ErrConflict // it exists, in another status
 			}
 		}
-		if err != nil || bump == 0 {
+		if err != nil {
 			return err
 		}
-		_, err = db.endSessions(ctx, tx, id, epoch, "", time.Time{})
-		return err
+		if bump != 0 {
+			if _, err := db.endSessions(ctx, tx, id, epoch, "", time.Time{}); err != nil {
+				return err
+			}
+		}
+		return db.appendEvent(ctx, tx, forum.Event{Kind: memberStatusEvent(was, to), MemberID: id})
 	})
 }
 

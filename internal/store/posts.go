@@ -67,7 +67,11 @@ func (db *DB) CreatePost(ctx context.Context, p *forum.Post) error {
 				return err
 			}
 		}
-		return db.bumpMember(ctx, tx, p.AuthorID, 1)
+		if err := db.bumpMember(ctx, tx, p.AuthorID, 1); err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventPostCreated,
+			MemberID: p.AuthorID, CategoryID: categoryID, ThreadID: p.ThreadID, PostID: postID})
 	})
 	if err != nil {
 		return err
@@ -105,10 +109,20 @@ func (db *DB) ListPosts(ctx context.Context, threadID int64, from, to int) ([]*f
 
 // UpdatePost saves a new body, its rendering, the edit time and the editor.
 func (db *DB) UpdatePost(ctx context.Context, id int64, body, html string, editedAt time.Time, editedBy int64) error {
-	err := mustAffect(db.write.ExecContext(ctx,
-		"UPDATE posts SET body = $2, html = $3, edited_at = $4, edited_by = $5 WHERE id = $1",
-		id, body, html, toMillis(editedAt), nullID(editedBy)))
-	return db.wrap(fmt.Sprintf("update post %d", id), err)
+	return db.inWriteTx(ctx, fmt.Sprintf("update post %d", id), func(tx *sql.Tx) error {
+		var thread, author, category int64
+		err := db.txRow(ctx, tx, `UPDATE posts SET body = $2, html = $3, edited_at = $4, edited_by = $5
+			WHERE id = $1 RETURNING thread_id, author_id`,
+			id, body, html, toMillis(editedAt), nullID(editedBy)).Scan(&thread, &author)
+		if err != nil {
+			return err
+		}
+		if err := db.txRow(ctx, tx, "SELECT category_id FROM threads WHERE id = $1", thread).Scan(&category); err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventPostEdited,
+			MemberID: author, CategoryID: category, ThreadID: thread, PostID: id})
+	})
 }
 
 // SetPostDeleted soft-deletes or restores a post and keeps every counter and
@@ -183,7 +197,15 @@ func (db *DB) SetPostDeleted(ctx context.Context, id int64, deleted bool, by int
 		if err := db.countInCategory(ctx, tx, categoryID, b2i(visible)-b2i(wasVisible), after-before); err != nil {
 			return err
 		}
-		return db.bumpMember(ctx, tx, authorID, delta)
+		if err := db.bumpMember(ctx, tx, authorID, delta); err != nil {
+			return err
+		}
+		kind := map[[2]bool]forum.EventKind{ // {first post, deleted}
+			{false, true}: forum.EventPostDeleted, {false, false}: forum.EventPostRestored,
+			{true, true}: forum.EventThreadDeleted, {true, false}: forum.EventThreadRestored,
+		}[[2]bool{position == 1, deleted}]
+		return db.appendEvent(ctx, tx, forum.Event{Kind: kind,
+			MemberID: authorID, CategoryID: categoryID, ThreadID: threadID, PostID: id})
 	})
 }
 

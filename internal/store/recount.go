@@ -100,7 +100,11 @@ func (db *DB) Recount(ctx context.Context) (forum.RecountReport, error) {
 			}
 			*s.count += int(n)
 		}
-		return nil
+		if r.Threads+r.Categories+r.Members == 0 {
+			return nil
+		}
+		// Running servers learn that counts changed under their caches.
+		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventRecounted})
 	})
 	if err != nil {
 		return forum.RecountReport{}, err

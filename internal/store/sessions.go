@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -29,10 +31,20 @@ func (db *DB) SessionMember(ctx context.Context, tokenHash string, now time.Time
 	return m, db.wrap("load session", err)
 }
 
-// DeleteSession removes a session; no error if it was already gone.
+// DeleteSession removes a session; no error if it was already gone. The
+// logout's event names the member, so every node forgets the session.
 func (db *DB) DeleteSession(ctx context.Context, tokenHash string) error {
-	_, err := db.writeExec(ctx, "DELETE FROM sessions WHERE token_hash = $1", tokenHash)
-	return db.wrap("delete session", err)
+	return db.inTx(ctx, "delete session", func(tx *sql.Tx) error {
+		var member int64
+		err := db.txRow(ctx, tx, "DELETE FROM sessions WHERE token_hash = $1 RETURNING member_id", tokenHash).Scan(&member)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventSessionEnded, MemberID: member})
+	})
 }
 
 // DeleteExpiredSessions removes the sessions SessionMember would no longer
@@ -55,7 +67,12 @@ func (db *DB) Setting(ctx context.Context, key string) (string, error) {
 
 // SetSetting inserts or replaces a site setting.
 func (db *DB) SetSetting(ctx context.Context, key, value string) error {
-	_, err := db.writeExec(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
-	return db.wrap(fmt.Sprintf("save setting %q", key), err)
+	return db.inTx(ctx, fmt.Sprintf("save setting %q", key), func(tx *sql.Tx) error {
+		_, err := db.txExec(ctx, tx, `INSERT INTO settings (key, value) VALUES ($1, $2)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+		if err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventSettingChanged})
+	})
 }

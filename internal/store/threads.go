@@ -62,7 +62,11 @@ func (db *DB) CreateThread(ctx context.Context, t *forum.Thread, p *forum.Post) 
 		if err := db.countInCategory(ctx, tx, t.CategoryID, 1, 1); err != nil {
 			return err
 		}
-		return db.bumpMember(ctx, tx, p.AuthorID, 1)
+		if err := db.bumpMember(ctx, tx, p.AuthorID, 1); err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventThreadCreated,
+			MemberID: p.AuthorID, CategoryID: t.CategoryID, ThreadID: threadID, PostID: postID})
 	})
 	if err != nil {
 		return err
@@ -111,9 +115,15 @@ func (db *DB) ListThreads(ctx context.Context, f forum.ThreadFilter) ([]*forum.T
 
 // SetThreadFlags sets a thread's sticky and locked flags.
 func (db *DB) SetThreadFlags(ctx context.Context, id int64, sticky, locked bool) error {
-	err := mustAffect(db.write.ExecContext(ctx,
-		"UPDATE threads SET sticky = $2, locked = $3 WHERE id = $1", id, sticky, locked))
-	return db.wrap(fmt.Sprintf("set flags of thread %d", id), err)
+	return db.inTx(ctx, fmt.Sprintf("set flags of thread %d", id), func(tx *sql.Tx) error {
+		var category int64
+		err := db.txRow(ctx, tx, "UPDATE threads SET sticky = $2, locked = $3 WHERE id = $1 RETURNING category_id",
+			id, sticky, locked).Scan(&category)
+		if err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventThreadFlags, ThreadID: id, CategoryID: category})
+	})
 }
 
 // bumpMember adds delta to a member's post count.
