@@ -235,5 +235,3 @@ func TestConsumerCursorsAndPrune(t *testing.T) {
 		}
 	})
 }
-
-
