@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,7 @@ import (
 
 	"hearth/internal/api"
 	"hearth/internal/clientip"
+	"hearth/internal/events"
 	"hearth/internal/forum"
 	"hearth/internal/metrics"
 	"hearth/internal/ops"
@@ -137,6 +139,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	db.SetNode(nodeName())
 	st, err := status.Open(cfg.DataDir)
 	if err != nil {
 		db.Close()
@@ -216,6 +219,15 @@ func clientIPFunc(proxies clientip.Proxies, log *slog.Logger) func(*http.Request
 		}
 		return proxies.ClientIP(r)
 	}
+}
+
+// nodeName names this process in the events it writes: unique per start,
+// readable in the database when an operator looks.
+func nodeName() string {
+	host, _ := os.Hostname()
+	var b [4]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("%s/%d/%x", host, os.Getpid(), b)
 }
 
 // ping is the database check of the monitor and /readyz: the server
@@ -315,6 +327,8 @@ func (a *App) Serve(ctx context.Context) error {
 	mctx, stopMonitor := context.WithCancel(ctx)
 	defer stopMonitor()
 	go a.monitor.run(mctx)
+	tail := &events.Tailer{Source: a.Store, Apply: a.Service.Changes().Apply, Log: a.Log}
+	go tail.Run(mctx)
 	select {
 	case err := <-errc:
 		return err

@@ -101,9 +101,6 @@ func (s *Service) CreateMember(ctx context.Context, nm NewMember) (*Member, erro
 		}
 		return nil, fmt.Errorf("create member: %w", err)
 	}
-	if s.hooks.MemberJoined != nil {
-		s.hooks.MemberJoined(ctx, m)
-	}
 	return m, nil
 }
 
@@ -148,9 +145,6 @@ func (s *Service) Register(ctx context.Context, nm NewMember) error {
 	}
 	if err != nil {
 		return fmt.Errorf("register: %w", err)
-	}
-	if s.hooks.MemberJoined != nil {
-		s.hooks.MemberJoined(ctx, m)
 	}
 	return nil
 }
@@ -316,9 +310,6 @@ func (s *Service) Setup(ctx context.Context, token string, nm NewMember) (*Membe
 		return nil, errSetupLink
 	case err != nil:
 		return nil, fmt.Errorf("setup: %w", err)
-	}
-	if s.hooks.MemberJoined != nil {
-		s.hooks.MemberJoined(ctx, m)
 	}
 	s.changes.everything() // the welcome page gives way to the forum
 	return m, nil

@@ -16,22 +16,11 @@ type Markup interface {
 	Quote(author, postURL, body string) string
 }
 
-// Hooks are the points later features (mail, notifications, webhooks,
-// search) hang off. Each is called after its write has committed; a nil
-// hook is skipped. Hooks must not block: they record work (an outbox row)
-// rather than do it.
-type Hooks struct {
-	MemberJoined func(ctx context.Context, m *Member)
-	ThreadPosted func(ctx context.Context, t *Thread, first *Post)
-	PostCreated  func(ctx context.Context, t *Thread, p *Post)
-}
-
 // Service is the forum's use cases. Every method that acts for someone
 // takes the actor: a *Member, or nil for a guest.
 type Service struct {
 	store    Store
 	markup   Markup
-	hooks    Hooks
 	now      func() time.Time
 	changes  *Changes
 	sessions sessionCache
@@ -57,9 +46,6 @@ func NewService(store Store, markup Markup) *Service {
 
 // Changes reports what was written, for caches of derived pages.
 func (s *Service) Changes() *Changes { return s.changes }
-
-// SetHooks installs the hooks called after writes.
-func (s *Service) SetHooks(h Hooks) { s.hooks = h }
 
 // SetReadOnly installs the check of whether the admin has made the forum
 // read-only, and why. While it is, only admins can write.

@@ -153,9 +153,6 @@ func (s *Service) CreateThread(ctx context.Context, actor *Member, nt NewThread)
 		return nil, nil, fmt.Errorf("create thread: %w", err)
 	}
 	s.changes.thread(t.ID)
-	if s.hooks.ThreadPosted != nil {
-		s.hooks.ThreadPosted(ctx, t, p)
-	}
 	return t, p, nil
 }
 
@@ -198,9 +195,6 @@ func (s *Service) Reply(ctx context.Context, actor *Member, threadID int64, src 
 		return nil, fmt.Errorf("reply to thread %d: %w", t.ID, err)
 	}
 	s.changes.thread(t.ID)
-	if s.hooks.PostCreated != nil {
-		s.hooks.PostCreated(ctx, t, p)
-	}
 	return p, nil
 }
 

@@ -1,0 +1,125 @@
+package app_test
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"hearth/internal/app"
+	"hearth/internal/app/apptest"
+	"hearth/internal/forum"
+	"hearth/internal/store/storetest"
+)
+
+// within polls ok until it holds, for at most d, and says how long it took.
+func within(t *testing.T, what string, d time.Duration, ok func() bool) {
+	t.Helper()
+	start := time.Now()
+	for !ok() {
+		if time.Since(start) > d {
+			t.Fatalf("%s: not within %v", what, d)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("%s: after %v", what, time.Since(start).Round(time.Millisecond))
+}
+
+// TestTwoNodes runs two hearth serve nodes on one PostgreSQL: a write on
+// one shows on the other's next page within a second, and a logout, a
+// suspension or a password change on one is honoured by the other within
+// a second, though each node caches pages and sessions.
+func TestTwoNodes(t *testing.T) {
+	dsn := storetest.CreatePostgres(t)
+	nodeA := apptest.Start(t, app.Config{DB: dsn, Log: testLog(t)})
+	nodeB := apptest.Start(t, app.Config{DB: dsn, Log: testLog(t)})
+	ctx, svc := t.Context(), nodeA.Service
+	admin, err := svc.CreateMember(ctx, adminMember())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, email := range []string{"mia@example.org", "sam@example.org", "lee@example.org"} {
+		if _, err := svc.CreateMember(ctx, forum.NewMember{Email: email, Name: "Member " + email[:3], Password: "member-password"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cat, _ := svc.CreateCategory(ctx, admin, forum.CategoryInput{Name: "General"})
+	th, first, err := svc.CreateThread(ctx, admin, forum.NewThread{CategoryID: cat.ID, Title: "Across nodes", Body: "Written on node A."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/t/" + strconv.FormatInt(th.ID, 10) + "/" + th.Slug
+	tid := strconv.FormatInt(th.ID, 10)
+	guestB := newBrowser(t, nodeB.URL())
+	expect(t, "guest on B", guestB.get(path), 200, "Written on node A.")
+	expect(t, "guest on B, cached", guestB.get(path), 200, "Written on node A.")
+
+	tokA := func(email string) string {
+		st, out := api(t, nodeA.URL(), "POST", "/api/v1/sessions", "", map[string]any{"email": email, "password": "member-password"})
+		if st != 201 {
+			t.Fatalf("log in %s on A: %d %v", email, st, out)
+		}
+		return out["token"].(string)
+	}
+	mia := tokA("mia@example.org")
+	if st, _ := api(t, nodeA.URL(), "POST", "/api/v1/threads/"+tid+"/posts", mia, map[string]any{"body": "A reply sent to node A."}); st != 201 {
+		t.Fatalf("reply on A: %d", st)
+	}
+	within(t, "a reply on A on B's cached guest page", time.Second, func() bool {
+		return strings.Contains(guestB.get(path).body, "A reply sent to node A.")
+	})
+	memberB := newBrowser(t, nodeB.URL())
+	expect(t, "log in on B", memberB.post("/login", url.Values{"email": {"sam@example.org"}, "password": {"member-password"}}), 303)
+	expect(t, "member on B", memberB.get(path), 200, "A reply sent to node A.")
+	if _, err := svc.EditPost(ctx, admin, first.ID, "Edited on node A."); err != nil {
+		t.Fatal(err)
+	}
+	within(t, "an edit on A on B's member page", time.Second, func() bool {
+		p := memberB.get(path).body
+		return strings.Contains(p, "Edited on node A.") && !strings.Contains(p, "Written on node A.")
+	})
+
+	// Sessions: each node caches them; every node honours an end.
+	usable := func(tok string) bool {
+		st, _ := api(t, nodeB.URL(), "GET", "/api/v1/me", tok, nil)
+		return st == http.StatusOK
+	}
+	if !usable(mia) {
+		t.Fatal("mia's token does not work on B")
+	}
+	if st, _ := api(t, nodeA.URL(), "DELETE", "/api/v1/sessions", mia, nil); st != 204 {
+		t.Fatalf("log out on A: %d", st)
+	}
+	within(t, "a logout on A on B", time.Second, func() bool { return !usable(mia) })
+
+	lee := tokA("lee@example.org")
+	if !usable(lee) {
+		t.Fatal("lee's token does not work on B")
+	}
+	leeM, err := nodeA.Store.MemberByEmail(ctx, "lee@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.SetMemberStatus(ctx, admin, leeM.ID, "", forum.StatusSuspended); err != nil {
+		t.Fatal(err)
+	}
+	within(t, "a suspension on A on B", time.Second, func() bool { return !usable(lee) })
+
+	sam := tokA("sam@example.org")
+	if !usable(sam) {
+		t.Fatal("sam's token does not work on B")
+	}
+	samA := newBrowser(t, nodeA.URL())
+	expect(t, "log in on A", samA.post("/login", url.Values{"email": {"sam@example.org"}, "password": {"member-password"}}), 303)
+	samM, _ := nodeA.Store.MemberByEmail(ctx, "sam@example.org")
+	p := samA.post("/m/"+strconv.FormatInt(samM.ID, 10)+"/password", url.Values{"current": {"member-password"}, "new": {"a brand new passphrase"}})
+	if p.status >= 400 {
+		t.Fatalf("password change on A: %d\n%s", p.status, p.body)
+	}
+	within(t, "a password change on A on B", time.Second, func() bool { return !usable(sam) })
+	if p := memberB.get("/"); strings.Contains(p.body, "Log out") {
+		t.Error("sam's web session on B outlived the password change")
+	}
+}
