@@ -209,8 +209,9 @@ func (db *DB) PruneEvents(ctx context.Context, before time.Time) (int64, error) 
 			if json.Unmarshal([]byte(p), &c) != nil || c.From == "" {
 				return nil // a consumer at the start needs everything
 			}
-			// Transactions before the snapshot's xmin are all read.
-			q += fmt.Sprintf(" AND txid < pg_snapshot_xmin($%d::pg_snapshot)", i+2)
+			// What was committed in the snapshot its next read starts from
+			// is read.
+			q += fmt.Sprintf(" AND pg_visible_in_snapshot(txid, $%d::pg_snapshot)", i+2)
 			args = append(args, c.From)
 		}
 		res, err := tx.ExecContext(ctx, q, args...)
