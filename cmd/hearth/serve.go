@@ -66,7 +66,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer a.Close()
 	if backupEvery > 0 {
-		go ops.RunSchedule(ctx, &ops.Backuper{Config: opsConfig(c), DB: a.Store, Log: c.Log}, backupEvery, ops.DefaultRetention, c.Log)
+		go ops.RunSchedule(ctx, &ops.Backuper{Config: opsConfig(c), DB: a.Store, Log: c.Log}, backupEvery, ops.DefaultRetention, c.Log, a.Singleton)
 	}
 
 	setup, err := a.Service.SetupRequired(ctx)

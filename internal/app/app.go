@@ -48,6 +48,10 @@ type Config struct {
 	// TrustProxy; internal/clientip reads it.
 	TrustedProxies clientip.Proxies
 
+	// LeaseTTL is how long a node's hold on singleton work lasts without
+	// renewal (default 30s): how soon another node takes over when it dies.
+	LeaseTTL time.Duration
+
 	// MetricsToken, when set, is the bearer token /metrics requires;
 	// without it /metrics answers only requests from this machine that
 	// came through no proxy.
@@ -87,6 +91,36 @@ type App struct {
 	srv     *http.Server
 	ln      net.Listener
 	monitor *dbMonitor
+	lease   *events.Lease // singleton work: scheduled backups, pruning events
+}
+
+// Singleton reports whether this node does the forum's once-per-forum work
+// now: with several nodes on one database, exactly one does.
+func (a *App) Singleton() bool { return a.lease.Held() }
+
+// eventRetention is how long events are kept once every consumer has read
+// them: long enough to look into what happened.
+const eventRetention = 7 * 24 * time.Hour
+
+// pruneEvents deletes old events hourly, on the node holding the lease.
+func (a *App) pruneEvents(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if !a.Singleton() {
+			continue
+		}
+		if n, err := a.Store.PruneEvents(ctx, time.Now().Add(-eventRetention)); err != nil {
+			a.Log.Warn("pruning the event stream failed", "err", err)
+		} else if n > 0 {
+			a.Log.Info("pruned the event stream", "events", n)
+		}
+	}
 }
 
 // NewMarkup returns the renderer the service uses.
@@ -157,6 +191,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	})
 	a := &App{Config: cfg, Store: db, Service: svc, Status: st, Metrics: m, Log: cfg.Log, monitor: mon}
 	mon.ping = a.ping
+	a.lease = &events.Lease{Store: db, Name: "singleton", Holder: db.Node(), TTL: cfg.LeaseTTL, Log: cfg.Log}
 	if db.Engine() == "sqlite" {
 		mon.room = func() bool {
 			free, err := ops.FreeSpace(filepath.Dir(db.Path()))
@@ -329,6 +364,8 @@ func (a *App) Serve(ctx context.Context) error {
 	go a.monitor.run(mctx)
 	tail := &events.Tailer{Source: a.Store, Apply: a.Service.Changes().Apply, Log: a.Log}
 	go tail.Run(mctx)
+	go a.lease.Run(mctx)
+	go a.pruneEvents(mctx)
 	select {
 	case err := <-errc:
 		return err

@@ -123,3 +123,35 @@ func TestTwoNodes(t *testing.T) {
 		t.Error("sam's web session on B outlived the password change")
 	}
 }
+
+// TestLeaseMovesBetweenNodes: exactly one of two nodes does the singleton
+// work; when its holder stops renewing (it died: simulated by a holder that
+// took the lease and vanished), another takes it once it runs out.
+func TestLeaseMovesBetweenNodes(t *testing.T) {
+	dsn := storetest.CreatePostgres(t)
+	const ttl = 600 * time.Millisecond
+	nodeA := apptest.Start(t, app.Config{DB: dsn, Log: testLog(t), LeaseTTL: ttl})
+	nodeB := apptest.Start(t, app.Config{DB: dsn, Log: testLog(t), LeaseTTL: ttl})
+	one := func() bool { return nodeA.Singleton() != nodeB.Singleton() }
+	within(t, "one node holds the lease", 2*time.Second, one)
+	for range 5 { // and it stays that way
+		time.Sleep(ttl / 3)
+		if !one() {
+			t.Fatalf("holders: A %v, B %v", nodeA.Singleton(), nodeB.Singleton())
+		}
+	}
+	ctx := t.Context()
+	// A node that took the lease and died: it never renews.
+	holder := nodeA.Store.Node()
+	if nodeB.Singleton() {
+		holder = nodeB.Store.Node()
+	}
+	if err := nodeA.Store.ReleaseLease(ctx, "singleton", holder); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := nodeA.Store.TryLease(ctx, "singleton", "a node that died", 3*ttl, time.Now()); err != nil || !ok {
+		t.Fatalf("the dead node's lease: %v %v", ok, err)
+	}
+	within(t, "both nodes see the lease taken", 2*time.Second, func() bool { return !nodeA.Singleton() && !nodeB.Singleton() })
+	within(t, "a live node takes over once it runs out", 3*ttl+2*time.Second, one)
+}

@@ -200,7 +200,7 @@ func TestSchedule(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() {
-		RunSchedule(ctx, &Backuper{Config: cfg, DB: db}, 100*time.Millisecond, DefaultRetention, nil)
+		RunSchedule(ctx, &Backuper{Config: cfg, DB: db}, 100*time.Millisecond, DefaultRetention, nil, nil)
 		close(done)
 	}()
 	var list []Entry

@@ -80,7 +80,11 @@ func Prune(dataDir string, policy Retention, now time.Time) (removed []string, e
 // RunSchedule makes a backup every interval and prunes by policy, until
 // ctx is cancelled. Failures are logged, never fatal: the forum keeps
 // serving, and doctor reports the age of the last good backup.
-func RunSchedule(ctx context.Context, b *Backuper, every time.Duration, policy Retention, log *slog.Logger) {
+//
+// mine, when not nil, says whether this node does the forum's singleton
+// work now (it holds the lease): with several nodes on one database, one
+// of them takes the backups.
+func RunSchedule(ctx context.Context, b *Backuper, every time.Duration, policy Retention, log *slog.Logger, mine func() bool) {
 	if every <= 0 {
 		return
 	}
@@ -101,6 +105,9 @@ func RunSchedule(ctx context.Context, b *Backuper, every time.Duration, policy R
 			return
 		case <-t.C:
 			t.Reset(every)
+		}
+		if mine != nil && !mine() {
+			continue // another node holds the lease and takes the backups
 		}
 		e, err := b.Backup(ctx, BackupOptions{Kind: "scheduled"})
 		if err != nil {

@@ -292,3 +292,26 @@ func memberStatusEvent(from, to forum.MemberStatus) forum.EventKind {
 	}
 	return forum.EventMemberStatus
 }
+
+// TryLease takes or renews the lease name for holder until now+ttl and
+// reports whether holder has it: it does when nobody holds it, when holder
+// already does, or when the holder's lease ran out (it stopped renewing:
+// it died, or lost the database).
+func (db *DB) TryLease(ctx context.Context, name, holder string, ttl time.Duration, now time.Time) (bool, error) {
+	var got string
+	err := db.writeRow(ctx, `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
+		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+		WHERE leases.holder = excluded.holder OR leases.expires_at < $4
+		RETURNING holder`, name, holder, toMillis(now.Add(ttl)), toMillis(now)).Scan(&got)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil && got == holder, db.wrap("take lease "+name, err)
+}
+
+// ReleaseLease gives the lease up if holder has it, so another node need
+// not wait for it to run out.
+func (db *DB) ReleaseLease(ctx context.Context, name, holder string) error {
+	_, err := db.writeExec(ctx, "DELETE FROM leases WHERE name = $1 AND holder = $2", name, holder)
+	return db.wrap("release lease "+name, err)
+}

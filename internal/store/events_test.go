@@ -235,3 +235,37 @@ func TestConsumerCursorsAndPrune(t *testing.T) {
 		}
 	})
 }
+
+// A lease is held by one holder until it runs out or is released.
+func TestLeases(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		ctx := t.Context()
+		now := time.Now()
+		steps := []struct {
+			holder string
+			at     time.Duration
+			want   bool
+		}{
+			{"a", 0, true},                 // free: a takes it
+			{"b", time.Second, false},      // a holds it
+			{"a", 5 * time.Second, true},   // a renews
+			{"b", 10 * time.Second, false}, // still a's until 15s
+			{"b", 16 * time.Second, true},  // a stopped renewing: b takes over
+			{"a", 17 * time.Second, false},
+		}
+		for _, s := range steps {
+			got, err := db.TryLease(ctx, "singleton", s.holder, 10*time.Second, now.Add(s.at))
+			if err != nil || got != s.want {
+				t.Fatalf("%s at %v: %v %v, want %v", s.holder, s.at, got, err, s.want)
+			}
+		}
+		must(t, db.ReleaseLease(ctx, "singleton", "a")) // not a's: nothing happens
+		if got, _ := db.TryLease(ctx, "singleton", "a", 10*time.Second, now.Add(18*time.Second)); got {
+			t.Fatal("a took b's lease after releasing what it did not hold")
+		}
+		must(t, db.ReleaseLease(ctx, "singleton", "b"))
+		if got, _ := db.TryLease(ctx, "singleton", "a", 10*time.Second, now.Add(19*time.Second)); !got {
+			t.Fatal("a could not take the released lease")
+		}
+	})
+}
