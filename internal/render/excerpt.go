@@ -25,12 +25,15 @@ func Excerpt(src string, n int) string {
 	if n <= 0 {
 		return ""
 	}
-	var buf bytes.Buffer
 	// Going through the HTML rendering, rather than stripping markdown by
 	// hand, gets escapes, entities, link syntax and emphasis rules exactly
-	// as Render sees them.
-	if err := excerptMD().Convert([]byte(cleanInput(src)), &buf); err != nil {
-		return ""
+	// as Render sees them, within the same limits.
+	src = cleanInput(src)
+	buf, err := toHTML(excerptMD(), []byte(src))
+	if err != nil {
+		// Too big to render (Render refuses such a body): the words of the
+		// source, markup and all, still describe it.
+		return truncateWords(collapseSpace(src), n)
 	}
 	return truncateWords(htmlText(buf.Bytes()), n)
 }
@@ -91,6 +94,9 @@ func htmlText(b []byte) string {
 		}
 	}
 }
+
+// collapseSpace joins the words of s with single spaces.
+func collapseSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func inlineTag(name []byte) bool {
 	switch string(name) {
