@@ -53,3 +53,45 @@ func BenchmarkRenderLong(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRenderWorstCases measures Render, Excerpt and Quote on each
+// pathological shape of worstCases (bodies up to forum.MaxBodyLen). Besides
+// time and allocations it reports the HTML written (out-B) and whether the
+// body was refused. Run the table shapes alone with -benchtime 1x on code
+// without limits: they take seconds and gigabytes there.
+func BenchmarkRenderWorstCases(b *testing.B) {
+	r := New()
+	for _, c := range worstCases() {
+		b.Run("render/"+c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.src)))
+			b.ReportAllocs()
+			var out string
+			var err error
+			for b.Loop() {
+				out, err = r.Render(c.src)
+			}
+			b.ReportMetric(float64(len(out)), "out-B")
+			if err != nil {
+				b.ReportMetric(1, "refused")
+			}
+		})
+	}
+	for _, c := range worstCases() {
+		b.Run("excerpt/"+c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.src)))
+			b.ReportAllocs()
+			for b.Loop() {
+				Excerpt(c.src, 160)
+			}
+		})
+	}
+	for _, c := range worstCases() {
+		b.Run("quote/"+c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.src)))
+			b.ReportAllocs()
+			for b.Loop() {
+				Quote("Ada", "/p/1", c.src)
+			}
+		})
+	}
+}
