@@ -323,3 +323,21 @@ func TestExcerptOfRefusedBody(t *testing.T) {
 		t.Fatalf("Excerpt = %q", got)
 	}
 }
+
+// TestHTMLExcerptReadsOnlyWhatItNeeds: a page's description comes from its
+// first post's cached HTML (up to MaxHTMLBytes, more for posts rendered
+// before the limits), so HTMLExcerpt must not copy or scan all of it for
+// 160 characters.
+func TestHTMLExcerptReadsOnlyWhatItNeeds(t *testing.T) {
+	h := strings.Repeat("<p>Prices for <strong>May</strong> and June.</p>\n", 100000) // 5 MB
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	got := HTMLExcerpt(h, 160)
+	runtime.ReadMemStats(&after)
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<10 {
+		t.Errorf("HTMLExcerpt of %d bytes allocated %d bytes", len(h), alloc)
+	}
+	if !strings.HasPrefix(got, "Prices for May and June. Prices for May") || !strings.HasSuffix(got, "…") || utf8.RuneCountInString(got) > 160 {
+		t.Errorf("HTMLExcerpt = %q", got)
+	}
+}

@@ -424,4 +424,13 @@ func TestHTMLExcerpt(t *testing.T) {
 	if got := HTMLExcerpt(h, 0); got != "" {
 		t.Errorf("n=0: %q", got)
 	}
+	// Reading only as far as the excerpt needs cuts where reading it all
+	// would.
+	for _, doc := range []string{h, "<p>a b</p><p>c</p>", "<p>word</p>\n<p>longerword  more   space</p><pre>x</pre><ul><li>é ü</li></ul>"} {
+		for n := 1; n <= 40; n++ {
+			if got, want := HTMLExcerpt(doc, n), truncateWords(htmlText(strings.NewReader(doc), len(doc)), n); got != want {
+				t.Errorf("HTMLExcerpt(%q, %d) = %q, want %q", doc, n, got, want)
+			}
+		}
+	}
 }
