@@ -128,6 +128,7 @@ func worstCases() []worstCase {
 		{"links-many", repeatTo("[a](/b) ", n)},
 		{"images-many", repeatTo("![a](/b) ", n)},
 		{"link-refs-2000", linkRefs(2000)},
+		{"link-ref-defs", repeatTo("[a]:/\n", n)},
 		{"link-titles-open-lines", repeatTo("[a](/b \"", 8*MaxLinks) + repeatTo("a\n", n-8*MaxLinks)},
 		{"link-ref-amplify", linkRefAmplify(20000, 4*900)},
 		{"link-title-amplify", "[x]: /a \"" + strings.Repeat("t", 20000) + "\"\n\n" + repeatTo("[x] ", 4*900)},
@@ -154,6 +155,7 @@ func worstCases() []worstCase {
 		{"apostrophes", repeatTo("'", n)},
 		{"raw-html-tags", repeatTo("<b>", n)},
 		{"html-block", repeatTo("<div>\n", n)},
+		{"raw-html-attr-lines", repeatTo("<a b=\"\n", n)},
 
 		// Many small blocks.
 		{"headings", repeatTo("# a\n", n)},
