@@ -83,10 +83,11 @@ func newMarkdown() goldmark.Markdown {
 			parser.WithASTTransformers(util.Prioritized(linkRelTransformer{}, 1000)),
 			// The guards of limits.go, each ahead of the parser it protects
 			// (a lower number runs first): blockquote 800, list 300,
-			// setext heading 100; link 200; table transformer 200 (and
-			// after link reference definitions, 100, are taken out).
+			// setext heading 100; link 200, strikethrough 500; table
+			// transformer 200 (and after link reference definitions, 100,
+			// are taken out).
 			parser.WithBlockParsers(util.Prioritized(nestingGuard{}, 50)),
-			parser.WithInlineParsers(util.Prioritized(bracketGuard{}, 150)),
+			parser.WithInlineParsers(util.Prioritized(bracketGuard{}, 150), util.Prioritized(tildeGuard{}, 450)),
 			parser.WithParagraphTransformers(util.Prioritized(tableGuard{}, 150)),
 		),
 	)

@@ -118,6 +118,7 @@ func worstCases() []worstCase {
 		{"emphasis-nested", repeatTo("*", n/2) + "a" + repeatTo("*", n/2-1)},
 		{"emphasis-alternating", repeatTo("*_", n/2) + "a" + repeatTo("_*", n/2-1)},
 		{"strikethrough-runs", growingRuns("~", "a", n)},
+		{"tilde-run", "a" + repeatTo("~", n-1)},
 
 		// Links and images.
 		{"brackets-open", repeatTo("[", n)},
