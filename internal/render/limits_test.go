@@ -91,6 +91,7 @@ func TestRenderLimitsRefuseTooBig(t *testing.T) {
 		{"blockquotes one too deep", strings.Repeat(">", MaxNesting+1) + " a", "33 deep"},
 		{"lists one too deep", nestedList(MaxNesting + 1), "33 deep"},
 		{"lists 25,000 deep, lazy lines", strings.Repeat("- ", 12500) + "a\n" + strings.Repeat("b\n", 5000), "more than 32 deep"},
+		{"blank lines in lists 32 deep", strings.Repeat("- ", MaxNesting) + "a" + strings.Repeat("\n", 40000) + "b", "too long for how deeply they are nested"},
 		{"emphasis 12,000 deep", nest("*", "a", "*", 24000), "12,000 deep"},
 		{"emphasis and quotes together", strings.Repeat(">", 20) + " " + nest("_", "a", "_", 26), "33 deep"},
 		{"1,001 links", strings.Repeat("[a](/b) ", MaxLinks+1), "more than 1,000 links"},
@@ -158,6 +159,8 @@ func TestRenderLimitsAcceptOrdinary(t *testing.T) {
 		{"quotes exactly 32 deep", strings.Repeat(strings.Repeat(">", MaxNesting)+" 1999 was a year\n", 2) + strings.Repeat(">", MaxNesting) + " ***\n"},
 		{"lists exactly 32 deep", nestedList(MaxNesting)},
 		{"1,000 links", strings.Repeat("[a](/b) ", MaxLinks)},
+		{"a loose list of 6,000 items", strings.Repeat("- word\n\n", 6000)},
+		{"an outline 4 deep", strings.Repeat("- a\n  - b\n    - c\n      - d\n", 1400)},
 		{"HTML just under the cap", linkRefAmplify(1000, 4*(MaxLinks-1))},
 	}
 	for _, tt := range tests {
@@ -191,7 +194,7 @@ func TestRenderBoundsWorstCases(t *testing.T) {
 		}
 	}
 	for _, c := range []string{"table-2000cols-2000rows", "table-64cols-24000rows", "blockquote-deep", "blockquote-deep-lazy",
-		"list-deep-lazy", "brackets-nested", "links-unclosed", "link-ref-amplify", "link-title-amplify"} {
+		"list-deep-lazy", "list-deep-blank-lines", "brackets-nested", "links-unclosed", "link-ref-amplify", "link-title-amplify"} {
 		if _, err := r.Render(worstCaseSrc(t, c)); err == nil {
 			t.Errorf("%s: accepted", c)
 		}

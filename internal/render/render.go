@@ -70,6 +70,13 @@ func New() *Renderer {
 // (the data:image/png etc. goldmark lets through are removed by the policy).
 func newMarkdown() goldmark.Markdown {
 	return goldmark.New(
+		// goldmark's default parser, with the list parsers wrapped in
+		// listGuard (see limits.go).
+		goldmark.WithParser(parser.NewParser(
+			parser.WithBlockParsers(blockParsers()...),
+			parser.WithInlineParsers(parser.DefaultInlineParsers()...),
+			parser.WithParagraphTransformers(parser.DefaultParagraphTransformers()...),
+		)),
 		// extension.GFM, spelled out so that table cell alignment comes as
 		// an align attribute: the default is style="text-align:…", and we
 		// allow no inline styles at all.

@@ -110,6 +110,7 @@ func worstCases() []worstCase {
 		{"list-deep-lazy", repeatTo("- ", n/2) + "a\n" + repeatTo("b\n", n/2-2)},
 		{"list-deep-indented", nestedIndentedList(n)},
 		{"list-long", repeatTo("- a\n", n)},
+		{"list-deep-blank-lines", repeatTo("- ", 2*MaxNesting) + "a" + repeatTo("\n", n-2*MaxNesting-2) + "b"},
 
 		// Emphasis and other delimiter runs.
 		{"emphasis-star-runs", growingRuns("*", "a", n)},
@@ -170,6 +171,7 @@ func worstCases() []worstCase {
 		{"limit-table-cells", alignedTable(MaxTableColumns, MaxTableCells/MaxTableColumns-1)},
 		{"limit-blockquote-lazy", repeatTo(">", MaxNesting) + "a\n" + repeatTo("b\n", n-MaxNesting-2)},
 		{"limit-list-lazy", repeatTo("- ", MaxNesting) + "a\n" + repeatTo("b\n", n-2*MaxNesting-2)},
+		{"limit-list-blank-lines", repeatTo("- ", 2*MaxNesting) + "a" + repeatTo("\n", MaxListSteps/(2*MaxNesting+1)-2) + "b"},
 		{"limit-emphasis", repeatTo("*", MaxNesting) + "a" + repeatTo("*", MaxNesting) + repeatTo(" *a*", n-2*MaxNesting-1)},
 		{"limit-links", repeatTo("[a](/b) ", 8*MaxLinks) + repeatTo("a ", n-8*MaxLinks)},
 		{"limit-links-unclosed", unclosedLinks("a", n)},
