@@ -146,7 +146,7 @@ func newPolicy() *bluemonday.Policy {
 // Render converts member markdown to sanitized HTML. Any input, including
 // invalid UTF-8, yields safe HTML, unless it is too big to render: a body
 // over one of the limits (MaxTableColumns, MaxTableCells, MaxNesting,
-// MaxLinks, MaxLinkScanBytes, MaxNodes, MaxHTMLBytes) gets a
+// MaxLinks, MaxLinkScanBytes, MaxListSteps, MaxNodes, MaxHTMLBytes) gets a
 // forum.FieldError on "body" saying which, before most of the work is done. Other errors are internal
 // failures.
 func (r *Renderer) Render(src string) (string, error) {
