@@ -10,7 +10,8 @@ import (
 
 // Markup turns what members write into safe HTML. internal/render implements it.
 type Markup interface {
-	// Render returns sanitized HTML for markdown source.
+	// Render returns sanitized HTML for markdown source, or an EINVALID
+	// error (on "body") when the source is too big to render.
 	Render(src string) (string, error)
 	// Quote returns the markdown that quotes body by author, linking to postURL.
 	Quote(author, postURL, body string) string

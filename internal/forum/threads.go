@@ -206,12 +206,22 @@ func (s *Service) newPost(actor *Member, src string) (*Post, error) {
 	}
 	html, err := s.markup.Render(b)
 	if err != nil {
-		return nil, fmt.Errorf("render post: %w", err)
+		return nil, renderError(err, "render post")
 	}
 	return &Post{
 		AuthorID: actor.ID, AuthorName: actor.Name, AuthorTitle: actor.Title, AuthorRole: actor.Role,
 		Body: b, HTML: html, CreatedAt: s.now(),
 	}, nil
+}
+
+// renderError passes on a body Markup refused as too big to render
+// (EINVALID: the member is told what and keeps the text) and wraps
+// anything else, which is an internal failure.
+func renderError(err error, what string) error {
+	if ErrorCode(err) == EINVALID {
+		return err
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // MayPost returns nil if actor may post now (start threads, reply, edit),
@@ -283,7 +293,7 @@ func (s *Service) EditPost(ctx context.Context, actor *Member, id int64, src str
 	}
 	html, err := s.markup.Render(b)
 	if err != nil {
-		return nil, fmt.Errorf("render post %d: %w", id, err)
+		return nil, renderError(err, fmt.Sprintf("render post %d", id))
 	}
 	p.Body, p.HTML, p.EditedAt, p.EditedBy = b, html, s.now(), actor.ID
 	if err := s.store.UpdatePost(ctx, id, p.Body, p.HTML, p.EditedAt, p.EditedBy); err != nil {

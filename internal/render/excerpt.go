@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"sync"
 	"unicode"
@@ -25,35 +26,40 @@ func Excerpt(src string, n int) string {
 	if n <= 0 {
 		return ""
 	}
-	var buf bytes.Buffer
 	// Going through the HTML rendering, rather than stripping markdown by
 	// hand, gets escapes, entities, link syntax and emphasis rules exactly
-	// as Render sees them.
-	if err := excerptMD().Convert([]byte(cleanInput(src)), &buf); err != nil {
-		return ""
+	// as Render sees them, within the same limits.
+	src = cleanInput(src)
+	buf, err := toHTML(excerptMD(), []byte(src))
+	if err != nil {
+		// Too big to render (Render refuses such a body): the words of the
+		// source, markup and all, still describe it.
+		return truncateWords(collapseSpace(src), n)
 	}
-	return truncateWords(htmlText(buf.Bytes()), n)
+	return truncateWords(htmlText(bytes.NewReader(buf.Bytes()), n), n)
 }
 
 // HTMLExcerpt is Excerpt for HTML that Render made: it skips the markdown
-// step, so a page can describe itself from a post's cached rendering.
+// step, so a page can describe itself from a post's cached rendering. It
+// reads only as far as the excerpt needs.
 func HTMLExcerpt(rendered string, n int) string {
 	if n <= 0 {
 		return ""
 	}
-	return truncateWords(htmlText([]byte(rendered)), n)
+	return truncateWords(htmlText(strings.NewReader(rendered), n), n)
 }
 
-// htmlText extracts the text of an HTML fragment with whitespace collapsed.
-// Block-level tags separate words; inline tags (emphasis, links, code) do
-// not, so "**foo**bar" stays "foobar".
-func htmlText(b []byte) string {
+// htmlText extracts the text of an HTML fragment with whitespace collapsed,
+// stopping once it has more than limit runes (enough for truncateWords to
+// cut at limit). Block-level tags separate words; inline tags (emphasis,
+// links, code) do not, so "**foo**bar" stays "foobar".
+func htmlText(r io.Reader, limit int) string {
 	var out strings.Builder
-	out.Grow(len(b) / 2)
+	runes := 0
 	space := false // a separator is pending
 	skip := 0      // depth inside <pre>
-	z := html.NewTokenizer(bytes.NewReader(b))
-	for {
+	z := html.NewTokenizer(r)
+	for runes <= limit {
 		switch z.Next() {
 		case html.ErrorToken:
 			return out.String()
@@ -68,9 +74,13 @@ func htmlText(b []byte) string {
 				}
 				if space && out.Len() > 0 {
 					out.WriteByte(' ')
+					runes++
 				}
 				space = false
 				out.WriteRune(r)
+				if runes++; runes > limit {
+					break
+				}
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name, _ := z.TagName()
@@ -90,7 +100,11 @@ func htmlText(b []byte) string {
 			}
 		}
 	}
+	return out.String()
 }
+
+// collapseSpace joins the words of s with single spaces.
+func collapseSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func inlineTag(name []byte) bool {
 	switch string(name) {

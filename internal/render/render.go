@@ -17,6 +17,10 @@
 //  2. The resulting HTML is sanitized with a bluemonday policy derived from
 //     UGCPolicy (see newPolicy for the exact decisions).
 //
+// The work of both is bounded (limits.go): markdown can turn a short body
+// into millions of elements, so a body over a limit is refused, with a
+// message for the member, before the HTML is built.
+//
 // Quote builds the markdown for quoting a post in a reply, and Excerpt a
 // plain-text summary for page descriptions.
 package render
@@ -66,6 +70,13 @@ func New() *Renderer {
 // (the data:image/png etc. goldmark lets through are removed by the policy).
 func newMarkdown() goldmark.Markdown {
 	return goldmark.New(
+		// goldmark's default parser, with the list parsers wrapped in
+		// listGuard (see limits.go).
+		goldmark.WithParser(parser.NewParser(
+			parser.WithBlockParsers(blockParsers()...),
+			parser.WithInlineParsers(parser.DefaultInlineParsers()...),
+			parser.WithParagraphTransformers(parser.DefaultParagraphTransformers()...),
+		)),
 		// extension.GFM, spelled out so that table cell alignment comes as
 		// an align attribute: the default is style="text-align:…", and we
 		// allow no inline styles at all.
@@ -77,6 +88,14 @@ func newMarkdown() goldmark.Markdown {
 		),
 		goldmark.WithParserOptions(
 			parser.WithASTTransformers(util.Prioritized(linkRelTransformer{}, 1000)),
+			// The guards of limits.go, each ahead of the parser it protects
+			// (a lower number runs first): blockquote 800, list 300,
+			// setext heading 100; link 200, strikethrough 500; table
+			// transformer 200 (and after link reference definitions, 100,
+			// are taken out).
+			parser.WithBlockParsers(util.Prioritized(nestingGuard{}, 50)),
+			parser.WithInlineParsers(util.Prioritized(bracketGuard{}, 150), util.Prioritized(tildeGuard{}, 450)),
+			parser.WithParagraphTransformers(util.Prioritized(tableGuard{}, 150)),
 		),
 	)
 }
@@ -124,21 +143,25 @@ func newPolicy() *bluemonday.Policy {
 	return p
 }
 
-// Render converts member markdown to sanitized HTML. The error is only for
-// internal failures (a writer or sanitizer error); any input, including
-// invalid UTF-8, yields safe HTML.
+// Render converts member markdown to sanitized HTML. Any input, including
+// invalid UTF-8, yields safe HTML, unless it is too big to render: a body
+// over one of the limits (MaxTableColumns, MaxTableCells, MaxNesting,
+// MaxLinks, MaxLinkScanBytes, MaxListSteps, MaxNodes, MaxHTMLBytes) gets a
+// forum.FieldError on "body" saying which, before most of the work is done. Other errors are internal
+// failures.
 func (r *Renderer) Render(src string) (string, error) {
-	src = cleanInput(src)
-
-	var md bytes.Buffer
-	md.Grow(len(src) + len(src)/4)
-	if err := r.md.Convert([]byte(src), &md); err != nil {
-		return "", fmt.Errorf("render: markdown: %w", err)
+	md, err := toHTML(r.md, []byte(cleanInput(src)))
+	if err != nil {
+		return "", err
 	}
 
-	var out bytes.Buffer
+	out := cappedBuffer{max: MaxHTMLBytes}
 	out.Grow(md.Len())
-	if err := r.policy.SanitizeReaderToWriter(&md, &out); err != nil {
+	if err := r.policy.SanitizeReaderToWriter(md, &out); err != nil {
+		if out.over {
+			// Escaping can grow the text (' becomes &#39;).
+			return "", tooBig("more than " + kb(MaxHTMLBytes))
+		}
 		return "", fmt.Errorf("render: sanitize: %w", err)
 	}
 
@@ -146,6 +169,30 @@ func (r *Renderer) Render(src string) (string, error) {
 		return restrictInputs(out.Bytes())
 	}
 	return out.String(), nil
+}
+
+// toHTML parses source with the guards of limits.go, refuses it if it is
+// over a limit, and renders it, not yet sanitized. goldmark's Parser and
+// Renderer are called apart (rather than Convert) so that the parsed
+// document is measured before any HTML is written.
+func toHTML(md goldmark.Markdown, source []byte) (*cappedBuffer, error) {
+	pc, limits := newParseContext()
+	doc := md.Parser().Parse(text.NewReader(source), parser.WithContext(pc))
+	if limits.err != nil {
+		return nil, limits.err
+	}
+	if err := checkDocument(doc, source); err != nil {
+		return nil, err
+	}
+	buf := &cappedBuffer{max: MaxHTMLBytes}
+	buf.Grow(len(source) + len(source)/4)
+	if err := md.Renderer().Render(buf, source, doc); err != nil {
+		if buf.over {
+			return nil, tooBig("more than " + kb(MaxHTMLBytes))
+		}
+		return nil, fmt.Errorf("render: markdown: %w", err)
+	}
+	return buf, nil
 }
 
 // cleanInput makes the source valid UTF-8 without NUL bytes. Callers validate
