@@ -31,7 +31,7 @@ func TestRenderLimitsRefuseHugeTable(t *testing.T) {
 			if _, err := a.Service.CreateMember(t.Context(), adminMember()); err != nil {
 				t.Fatal(err)
 			}
-			_, out := api(t, base, "POST", "/api/v1/sessions", "", map[string]any{"email": "root@example.org", "password": "root-password"})
+			_, out := api(t, base, "POST", "/api/v1/sessions", "", map[string]any{"email": "root@example.org", "password": "owner-password"})
 			tok := out["token"].(string)
 			_, out = api(t, base, "POST", "/api/v1/categories", tok, map[string]any{"name": "Suppliers"})
 			cat := out["id"].(float64)
@@ -59,7 +59,7 @@ func TestRenderLimitsRefuseHugeTable(t *testing.T) {
 
 			// Web: the reply and edit forms come back with the text kept.
 			b := newBrowser(t, base)
-			if p := b.post("/login", url.Values{"email": {"root@example.org"}, "password": {"root-password"}}); p.status != 303 {
+			if p := b.post("/login", url.Values{"email": {"root@example.org"}, "password": {"owner-password"}}); p.status != 303 {
 				t.Fatalf("web login: %d\n%s", p.status, p.body)
 			}
 			kept := `aria-describedby="form-error">` + html.EscapeString(hugeTable()) + "</textarea>"

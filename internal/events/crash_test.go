@@ -103,6 +103,8 @@ func child(dsn, effects string, drain bool) int {
 	}
 	go r.Run(ctx)
 	out := bufio.NewWriter(os.Stdout)
+	fmt.Fprintln(out, "ready") // the kill's clock starts here, not at exec
+	out.Flush()
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for range 4 {
@@ -185,12 +187,16 @@ func crashLoop(t *testing.T, dsn string, rounds int) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		if !drain {
-			time.AfterFunc(kill, func() { cmd.Process.Signal(syscall.SIGKILL) })
+		if !drain { // a child that never gets ready is killed too
+			guard := time.AfterFunc(time.Minute, func() { cmd.Process.Signal(syscall.SIGKILL) })
+			defer guard.Stop()
 		}
 		var acks []int64
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
+			if sc.Text() == "ready" {
+				time.AfterFunc(kill, func() { cmd.Process.Signal(syscall.SIGKILL) })
+			}
 			if id, ok := strings.CutPrefix(sc.Text(), "ack "); ok {
 				n, err := strconv.ParseInt(id, 10, 64)
 				if err == nil {
