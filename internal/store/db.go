@@ -62,6 +62,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.engine = enginePostgres
 		db.write, err = openPostgres(dsn)
 		db.read = db.write
+		if err == nil {
+			db.batch = newBatcher(db.write)
+		}
 	} else {
 		db.engine = engineSQLite
 		path := strings.TrimPrefix(dsn, "sqlite:")
@@ -186,7 +189,7 @@ func (db *DB) inTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) er
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
-		return db.wrap(op, err)
+		return db.wrap(op, callerEnded(ctx, err))
 	}
 	return db.wrap(op, tx.Commit())
 }

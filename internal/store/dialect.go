@@ -177,6 +177,9 @@ func (db *DB) mapError(err error) error {
 // unavailablePG reports the PostgreSQL error codes that mean the database
 // cannot be reached or used, as opposed to a query of ours being wrong.
 func unavailablePG(code string) bool {
+	if code == "57014" { // query_canceled: our caller's context ended (see callerEnded)
+		return false
+	}
 	switch code[:min(2, len(code))] {
 	case "08", // connection exception
 		"28", // invalid authorization: a credential changed under us

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"hearth/internal/forum"
@@ -73,5 +74,38 @@ func BenchmarkListThreads(b *testing.B) {
 		if err != nil || len(threads) != 25 || total != 200 {
 			b.Fatalf("ListThreads: %d threads of %d, %v", len(threads), total, err)
 		}
+	}
+}
+
+// BenchmarkCreatePostParallel: replies from many members into many threads
+// at once, the posting load of a busy forum (each with its event).
+func BenchmarkCreatePostParallel(b *testing.B) {
+	for _, engine := range []string{engineSQLite, enginePostgres} {
+		b.Run(engine, func(b *testing.B) {
+			var db *DB
+			if engine == engineSQLite {
+				db = openSQLiteTest(b)
+			} else {
+				db = openPostgresTest(b)
+			}
+			if _, err := db.Migrate(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			seed(b, db, 200, 500, 1)
+			var n atomic.Int64
+			b.SetParallelism(16)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := n.Add(1)
+					p := &forum.Post{ThreadID: i%500 + 1, AuthorID: i%200 + 1, Body: "reply", HTML: "<p>reply</p>", CreatedAt: t0}
+					if err := db.CreatePost(context.Background(), p); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "replies/s")
+		})
 	}
 }

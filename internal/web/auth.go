@@ -38,6 +38,10 @@ func (s *Server) formError(w http.ResponseWriter, r *http.Request, name string, 
 // the error page.
 func (s *Server) formErrorView(w http.ResponseWriter, r *http.Request, name string, view any, fv *formView, err error) {
 	code := forum.ErrorCode(err)
+	if r.Context().Err() != nil {
+		s.error(w, r, err) // the member gave up: nobody reads a form now
+		return
+	}
 	switch code {
 	case forum.EINVALID, forum.EUNAUTHORIZED, forum.ECONFLICT, forum.ERATELIMIT, forum.EFORBIDDEN, forum.EREADONLY:
 	case forum.EUNAVAILABLE: // the database failed under this very request: keep the text in its form
