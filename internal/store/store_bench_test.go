@@ -109,3 +109,36 @@ func BenchmarkCreatePostParallel(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkListThreadsDeep: a category of 40,000 threads, as the largest
+// of the seeded data set's, read at its first, a middle and its last page.
+func BenchmarkListThreadsDeep(b *testing.B) {
+	for _, engine := range []string{engineSQLite, enginePostgres} {
+		b.Run(engine, func(b *testing.B) {
+			var db *DB
+			if engine == engineSQLite {
+				db = openSQLiteTest(b)
+			} else {
+				db = openPostgresTest(b)
+			}
+			if _, err := db.Migrate(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			seed(b, db, 200, 40000, 1)
+			if engine == enginePostgres {
+				db.write.Exec("VACUUM ANALYZE") // as autovacuum would: the visibility map lets index-only scans skip the heap
+			}
+			ctx := context.Background()
+			for _, page := range []int{1, 650, 1333} {
+				b.Run(fmt.Sprintf("page-%d", page), func(b *testing.B) {
+					for b.Loop() {
+						threads, total, err := db.ListThreads(ctx, forum.ThreadFilter{CategoryID: 1, Offset: (page - 1) * 30, Limit: 30})
+						if err != nil || len(threads) == 0 || total != 40000 {
+							b.Fatalf("ListThreads: %d threads of %d, %v", len(threads), total, err)
+						}
+					}
+				})
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"hearth/internal/forum"
@@ -85,18 +86,31 @@ func (db *DB) ThreadByID(ctx context.Context, id int64) (*forum.Thread, error) {
 
 // ListThreads returns one page of a category's threads, sticky first, then
 // newest activity first, and the total matching the filter.
+//
+// Members' pages cost the same however deep: the total is the counter the
+// category keeps in each write's transaction, and the page's ids are found
+// in the threads_category_list index alone (OFFSET walks index entries,
+// not joined rows) before only those threads are joined. Moderators, who
+// see deleted threads too, are counted.
 func (db *DB) ListThreads(ctx context.Context, f forum.ThreadFilter) ([]*forum.Thread, int, error) {
-	where := " WHERE t.category_id = $1 AND t.deleted_at = 0"
-	if f.IncludeDeleted {
-		where = " WHERE t.category_id = $1"
-	}
 	op := fmt.Sprintf("list threads of category %d", f.CategoryID)
-	var total int
-	if err := db.readRow(ctx, "SELECT COUNT(*) FROM threads t"+where, f.CategoryID).Scan(&total); err != nil {
+	where, total := " WHERE category_id = $1 AND deleted_at = 0", 0
+	var err error
+	if f.IncludeDeleted {
+		where = " WHERE category_id = $1"
+		err = db.readRow(ctx, "SELECT COUNT(*) FROM threads"+where, f.CategoryID).Scan(&total)
+	} else {
+		err = db.readRow(ctx, "SELECT thread_count FROM categories WHERE id = $1", f.CategoryID).Scan(&total)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = nil // no such category: no threads
+		}
+	}
+	if err != nil {
 		return nil, 0, db.wrap(op, err)
 	}
-	rows, err := db.readRows(ctx, threadSelect+where+
-		" ORDER BY t.sticky DESC, t.last_post_at DESC, t.id DESC LIMIT $2 OFFSET $3",
+	rows, err := db.readRows(ctx, threadSelect+
+		" JOIN (SELECT id FROM threads"+where+" ORDER BY sticky DESC, last_post_at DESC, id DESC LIMIT $2 OFFSET $3) page ON page.id = t.id"+
+		" ORDER BY t.sticky DESC, t.last_post_at DESC, t.id DESC",
 		f.CategoryID, limitOrAll(f.Limit), max(f.Offset, 0))
 	if err != nil {
 		return nil, 0, db.wrap(op, err)
