@@ -94,6 +94,7 @@ func ensureSeeded(ctx context.Context, p *procs, o *options, bin string) error {
 type dataset struct {
 	threadID    int64
 	threadURL   string // a thread whose first page shows 20 posts
+	smallURL    string // a thread of one short post: a page of a few KB, where per-request cost shows
 	threadPosts int
 	categoryURL string // the busiest public category
 	postThreads []int64
@@ -134,6 +135,15 @@ func pickData(ctx context.Context, dbPath string) (*dataset, error) {
 		return nil, fmt.Errorf("find a public thread with at least 20 posts: %w", err)
 	}
 	ds.threadURL = fmt.Sprintf("/t/%d/%s", ds.threadID, slug)
+	var smallID int64
+	err = db.QueryRowContext(ctx, `SELECT t.id, t.slug FROM threads t JOIN categories c ON c.id = t.category_id
+		JOIN posts p ON p.thread_id = t.id AND p.position = 1
+		WHERE t.deleted_at = 0 AND `+public+` AND t.post_count = 1 AND length(p.html) < 400
+		ORDER BY t.id LIMIT 1`).Scan(&smallID, &slug)
+	if err != nil {
+		return nil, fmt.Errorf("find a public thread of one short post: %w", err)
+	}
+	ds.smallURL = fmt.Sprintf("/t/%d/%s", smallID, slug)
 	var catID int64
 	err = db.QueryRowContext(ctx, `SELECT c.id, c.slug FROM categories c WHERE `+public+`
 		ORDER BY c.thread_count DESC, c.id LIMIT 1`).Scan(&catID, &slug)

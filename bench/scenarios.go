@@ -25,6 +25,9 @@ var scenarios = []scenario{
 	{"guest-thread", "guest thread page (20 posts)", func(r *runner, ctx context.Context) (*result, error) {
 		return r.read(ctx, r.ds.threadURL, nil)
 	}, false},
+	{"guest-small", "guest thread page (one short post, a few KB)", func(r *runner, ctx context.Context) (*result, error) {
+		return r.read(ctx, r.ds.smallURL, nil)
+	}, false},
 	{"member-thread", "member thread page", (*runner).memberThread, false},
 	{"front", "front page", func(r *runner, ctx context.Context) (*result, error) {
 		return r.read(ctx, "/", nil)
