@@ -40,17 +40,21 @@ type Options[V any] struct {
 
 // Cache is safe for concurrent use.
 type Cache[K comparable, V any] struct {
-	mu   sync.RWMutex
-	m    map[K]*entry[K, V]
-	hand *entry[K, V] // the next entry the clock looks at; nil when empty
-	size int
-
+	// Read by every Get, written never: apart from what is written, so
+	// that cores reading do not wait for each other's cache lines.
 	max     int
 	maxAge  time.Duration
 	current func(V) bool
 	now     func() time.Time
+	_       [64]byte
 
+	// Written by every Get: the lock's reader count and the counters
+	// share a cache line, which a Get takes once for all of them.
+	mu                      sync.RWMutex
 	hits, misses, evictions atomic.Uint64
+	m                       map[K]*entry[K, V]
+	hand                    *entry[K, V] // the next entry the clock looks at; nil when empty
+	size                    int
 }
 
 // entry is immutable once stored, but for the referenced bit and the ring
