@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
 	"net"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"hearth/internal/api"
+	"hearth/internal/cache"
 	"hearth/internal/clientip"
 	"hearth/internal/forum"
 	"hearth/internal/metrics"
@@ -82,6 +84,7 @@ type App struct {
 	Log     *slog.Logger
 
 	handler http.Handler
+	web     *web.Server
 	srv     *http.Server
 	ln      net.Listener
 	monitor *dbMonitor
@@ -185,6 +188,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	a.web = ws
 	a.registerGauges()
 	healthz, readyz := metrics.Health(a.ping, func(ctx context.Context) (bool, error) {
 		cur, latest, err := db.SchemaVersion(ctx)
@@ -197,6 +201,14 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	root.Handle("/", ws.Handler())
 	a.handler = m.Middleware(root) // outermost: every request and its whole time count
 	return a, nil
+}
+
+// CacheStats returns the counters of every cache (guest pages, shells,
+// post cores, thread pages, sessions) by name, for /metrics.
+func (a *App) CacheStats() map[string]cache.Stats {
+	m := a.Service.CacheStats()
+	maps.Copy(m, a.web.CacheStats())
+	return m
 }
 
 // clientIPFunc returns the client address rate limits are keyed by. When

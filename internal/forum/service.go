@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"hearth/internal/cache"
 	"hearth/internal/ratelimit"
 )
 
@@ -34,8 +35,8 @@ type Service struct {
 	hooks    Hooks
 	now      func() time.Time
 	changes  *Changes
-	sessions sessionCache
-	threads  threadPages
+	sessions *cache.Cache[string, *sessionEntry]
+	threads  *cache.Cache[threadPageKey, *threadPageEntry]
 	readOnly func() (bool, string)
 	limits   Limits
 
@@ -45,7 +46,7 @@ type Service struct {
 
 // NewService returns a Service over store and markup.
 func NewService(store Store, markup Markup) *Service {
-	return &Service{
+	s := &Service{
 		store:          store,
 		markup:         markup,
 		changes:        newChanges(),
@@ -53,10 +54,19 @@ func NewService(store Store, markup Markup) *Service {
 		PostsPerPage:   20,
 		ThreadsPerPage: 30,
 	}
+	s.sessions = newSessionCache(s.changes, func() time.Time { return s.now() })
+	s.threads = newThreadPages(s.changes)
+	return s
 }
 
-// Changes reports what was written, for caches of derived pages.
+// Changes reports what was written, for caches of derived pages. Writes
+// made elsewhere (another node, a command) are recorded through it too.
 func (s *Service) Changes() *Changes { return s.changes }
+
+// CacheStats returns the counters of the service's caches by name.
+func (s *Service) CacheStats() map[string]cache.Stats {
+	return map[string]cache.Stats{"sessions": s.sessions.Stats(), "thread_pages": s.threads.Stats()}
+}
 
 // SetHooks installs the hooks called after writes.
 func (s *Service) SetHooks(h Hooks) { s.hooks = h }
