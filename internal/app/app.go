@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
 	"net"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"hearth/internal/api"
+	"hearth/internal/cache"
 	"hearth/internal/clientip"
 	"hearth/internal/events"
 	"hearth/internal/forum"
@@ -88,6 +90,7 @@ type App struct {
 	Log     *slog.Logger
 
 	handler http.Handler
+	web     *web.Server
 	srv     *http.Server
 	ln      net.Listener
 	monitor *dbMonitor
@@ -223,6 +226,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	a.web = ws
 	a.registerGauges()
 	healthz, readyz := metrics.Health(a.ping, func(ctx context.Context) (bool, error) {
 		cur, latest, err := db.SchemaVersion(ctx)
@@ -235,6 +239,14 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	root.Handle("/", ws.Handler())
 	a.handler = m.Middleware(root) // outermost: every request and its whole time count
 	return a, nil
+}
+
+// CacheStats returns the counters of every cache (guest pages, shells,
+// post cores, thread pages, sessions) by name, for /metrics.
+func (a *App) CacheStats() map[string]cache.Stats {
+	m := a.Service.CacheStats()
+	maps.Copy(m, a.web.CacheStats())
+	return m
 }
 
 // clientIPFunc returns the client address rate limits are keyed by. When
@@ -362,7 +374,7 @@ func (a *App) Serve(ctx context.Context) error {
 	mctx, stopMonitor := context.WithCancel(ctx)
 	defer stopMonitor()
 	go a.monitor.run(mctx)
-	tail := &events.Tailer{Source: a.Store, Apply: a.Service.Changes().Apply, Log: a.Log}
+	tail := &events.Tailer{Source: a.Store, Apply: a.Service.ApplyEvent, Log: a.Log}
 	go tail.Run(mctx)
 	go a.lease.Run(mctx)
 	go a.pruneEvents(mctx)

@@ -89,7 +89,7 @@ func (r *Runner) Step(ctx context.Context, c Consumer, size int) (int, error) {
 			return 0, err
 		}
 	}
-	if len(evs) > 0 { // nothing read: the old position reads the same next time
+	if next != cur { // even with nothing read: a PostgreSQL window read to its end moves on
 		if err := r.Source.SaveConsumerCursor(ctx, c.Name(), next, time.Now()); err != nil {
 			return 0, err
 		}

@@ -1,21 +1,96 @@
 package forum
 
-// Apply records what an event from the stream changed, for the caches of
-// this process: the tailer calls it for events other nodes (or other
-// processes on the same database, such as hearth repair) wrote. The
-// service records its own writes as it makes them; applying one twice
-// only costs a page rendered again.
-func (c *Changes) Apply(e Event) {
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// ApplyEvent records what an event from the stream changed, for this
+// process's caches: the tailer calls it for events written by other nodes
+// (or other processes on the same database, such as hearth repair). The
+// service records its own writes as it makes them; applying one twice only
+// costs a page rendered again.
+func (s *Service) ApplyEvent(e Event) {
+	c := s.changes
 	switch e.Kind {
-	case EventPostCreated, EventThreadCreated, EventThreadFlags, EventPostRestored, EventThreadRestored:
-		c.thread(e.ThreadID)
-	case EventPostEdited, EventPostDeleted, EventThreadDeleted:
-		c.threadHidden(e.ThreadID) // saved copies must not keep what is gone
-	case EventCategoryChanged:
-		c.visibilityChanged() // it may have become members- or staff-only
+	case EventPostCreated, EventThreadCreated:
+		c.PostAdded(e.ThreadID, s.listsOf(e.CategoryID)...)
+	case EventPostRestored, EventThreadRestored:
+		c.PostRestored(e.ThreadID, s.listsOf(e.CategoryID)...)
+	case EventThreadFlags:
+		c.ThreadChanged(e.ThreadID, s.listsOf(e.CategoryID)...)
+	case EventPostEdited:
+		c.PostEdited(e.ThreadID)
+	case EventPostDeleted, EventThreadDeleted:
+		c.PostDeleted(e.ThreadID, s.listsOf(e.CategoryID)...)
+	case EventMemberJoined, EventMemberProfile, EventMemberRole, EventMemberApproved,
+		EventMemberSuspended, EventMemberReactivated, EventMemberStatus:
+		c.MemberChanged(e.MemberID)
+	case EventMemberPassword, EventSessionEnded:
+		c.SessionsEnded(e.MemberID)
+	case EventCategoryCreated, EventCategoryChanged:
+		s.parents.forget()
+		c.VisibilityChanged() // it may have become members- or staff-only, or moved
 	default:
-		// Members (names beside posts, roles, sessions), new categories,
-		// settings, recounts and imports may show on any page.
-		c.everything()
+		// Settings, the mode, recounts and imports may show on any page.
+		c.ForumChanged()
 	}
+}
+
+// listsOf returns the category lists a change in category id shows on: its
+// own and its parent's (which lists its sub-categories' counts).
+func (s *Service) listsOf(id int64) []int64 {
+	if id == 0 {
+		return nil
+	}
+	if parent, ok := s.parents.get(id); ok {
+		return withParent(id, parent)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	cat, err := s.store.CategoryByID(ctx, id)
+	if err != nil {
+		// Unknown here: every list may show it.
+		s.changes.ForumChanged()
+		return []int64{id}
+	}
+	s.parents.put(id, cat.ParentID)
+	return withParent(id, cat.ParentID)
+}
+
+func withParent(id, parent int64) []int64 {
+	if parent != 0 {
+		return []int64{id, parent}
+	}
+	return []int64{id}
+}
+
+// parentCache remembers categories' parents for ApplyEvent: categories are
+// few and move rarely (a category event empties it).
+type parentCache struct {
+	mu sync.Mutex
+	m  map[int64]int64
+}
+
+func (p *parentCache) get(id int64) (int64, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	v, ok := p.m[id]
+	return v, ok
+}
+
+func (p *parentCache) put(id, parent int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.m == nil {
+		p.m = map[int64]int64{}
+	}
+	p.m[id] = parent
+}
+
+func (p *parentCache) forget() {
+	p.mu.Lock()
+	p.m = nil
+	p.mu.Unlock()
 }

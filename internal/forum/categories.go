@@ -146,7 +146,7 @@ func (s *Service) CreateCategory(ctx context.Context, actor *Member, in Category
 	if err := s.store.CreateCategory(ctx, c); err != nil {
 		return nil, fmt.Errorf("create category: %w", err)
 	}
-	s.changes.everything()
+	s.changes.ForumChanged()
 	return c, nil
 }
 
@@ -178,9 +178,9 @@ func (s *Service) UpdateCategory(ctx context.Context, actor *Member, id int64, i
 		return nil, fmt.Errorf("update category %d: %w", id, err)
 	}
 	if c.MembersOnly != old.MembersOnly || c.StaffOnly != old.StaffOnly || c.ParentID != old.ParentID {
-		s.changes.visibilityChanged() // a parent's restriction applies to its children
+		s.changes.VisibilityChanged() // a parent's restriction applies to its children
 	} else {
-		s.changes.everything()
+		s.changes.ForumChanged()
 	}
 	return c, nil
 }
@@ -214,7 +214,7 @@ func (s *Service) MoveCategory(ctx context.Context, actor *Member, id int64, del
 		return nil // already first or last
 	}
 	sib[j], sib[k] = sib[k], sib[j]
-	defer s.changes.everything()
+	defer s.changes.ForumChanged()
 	for n, c := range sib {
 		if c.Position != n+1 {
 			c.Position = n + 1

@@ -1,96 +1,254 @@
 package forum
 
-import "sync"
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+)
 
-// Changes counts writes so that readers can tell whether what they derived
-// (a cached page, later a live update) is still current. Lists (the front
-// page, category pages) change with every post; a thread's pages change only
-// with its own posts; Global changes with anything shown on every page
-// (category names, member names).
+// Changes counts writes so that what was derived from the store (a cached
+// page, a thread page, a session, later a live update) can tell whether it
+// is still current. Counts are kept as fine as the pages that depend on
+// them:
 //
-// Hidden counts only the changes that take something away from readers (a
-// post deleted or edited, a thread deleted, a category made members- or
-// staff-only): a saved copy served while the database is down may be older
-// than the forum, but must never show what the forum would now refuse.
+//   - a thread's pages: the thread's count (its posts, flags, deletion);
+//   - a category's page: the category's count (its threads and their last
+//     posts; a sub-category's too, since its parent lists its counts);
+//   - the front page: its own count (every category's counts and latest post);
+//   - every page: the global count (category names and visibility, setup).
 //
-// The counts live in this process. Several nodes on one PostgreSQL will
-// need them passed along (LISTEN/NOTIFY); until then readers also bound how
-// long they trust what they cached.
+// Pages also show members (authors, last posters), and a session holds
+// its member. Which members is known only once the data is read, so those
+// are not in a page's count: a cached value carries a Shown, the sum of
+// its members' counts, which Current checks. See Shows.
+//
+// Hidden counts only the changes that take something away from readers
+// (a post deleted or edited, a thread deleted, a category made members-
+// or staff-only): a saved copy served while the database is down may be
+// older than the forum, but must never show what the forum would now
+// refuse.
+//
+// The methods that record a change are named for what happened and take
+// only ids. Each moves counts on, so calling one twice is harmless: the
+// service calls them after its own writes, and a consumer of the event
+// stream calls the same ones for writes made elsewhere. Changes is safe
+// for concurrent use.
 type Changes struct {
-	mu      sync.RWMutex
-	global  uint64
-	lists   uint64
-	threads map[int64]uint64
-
-	hiddenGlobal  uint64 // visibility of categories
-	hiddenLists   uint64 // threads or last posts gone from lists
-	hiddenThreads map[int64]uint64
+	mu                     sync.RWMutex
+	global, hiddenGlobal   uint64
+	front, hiddenFront     uint64
+	threads, hiddenThreads map[int64]uint64
+	categories, hiddenCats map[int64]uint64
+	members                map[int64]uint64 // what pages show of a member: name, title, role
+	accounts               map[int64]uint64 // what its sessions hold besides: the password, the sessions
+	people                 atomic.Uint64    // moves with every count of members or accounts
 }
 
-// Version is a snapshot of the counts something was derived from. Hidden
-// moves whenever something that the derived page may show was taken away
-// (it moves with the other counts too).
-type Version struct{ Global, Lists, Thread, Hidden uint64 }
+// Version is a snapshot of the counts something was derived from, read
+// before the data. Stamp moves with every change to what depends on it
+// (but for the members it shows, see Shown); Hidden moves when something
+// it may show was taken away (and Stamp with it).
+type Version struct {
+	Stamp, Hidden uint64
+	people        uint64 // for Shows: had any member changed since?
+}
 
 func newChanges() *Changes {
-	return &Changes{threads: map[int64]uint64{}, hiddenThreads: map[int64]uint64{}}
+	return &Changes{
+		threads: map[int64]uint64{}, hiddenThreads: map[int64]uint64{},
+		categories: map[int64]uint64{}, hiddenCats: map[int64]uint64{},
+		members: map[int64]uint64{}, accounts: map[int64]uint64{},
+	}
 }
 
-// ListsVersion is the version the front page and category pages depend on.
-func (c *Changes) ListsVersion() Version {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return Version{Global: c.global, Lists: c.lists, Hidden: c.hiddenGlobal + c.hiddenLists}
-}
+// Sums of counts that only grow: equal sums mean none of them moved.
 
 // ThreadVersion is the version a thread's pages depend on.
 func (c *Changes) ThreadVersion(id int64) Version {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	// Sums of counts that only grow: equal sums mean neither moved.
-	return Version{Global: c.global, Thread: c.threads[id], Hidden: c.hiddenGlobal + c.hiddenThreads[id]}
+	return Version{c.global + c.threads[id], c.hiddenGlobal + c.hiddenThreads[id], c.people.Load()}
 }
 
-// globalVersion is the count of changes that may show anywhere.
-func (c *Changes) globalVersion() uint64 {
+// CategoryVersion is the version a category's pages depend on.
+func (c *Changes) CategoryVersion(id int64) Version {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return c.global
+	return Version{c.global + c.categories[id], c.hiddenGlobal + c.hiddenCats[id], c.people.Load()}
 }
 
-// thread records a change to a thread's posts, which also changes lists.
-func (c *Changes) thread(id int64) {
+// FrontVersion is the version the front page depends on.
+func (c *Changes) FrontVersion() Version {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return Version{c.global + c.front, c.hiddenGlobal + c.hiddenFront, c.people.Load()}
+}
+
+// MembersVersion is the version of what depends on members alone (a
+// session): Stamp is always 0, and Holds says which member.
+func (c *Changes) MembersVersion() Version {
+	return Version{people: c.people.Load()}
+}
+
+// Shown is the members a cached value shows, and the sum of their counts
+// when it was made. Nil means it could not be told (a member changed while
+// the data was read): such a value must not be kept.
+type Shown struct {
+	ids     []int64
+	account bool // counts of accounts, not members: a session
+	sum     uint64
+	// people is a count of all members' changes at which sum was found
+	// right: while nobody changed, checking costs one atomic load.
+	people atomic.Uint64
+}
+
+// Shows returns what a value derived from data read after v shows of
+// members ids: nil if any member changed since v was read, since then the
+// names in the data may be older or newer than their counts now.
+//
+// Why this is enough: while the people count stays where it was when v
+// was read, no member's count moved, so the counts read now are those from
+// before the data; and a change after now moves a count in the sum, which
+// Current sees.
+func (c *Changes) Shows(v Version, ids []int64) *Shown {
+	return c.shows(v, ids, false)
+}
+
+// Holds is Shows for a session of member id: it holds what pages show of
+// the member and its account too (password, sessions).
+func (c *Changes) Holds(v Version, id int64) *Shown {
+	return c.shows(v, []int64{id}, true)
+}
+
+func (c *Changes) shows(v Version, ids []int64, account bool) *Shown {
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.people.Load() != v.people {
+		return nil
+	}
+	s := &Shown{ids: ids, account: account, sum: c.sum(ids, account)}
+	s.people.Store(v.people)
+	return s
+}
+
+func (c *Changes) sum(ids []int64, account bool) uint64 {
+	m := c.members
+	if account {
+		m = c.accounts
+	}
+	var n uint64
+	for _, id := range ids {
+		n += m[id]
+	}
+	return n
+}
+
+// Current reports whether no member s shows has changed since s was made.
+func (c *Changes) Current(s *Shown) bool {
+	if s == nil {
+		return false
+	}
+	if s.people.Load() == c.people.Load() {
+		return true // nobody changed at all
+	}
+	c.mu.RLock()
+	people, sum := c.people.Load(), c.sum(s.ids, s.account)
+	c.mu.RUnlock()
+	if sum != s.sum {
+		return false
+	}
+	s.people.Store(people) // still right at this count: the next check is quick again
+	return true
+}
+
+// PostAdded records a new post in a thread (a reply, or a new thread's
+// first post): the thread's pages, the lists of categories (the thread's
+// and its parent's, which shows its sub-categories' counts) and the front
+// page change, and no other category's page. A caller that knows only the
+// thread's category looks its parent up: a category moves only with
+// ForumChanged, which moves every page anyway.
+func (c *Changes) PostAdded(thread int64, categories ...int64) {
 	c.mu.Lock()
-	c.threads[id]++
-	c.lists++
+	c.threads[thread]++
+	for _, id := range categories {
+		c.categories[id]++
+	}
+	c.front++
 	c.mu.Unlock()
 }
 
-// threadHidden records a change that took something of a thread away from
-// readers (a post deleted or edited, the thread deleted): its pages and the
-// lists, where its title and last post show.
-func (c *Changes) threadHidden(id int64) {
+// PostRestored records a deleted post (or thread) back: as PostAdded.
+func (c *Changes) PostRestored(thread int64, categories ...int64) {
+	c.PostAdded(thread, categories...)
+}
+
+// ThreadChanged records a change to a thread itself (pinned, locked):
+// its pages, the lists of categories that show it and the front page.
+func (c *Changes) ThreadChanged(thread int64, categories ...int64) {
+	c.PostAdded(thread, categories...)
+}
+
+// PostEdited records a post's new words: only its thread's pages show
+// them, and their saved copies must not keep the old ones.
+func (c *Changes) PostEdited(thread int64) {
 	c.mu.Lock()
-	c.threads[id]++
-	c.lists++
-	c.hiddenThreads[id]++
-	c.hiddenLists++
+	c.threads[thread]++
+	c.hiddenThreads[thread]++
 	c.mu.Unlock()
 }
 
-// visibilityChanged records that what guests or members may see changed
-// (a category became members-only or staff-only): every page may show what
-// is no longer visible.
-func (c *Changes) visibilityChanged() {
+// PostDeleted records a post deleted (the whole thread, if it was the
+// first): as PostAdded, and what showed it (the thread's pages; lists,
+// where the thread and its last post show) must not keep saved copies.
+func (c *Changes) PostDeleted(thread int64, categories ...int64) {
+	c.mu.Lock()
+	c.threads[thread]++
+	c.hiddenThreads[thread]++
+	for _, id := range categories {
+		c.categories[id]++
+		c.hiddenCats[id]++
+	}
+	c.front++
+	c.hiddenFront++
+	c.mu.Unlock()
+}
+
+// MemberChanged records a change to what pages show of a member (name,
+// title, role) or to what decides whether it may use the forum (status):
+// the pages showing the member and its sessions change, no others.
+func (c *Changes) MemberChanged(id int64) {
+	c.mu.Lock()
+	c.members[id]++
+	c.accounts[id]++
+	c.people.Add(1)
+	c.mu.Unlock()
+}
+
+// SessionsEnded records that sessions of a member ended or changed (a
+// logout, a password change): its cached sessions are read again, and no
+// page changes.
+func (c *Changes) SessionsEnded(id int64) {
+	c.mu.Lock()
+	c.accounts[id]++
+	c.people.Add(1)
+	c.mu.Unlock()
+}
+
+// ForumChanged records a change that may show on every page: a category
+// created, renamed or moved, setup done. Rare admin actions, so coarse.
+func (c *Changes) ForumChanged() {
+	c.mu.Lock()
+	c.global++
+	c.mu.Unlock()
+}
+
+// VisibilityChanged records that what guests or members may see changed
+// (a category became members-only or staff-only, or moved under one that
+// is): every page may show what is no longer visible.
+func (c *Changes) VisibilityChanged() {
 	c.mu.Lock()
 	c.global++
 	c.hiddenGlobal++
-	c.mu.Unlock()
-}
-
-// everything records a change that may show on any page.
-func (c *Changes) everything() {
-	c.mu.Lock()
-	c.global++
 	c.mu.Unlock()
 }

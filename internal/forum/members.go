@@ -217,26 +217,46 @@ func (s *Service) SessionMember(ctx context.Context, token string) (*Member, err
 	if token == "" || len(token) > 100 {
 		return nil, ErrNotFound
 	}
-	hash, now, global := hashToken(token), s.now(), s.changes.globalVersion()
-	if m, ok := s.sessions.get(hash, global, now); ok {
-		return m, nil
-	}
-	m, err := s.store.SessionMember(ctx, hash, now)
+	hash := hashToken(token)
+	v := s.changes.MembersVersion() // before reading: see Changes.Shows
+	e, err := s.sessions.Load(hash, v.Stamp, func() (*sessionEntry, int, error) {
+		m, err := s.store.SessionMember(ctx, hash, s.now())
+		if err != nil {
+			return nil, 0, err
+		}
+		if m.Status == StatusSuspended {
+			return nil, 0, ErrNotFound
+		}
+		e := &sessionEntry{member: *m, shown: s.changes.Holds(v, m.ID)}
+		if e.shown == nil {
+			return e, -1, nil // the member changed while it was read: use it once, keep it not
+		}
+		return e, e.size(), nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	if m.Status == StatusSuspended {
-		return nil, ErrNotFound
-	}
-	s.sessions.put(hash, m, global, now)
-	return m, nil
+	m := e.member
+	return &m, nil
 }
 
-// EndSession logs a session out.
+// EndSession logs a session out, at once on this node: a lookup of the
+// session that raced with the logout is not kept either.
 func (s *Service) EndSession(ctx context.Context, token string) error {
 	hash := hashToken(token)
-	s.sessions.forget(hash)
-	return s.store.DeleteSession(ctx, hash)
+	m, err := s.SessionMember(ctx, token)
+	if errors.Is(err, ErrNotFound) {
+		m, err = nil, nil // ended or expired already
+	}
+	if err != nil {
+		return err
+	}
+	err = s.store.DeleteSession(ctx, hash)
+	s.sessions.Delete(hash)
+	if m != nil {
+		s.changes.SessionsEnded(m.ID)
+	}
+	return err
 }
 
 // SetupRequired reports whether the forum has no members yet, so the first
@@ -311,7 +331,7 @@ func (s *Service) Setup(ctx context.Context, token string, nm NewMember) (*Membe
 	case err != nil:
 		return nil, fmt.Errorf("setup: %w", err)
 	}
-	s.changes.everything() // the welcome page gives way to the forum
+	s.changes.ForumChanged() // the welcome page gives way to the forum
 	return m, nil
 }
 
@@ -379,7 +399,7 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *Member, id int64, u 
 	if err := s.store.UpdateProfile(ctx, m); err != nil {
 		return nil, fmt.Errorf("update member %d: %w", id, err)
 	}
-	s.changes.everything() // names and titles show beside every post
+	s.changes.MemberChanged(id) // its name and title show beside its posts, and its sessions hold them
 	return m, nil
 }
 
@@ -415,7 +435,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor *Member, session, cu
 		return 0, fmt.Errorf("change password of member %d: %w", actor.ID, err)
 	}
 	actor.PasswordHash = hash
-	s.changes.everything() // forget cached sessions on this node
+	s.changes.SessionsEnded(actor.ID) // its cached sessions hold the old password, and the others ended
 	return ended, nil
 }
 
@@ -449,7 +469,7 @@ func (s *Service) SetMemberStatus(ctx context.Context, actor *Member, id int64, 
 	if err != nil {
 		return err
 	}
-	s.changes.everything() // cached sessions and pages show the status
+	s.changes.MemberChanged(id) // its cached sessions hold the status
 	return nil
 }
 
@@ -468,7 +488,7 @@ func (s *Service) SetMemberRole(ctx context.Context, actor *Member, id int64, ro
 	if err := s.store.SetMemberRole(ctx, id, role); err != nil {
 		return err
 	}
-	s.changes.everything() // role badges show beside posts; cached sessions hold the role
+	s.changes.MemberChanged(id) // role badges show beside its posts; its cached sessions hold the role
 	return nil
 }
 

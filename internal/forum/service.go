@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"hearth/internal/cache"
 	"hearth/internal/ratelimit"
 )
 
@@ -24,10 +25,11 @@ type Service struct {
 	markup   Markup
 	now      func() time.Time
 	changes  *Changes
-	sessions sessionCache
-	threads  threadPages
+	sessions *cache.Cache[string, *sessionEntry]
+	threads  *cache.Cache[threadPageKey, *threadPageEntry]
 	readOnly func() (bool, string)
 	limits   Limits
+	parents  parentCache // for ApplyEvent
 
 	PostsPerPage   int
 	ThreadsPerPage int
@@ -35,7 +37,7 @@ type Service struct {
 
 // NewService returns a Service over store and markup.
 func NewService(store Store, markup Markup) *Service {
-	return &Service{
+	s := &Service{
 		store:          store,
 		markup:         markup,
 		changes:        newChanges(),
@@ -43,10 +45,19 @@ func NewService(store Store, markup Markup) *Service {
 		PostsPerPage:   20,
 		ThreadsPerPage: 30,
 	}
+	s.sessions = newSessionCache(s.changes, func() time.Time { return s.now() })
+	s.threads = newThreadPages(s.changes)
+	return s
 }
 
-// Changes reports what was written, for caches of derived pages.
+// Changes reports what was written, for caches of derived pages. Writes
+// made elsewhere (another node, a command) are recorded through it too.
 func (s *Service) Changes() *Changes { return s.changes }
+
+// CacheStats returns the counters of the service's caches by name.
+func (s *Service) CacheStats() map[string]cache.Stats {
+	return map[string]cache.Stats{"sessions": s.sessions.Stats(), "thread_pages": s.threads.Stats()}
+}
 
 // SetReadOnly installs the check of whether the admin has made the forum
 // read-only, and why. While it is, only admins can write.

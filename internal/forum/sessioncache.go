@@ -1,54 +1,37 @@
 package forum
 
 import (
-	"sync"
 	"time"
+
+	"hearth/internal/cache"
 )
 
-// sessionCache remembers who a session token belongs to for a few seconds,
-// so a member browsing does not cost a database lookup per page. Logging
-// out forgets the token at once on this node; any change to a member (role,
-// status, name, password) changes the Global version and so empties the
-// cache; other nodes notice within sessionCacheTTL. A password change or a
-// suspension also deletes the member's other sessions in the database.
-type sessionCache struct {
-	mu sync.Mutex
-	m  map[string]sessionEntry
-}
-
+// Sessions are remembered for a few seconds (internal/cache), so a member
+// browsing does not cost a database lookup per page. An entry holds its
+// member's account (Changes.Holds): a logout, a password change, a new
+// role, status or name of member X drops X's entries at once on this
+// node, and no one else's; the event stream does the same on other nodes,
+// and sessionCacheTTL bounds what it might miss. A password change or a
+// suspension also ends the member's other sessions in the database.
 type sessionEntry struct {
-	member  Member // a copy: callers may change what they are given
-	global  uint64
-	expires time.Time
+	member Member // a copy: callers may change what they are given
+	shown  *Shown
 }
 
 const (
-	sessionCacheTTL  = 10 * time.Second
-	sessionCacheSize = 20000
+	sessionCacheTTL   = 10 * time.Second
+	sessionCacheBytes = 8 << 20
 )
 
-func (c *sessionCache) get(hash string, global uint64, now time.Time) (*Member, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[hash]
-	if !ok || e.global != global || now.After(e.expires) {
-		return nil, false
-	}
-	m := e.member
-	return &m, true
+func newSessionCache(ch *Changes, now func() time.Time) *cache.Cache[string, *sessionEntry] {
+	return cache.New[string](cache.Options[*sessionEntry]{
+		MaxBytes: sessionCacheBytes, MaxAge: sessionCacheTTL, Now: now,
+		Current: func(e *sessionEntry) bool { return ch.Current(e.shown) },
+	})
 }
 
-func (c *sessionCache) put(hash string, m *Member, global uint64, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= sessionCacheSize {
-		c.m = make(map[string]sessionEntry) // rare: start afresh rather than track age
-	}
-	c.m[hash] = sessionEntry{member: *m, global: global, expires: now.Add(sessionCacheTTL)}
-}
-
-func (c *sessionCache) forget(hash string) {
-	c.mu.Lock()
-	delete(c.m, hash)
-	c.mu.Unlock()
+// size is roughly the bytes the entry holds.
+func (e *sessionEntry) size() int {
+	m := &e.member
+	return 384 + len(m.Email) + len(m.Name) + len(m.PasswordHash) + len(m.Title) + len(m.Location) + len(m.Bio)
 }

@@ -1,73 +1,57 @@
 package forum
 
-import "sync"
+import "hearth/internal/cache"
 
-// threadPages keeps the pages of threads as read from the store, until the
-// thread's version (Changes) moves on. Every reader of a page needs the
-// same posts, so a member's thread page costs no query for them once
-// someone has read it; what differs per reader (who may see a deleted
-// post, which actions they have) is applied to a copy on the way out.
-type threadPages struct {
-	mu   sync.Mutex
-	m    map[threadPageKey]*threadPageEntry
-	size int // bytes of text held, roughly
-	max  int
-}
-
+// Thread pages are kept as read from the store (internal/cache), until the
+// thread's version moves on or a member they show changes. Every reader of
+// a page needs the same posts, so a member's thread page costs no query
+// for them once someone has read it; what differs per reader (who may see
+// a deleted post, which actions they have) is applied to a copy on the way
+// out.
 type threadPageKey struct {
 	thread int64
 	page   int
 }
 
 type threadPageEntry struct {
-	version          Version
 	thread           Thread
 	category, parent *Category
 	posts            []Post
-	size             int
+	shown            *Shown
 }
 
 // threadCacheBytes bounds the text the cache holds.
 const threadCacheBytes = 24 << 20
 
-func (c *threadPages) get(id int64, page int, v Version) (*threadPageEntry, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[threadPageKey{id, page}]
-	if !ok || e.version != v {
-		return nil, false
-	}
-	return e, true
+func newThreadPages(ch *Changes) *cache.Cache[threadPageKey, *threadPageEntry] {
+	return cache.New[threadPageKey](cache.Options[*threadPageEntry]{
+		MaxBytes: threadCacheBytes,
+		Current:  func(e *threadPageEntry) bool { return ch.Current(e.shown) },
+	})
 }
 
-func (c *threadPages) put(id int64, page int, e *threadPageEntry) {
+// members returns the members the entry shows (see ThreadPage.Members).
+func (e *threadPageEntry) members() []int64 {
+	ids := make([]int64, 0, len(e.posts)+2)
+	ids = append(ids, e.thread.AuthorID, e.thread.LastPosterID)
 	for i := range e.posts {
-		e.size += len(e.posts[i].Body) + len(e.posts[i].HTML) + 256
+		ids = append(ids, e.posts[i].AuthorID)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m, c.max = map[threadPageKey]*threadPageEntry{}, threadCacheBytes
+	return ids
+}
+
+// size is roughly the bytes the entry holds.
+func (e *threadPageEntry) size() int {
+	n := 1024
+	for i := range e.posts {
+		n += len(e.posts[i].Body) + len(e.posts[i].HTML) + 256
 	}
-	key := threadPageKey{id, page}
-	if old := c.m[key]; old != nil {
-		c.size -= old.size
-		delete(c.m, key)
-	}
-	for k, o := range c.m { // over budget: drop entries at random (map order)
-		if c.size+e.size <= c.max {
-			break
-		}
-		c.size -= o.size
-		delete(c.m, k)
-	}
-	c.m[key] = e
-	c.size += e.size
+	return n
 }
 
 // page builds a ThreadPage from the entry for one reader: copies, so the
 // reader's changes (blanking deleted posts) never reach the cache.
-func (e *threadPageEntry) page(page, pages int) *ThreadPage {
+func (e *threadPageEntry) page(page, pages int, v Version) *ThreadPage {
 	t := e.thread
 	posts := make([]*Post, len(e.posts))
 	for i := range e.posts {
@@ -75,10 +59,44 @@ func (e *threadPageEntry) page(page, pages int) *ThreadPage {
 		posts[i] = &p
 	}
 	c := *e.category
-	tp := &ThreadPage{Thread: &t, Category: &c, Posts: posts, Page: page, Pages: pages}
+	tp := &ThreadPage{Thread: &t, Category: &c, Posts: posts, Page: page, Pages: pages, Version: v}
 	if e.parent != nil {
 		parent := *e.parent
 		tp.Parent = &parent
 	}
 	return tp
+}
+
+// Members returns the members a thread page shows: the posts' authors,
+// and the thread's author and last poster.
+func (tp *ThreadPage) Members() []int64 {
+	ids := make([]int64, 0, len(tp.Posts)+2)
+	ids = append(ids, tp.Thread.AuthorID, tp.Thread.LastPosterID)
+	for _, p := range tp.Posts {
+		ids = append(ids, p.AuthorID)
+	}
+	return ids
+}
+
+// Members returns the members a list of threads shows: their authors and
+// last posters.
+func (l *ThreadList) Members() []int64 {
+	ids := make([]int64, 0, 2*len(l.Threads))
+	for _, t := range l.Threads {
+		ids = append(ids, t.AuthorID, t.LastPosterID)
+	}
+	return ids
+}
+
+// CategoryMembers returns the members a list of categories shows: the
+// latest posters, the sub-categories' included.
+func CategoryMembers(cats []*Category) []int64 {
+	var ids []int64
+	for _, c := range cats {
+		ids = append(ids, c.LastPosterID)
+		for _, k := range c.Children {
+			ids = append(ids, k.LastPosterID)
+		}
+	}
+	return ids
 }

@@ -25,6 +25,9 @@ type ThreadPage struct {
 	Posts    []*Post
 	Page     int
 	Pages    int
+	// Version is the thread's version read before the page was: what
+	// the surfaces' caches of the page rendered keep it under.
+	Version Version
 }
 
 // NewThread is what a member provides to start a thread.
@@ -96,30 +99,35 @@ func (s *Service) Thread(ctx context.Context, actor *Member, id int64, page int)
 func (s *Service) threadPage(ctx context.Context, actor *Member, id int64, page int) (*ThreadPage, error) {
 	per := s.PostsPerPage
 	v := s.changes.ThreadVersion(id) // before reading: a write meanwhile makes the entry stale, not wrong
-	if e, ok := s.threads.get(id, page, v); ok {
-		if (e.thread.Deleted() && !actor.IsModerator()) || !visible(actor, e.category, e.parent) {
-			return nil, ErrNotFound
+	e, err := s.threads.Load(threadPageKey{id, page}, v.Stamp, func() (*threadPageEntry, int, error) {
+		t, c, parent, err := s.thread(ctx, actor, id)
+		if err != nil {
+			return nil, 0, err
 		}
-		return e.page(page, pages(e.thread.LastPosition, per)), nil
-	}
-	t, c, parent, err := s.thread(ctx, actor, id)
+		if n := pages(t.LastPosition, per); page < 1 || page > n {
+			return nil, 0, ErrNotFound
+		}
+		posts, err := s.store.ListPosts(ctx, t.ID, (page-1)*per+1, page*per)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list posts of thread %d: %w", t.ID, err)
+		}
+		e := &threadPageEntry{thread: *t, category: c, parent: parent, posts: make([]Post, len(posts))}
+		for i, p := range posts {
+			e.posts[i] = *p
+		}
+		if e.shown = s.changes.Shows(v, e.members()); e.shown == nil {
+			return e, -1, nil // a member changed while it was read: use it once, keep it not
+		}
+		return e, e.size(), nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	n := pages(t.LastPosition, per)
-	if page < 1 || page > n {
+	// Read for another reader maybe: this one may not see it all.
+	if (e.thread.Deleted() && !actor.IsModerator()) || !visible(actor, e.category, e.parent) {
 		return nil, ErrNotFound
 	}
-	posts, err := s.store.ListPosts(ctx, t.ID, (page-1)*per+1, page*per)
-	if err != nil {
-		return nil, fmt.Errorf("list posts of thread %d: %w", t.ID, err)
-	}
-	e := &threadPageEntry{version: v, thread: *t, category: c, parent: parent, posts: make([]Post, len(posts))}
-	for i, p := range posts {
-		e.posts[i] = *p
-	}
-	s.threads.put(id, page, e)
-	return &ThreadPage{Thread: t, Category: c, Parent: parent, Posts: posts, Page: page, Pages: n}, nil
+	return e.page(page, pages(e.thread.LastPosition, per), v), nil
 }
 
 // CreateThread starts a thread in a category the actor may see.
@@ -130,7 +138,7 @@ func (s *Service) CreateThread(ctx context.Context, actor *Member, nt NewThread)
 	if err := s.allowPost(actor); err != nil {
 		return nil, nil, err
 	}
-	c, _, err := s.Category(ctx, actor, nt.CategoryID)
+	c, parent, err := s.Category(ctx, actor, nt.CategoryID)
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil, FieldError("category_id", "Category %d does not exist.", nt.CategoryID)
 	}
@@ -152,7 +160,7 @@ func (s *Service) CreateThread(ctx context.Context, actor *Member, nt NewThread)
 	if err := s.store.CreateThread(ctx, t, p); err != nil {
 		return nil, nil, fmt.Errorf("create thread: %w", err)
 	}
-	s.changes.thread(t.ID)
+	s.changes.PostAdded(t.ID, lists(c, parent)...)
 	return t, p, nil
 }
 
@@ -166,7 +174,7 @@ func (s *Service) Reply(ctx context.Context, actor *Member, threadID int64, src 
 	if err := s.allowPost(actor); err != nil {
 		return nil, err
 	}
-	t, _, _, err := s.thread(ctx, actor, threadID)
+	t, c, parent, err := s.thread(ctx, actor, threadID)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +202,7 @@ func (s *Service) Reply(ctx context.Context, actor *Member, threadID int64, src 
 	if err := s.store.CreatePost(ctx, p); err != nil {
 		return nil, fmt.Errorf("reply to thread %d: %w", t.ID, err)
 	}
-	s.changes.thread(t.ID)
+	s.changes.PostAdded(t.ID, lists(c, parent)...)
 	return p, nil
 }
 
@@ -274,7 +282,7 @@ func (s *Service) PostLocation(ctx context.Context, actor *Member, id int64) (*T
 
 // EditPost changes a post's body: the author's own, or any for moderators.
 func (s *Service) EditPost(ctx context.Context, actor *Member, id int64, src string) (*Post, error) {
-	p, t, err := s.ownPost(ctx, actor, id)
+	p, t, _, err := s.ownPost(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
@@ -299,18 +307,18 @@ func (s *Service) EditPost(ctx context.Context, actor *Member, id int64, src str
 	if err := s.store.UpdatePost(ctx, id, p.Body, p.HTML, p.EditedAt, p.EditedBy); err != nil {
 		return nil, fmt.Errorf("edit post %d: %w", id, err)
 	}
-	s.changes.threadHidden(t.ID) // saved copies must not keep the old words
+	s.changes.PostEdited(t.ID) // saved copies must not keep the old words
 	return p, nil
 }
 
 // DeletePost soft-deletes a post: the author's own, or any for moderators.
 // Deleting a thread's first post deletes the thread.
 func (s *Service) DeletePost(ctx context.Context, actor *Member, id int64) error {
-	p, _, err := s.ownPost(ctx, actor, id)
+	p, _, cats, err := s.ownPost(ctx, actor, id)
 	if err != nil {
 		return err
 	}
-	defer s.changes.threadHidden(p.ThreadID)
+	defer s.changes.PostDeleted(p.ThreadID, cats...) // after the write, failed or not
 	return s.store.SetPostDeleted(ctx, id, true, actor.ID, s.now())
 }
 
@@ -326,27 +334,41 @@ func (s *Service) RestorePost(ctx context.Context, actor *Member, id int64) erro
 	if err != nil {
 		return err
 	}
-	defer s.changes.thread(p.ThreadID)
+	t, c, parent, err := s.thread(ctx, actor, p.ThreadID)
+	if err != nil {
+		return err
+	}
+	defer s.changes.PostRestored(t.ID, lists(c, parent)...)
 	return s.store.SetPostDeleted(ctx, id, false, actor.ID, s.now())
 }
 
-// ownPost loads a post the actor may change and its thread.
-func (s *Service) ownPost(ctx context.Context, actor *Member, id int64) (*Post, *Thread, error) {
+// ownPost loads a post the actor may change, its thread and the
+// categories whose lists show the thread.
+func (s *Service) ownPost(ctx context.Context, actor *Member, id int64) (*Post, *Thread, []int64, error) {
 	if err := s.MayPost(actor); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	p, err := s.store.PostByID(ctx, id)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	t, _, _, err := s.thread(ctx, actor, p.ThreadID)
+	t, c, parent, err := s.thread(ctx, actor, p.ThreadID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if p.AuthorID != actor.ID && !actor.IsModerator() {
-		return nil, nil, Errorf(EFORBIDDEN, "You can only change your own posts.")
+		return nil, nil, nil, Errorf(EFORBIDDEN, "You can only change your own posts.")
 	}
-	return p, t, nil
+	return p, t, lists(c, parent), nil
+}
+
+// lists returns the categories whose pages list a thread in c: c, and its
+// parent, whose page shows its sub-categories' counts and latest posts.
+func lists(c, parent *Category) []int64 {
+	if parent != nil {
+		return []int64{c.ID, parent.ID}
+	}
+	return []int64{c.ID}
 }
 
 // MayPinOrLock returns nil if actor may pin or lock threads now, else the
@@ -363,9 +385,10 @@ func (s *Service) SetThreadFlags(ctx context.Context, actor *Member, id int64, s
 	if err := s.MayPinOrLock(actor); err != nil {
 		return err
 	}
-	if _, err := s.store.ThreadByID(ctx, id); err != nil {
+	t, c, parent, err := s.thread(ctx, actor, id)
+	if err != nil {
 		return err
 	}
-	defer s.changes.thread(id)
+	defer s.changes.ThreadChanged(t.ID, lists(c, parent)...)
 	return s.store.SetThreadFlags(ctx, id, sticky, locked)
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -170,6 +171,7 @@ func TestEventsConcurrentWritersReadOnce(t *testing.T) {
 			})
 		}
 		seen := map[int64]int{}
+		var dbg []string
 		done := make(chan struct{})
 		go func() { wg.Wait(); close(done) }()
 		for finished := false; !finished; {
@@ -180,9 +182,12 @@ func TestEventsConcurrentWritersReadOnce(t *testing.T) {
 			}
 			evs, next, err := db.Events(ctx, c, 7)
 			must(t, err)
+			var ids []int64
 			for _, e := range evs {
 				seen[e.PostID]++
+				ids = append(ids, e.ID)
 			}
+			dbg = append(dbg, fmt.Sprint(c, " ", ids))
 			c = next
 			time.Sleep(time.Millisecond)
 		}
@@ -192,6 +197,19 @@ func TestEventsConcurrentWritersReadOnce(t *testing.T) {
 		}
 		if len(seen) != writers*each {
 			t.Errorf("read %d distinct events, want %d", len(seen), writers*each)
+			rows, _ := db.read.QueryContext(ctx, "SELECT id, post_id, txid::text FROM events ORDER BY id")
+			for rows.Next() {
+				var id, pid int64
+				var tx string
+				rows.Scan(&id, &pid, &tx)
+				if seen[pid] == 0 {
+					t.Logf("MISSED id %d post %d tx %s", id, pid, tx)
+				}
+			}
+			rows.Close()
+			for _, l := range dbg {
+				t.Log(l)
+			}
 		}
 		for id, n := range seen {
 			if n != 1 {

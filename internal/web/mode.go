@@ -118,7 +118,7 @@ func (s *Server) maintenance(w http.ResponseWriter, r *http.Request, st status.S
 func (s *Server) unavailable(w http.ResponseWriter, r *http.Request) {
 	const msg = "The forum's database is not answering right now. We are on it, and the forum will come back by itself as soon as it answers again."
 	if r.Method == http.MethodGet && s.cache != nil {
-		if e := s.cache.saved(s.cacheKey(r)); e != nil {
+		if e := s.saved(s.cacheKey(r)); e != nil {
 			w.Header().Set("Retry-After", "60")
 			w.Header().Set("Content-Type", e.ctype)
 			w.Header().Set("Cache-Control", "no-store")

@@ -10,92 +10,59 @@ import (
 	"sync"
 	"time"
 
+	"hearth/internal/cache"
 	"hearth/internal/forum"
 )
 
-// pageCache keeps the rendered bytes of pages as guests see them. Members
-// read far more than they write and most readers are not logged in, so one
-// rendering serves many requests until the page's version changes (see
-// forum.Changes). Entries also expire after maxAge, which bounds staleness
-// should a change ever go unrecorded.
-type pageCache struct {
-	mu      sync.Mutex
-	entries map[string]*cachedPage
-	size    int // bytes held
-	max     int // budget in bytes
-	maxAge  time.Duration
-	now     func() time.Time
-}
+// Guests' pages are kept as rendered bytes (internal/cache). Members read
+// far more than they write and most readers are not logged in, so one
+// rendering serves many requests until the page's version changes or a
+// member it shows does (see forum.Changes). Entries also expire after
+// pageCacheAge, which bounds staleness should a change ever go unrecorded.
+type pageCache = cache.Cache[string, *cachedPage]
+
+const pageCacheAge = 30 * time.Second
 
 type cachedPage struct {
-	version forum.Version
-	// current is the page's version now, so a saved copy is served only
-	// while nothing it shows has been taken away since (Version.Hidden).
+	shown *forum.Shown // the members the page shows
+	// hidden is Version.Hidden when the page was rendered, and current
+	// the page's version now: a saved copy is served only while nothing
+	// it shows has been taken away since.
+	hidden  uint64
 	current func() forum.Version
 	body    []byte
 	gz      []byte // gzip of body, made on first request that accepts it
 	etag    string
 	ctype   string
 	cacheCt string
-	stored  time.Time
 	gzOnce  sync.Once
 }
 
-func newPageCache(maxBytes int, maxAge time.Duration) *pageCache {
-	return &pageCache{entries: map[string]*cachedPage{}, max: maxBytes, maxAge: maxAge, now: time.Now}
+func newPageCache(ch *forum.Changes, maxBytes int) *pageCache {
+	return cache.New[string](cache.Options[*cachedPage]{
+		MaxBytes: maxBytes, MaxAge: pageCacheAge,
+		Current: func(e *cachedPage) bool { return ch.Current(e.shown) },
+	})
 }
 
-func (c *pageCache) get(key string, v forum.Version) *cachedPage {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e := c.entries[key]
-	if e == nil {
-		return nil
-	}
-	if e.version != v || c.now().Sub(e.stored) > c.maxAge {
-		return nil // kept until replaced: stale serves it while the database is down
-	}
-	return e
-}
+// size is what a page counts against the budget: its body and, roughly,
+// the gzip copy.
+func (e *cachedPage) size() int { return len(e.body) * 5 / 4 }
 
-// saved returns the entry for key whatever its age and however many posts
+// saved returns the page for key whatever its age and however many posts
 // it lacks: while the database is down, an old copy beats no page. But not
-// once something it shows was deleted, edited or hidden: then the copy is
-// dropped, never shown.
-func (c *pageCache) saved(key string) *cachedPage {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e := c.entries[key]
-	if e == nil {
+// once something it shows was deleted, edited or hidden, or a member it
+// shows changed (a name taken back): then the copy is dropped, never shown.
+func (s *Server) saved(key string) *cachedPage {
+	e, ok := s.cache.Saved(key)
+	if !ok {
 		return nil
 	}
-	if e.current == nil || e.current().Hidden != e.version.Hidden {
-		c.drop(key, e)
+	if e.current().Hidden != e.hidden || !s.svc.Changes().Current(e.shown) {
+		s.cache.Delete(key)
 		return nil
 	}
 	return e
-}
-
-func (c *pageCache) put(key string, e *cachedPage) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if old := c.entries[key]; old != nil {
-		c.drop(key, old)
-	}
-	// Over budget: drop entries at random (map order) until there is room.
-	for k, o := range c.entries {
-		if c.size+len(e.body) <= c.max {
-			break
-		}
-		c.drop(k, o)
-	}
-	c.entries[key] = e
-	c.size += len(e.body) * 5 / 4 // the gzip copy, roughly
-}
-
-func (c *pageCache) drop(key string, e *cachedPage) {
-	delete(c.entries, key)
-	c.size -= len(e.body) * 5 / 4
 }
 
 // gzipped returns the entry's body compressed, compressing it once.
@@ -115,6 +82,15 @@ type recorder struct {
 	header http.Header
 	status int
 	body   bytes.Buffer
+	shows  []int64 // the members the page shows, told by its handler
+}
+
+// shows tells the guests' page cache which members a page being rendered
+// shows, so that a change to one of them, and only that, renders it again.
+func shows(w http.ResponseWriter, ids []int64) {
+	if rec, ok := w.(*recorder); ok {
+		rec.shows = append(rec.shows, ids...)
+	}
 }
 
 func (r *recorder) Header() http.Header         { return r.header }
@@ -141,8 +117,8 @@ func (s *Server) cached(version versionOf, h http.HandlerFunc) http.HandlerFunc 
 		}
 		v := current() // before rendering: a write meanwhile makes the entry stale, not wrong
 		key := s.cacheKey(r)
-		e := s.cache.get(key, v)
-		if e == nil {
+		e, ok := s.cache.Get(key, v.Stamp)
+		if !ok {
 			rec := &recorder{header: http.Header{}, status: http.StatusOK}
 			h(rec, r)
 			if rec.status != http.StatusOK {
@@ -154,12 +130,14 @@ func (s *Server) cached(version versionOf, h http.HandlerFunc) http.HandlerFunc 
 			sum := fnv.New64a()
 			sum.Write(rec.body.Bytes())
 			e = &cachedPage{
-				version: v, body: bytes.Clone(rec.body.Bytes()), stored: s.cache.now(),
-				current: current,
-				etag:    `"` + strconv.FormatUint(sum.Sum64(), 36) + `"`,
-				ctype:   rec.header.Get("Content-Type"), cacheCt: rec.header.Get("Cache-Control"),
+				body: bytes.Clone(rec.body.Bytes()), hidden: v.Hidden, current: current,
+				shown: s.svc.Changes().Shows(v, rec.shows),
+				etag:  `"` + strconv.FormatUint(sum.Sum64(), 36) + `"`,
+				ctype: rec.header.Get("Content-Type"), cacheCt: rec.header.Get("Cache-Control"),
 			}
-			s.cache.put(key, e)
+			if e.shown != nil { // else a member changed while it was rendered: served once, not kept
+				s.cache.Put(key, v.Stamp, e, e.size())
+			}
 		}
 		serveCached(w, r, e)
 	}
@@ -211,7 +189,8 @@ func copyHeader(dst, src http.Header) {
 	}
 }
 
-// threadVersion and listsVersion pick the version a cached page depends on.
+// threadVersion, categoryVersion and frontVersion pick the version a
+// cached page depends on.
 func (s *Server) threadVersion(r *http.Request) (func() forum.Version, bool) {
 	id, err := pathID(r)
 	if err != nil {
@@ -221,6 +200,15 @@ func (s *Server) threadVersion(r *http.Request) (func() forum.Version, bool) {
 	return func() forum.Version { return ch.ThreadVersion(id) }, true
 }
 
-func (s *Server) listsVersion(*http.Request) (func() forum.Version, bool) {
-	return s.svc.Changes().ListsVersion, true
+func (s *Server) categoryVersion(r *http.Request) (func() forum.Version, bool) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, false
+	}
+	ch := s.svc.Changes()
+	return func() forum.Version { return ch.CategoryVersion(id) }, true
+}
+
+func (s *Server) frontVersion(*http.Request) (func() forum.Version, bool) {
+	return s.svc.Changes().FrontVersion, true
 }

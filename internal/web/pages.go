@@ -69,6 +69,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	shows(w, forum.CategoryMembers(cats))
 	v := homeView{Page: s.page(r, s.cfg.SiteName), Categories: cats}
 	v.Canonical = s.canonical("/")
 	v.Description = s.cfg.SiteName + ": community forum"
@@ -122,6 +123,8 @@ func (s *Server) category(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	shows(w, list.Members())
+	shows(w, forum.CategoryMembers(list.Category.Children))
 	s.render(w, r, http.StatusOK, "category", v)
 }
 
@@ -183,6 +186,7 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
 		s.memberThread(w, r, &v)
 		return
 	}
+	shows(w, tp.Members())
 	if v.PostsHTML, err = s.postsHTML(&v); err != nil {
 		s.error(w, r, err)
 		return

@@ -5,49 +5,31 @@ import (
 	"fmt"
 	"html/template"
 	"strconv"
-	"sync"
 
+	"hearth/internal/cache"
 	"hearth/internal/forum"
 )
 
-// postCores caches each post's rendered header and body ("postcore" in
-// thread.html). Executing html/template costs most of a member's thread
-// page; the part of a post that is the same for every reader only needs
-// rendering when its thread changes (forum.Changes), so a thread page
-// executes the template for the actions alone.
-type postCores struct {
-	mu  sync.Mutex
-	m   map[int64]postCore
-	max int
-}
+// postCores keeps each post's rendered header and body ("postcore" in
+// thread.html; internal/cache). Executing html/template costs most of a
+// member's thread page; the part of a post that is the same for every
+// reader only needs rendering when its thread or its author changes, so
+// a thread page executes the template for the actions alone. A core is
+// kept under the version its thread page was read at (ThreadPage.Version),
+// never one read after the data, and with its author (forum.Shown): a
+// rename renders again that member's posts, not their neighbours'.
+type postCores = cache.Cache[int64, postCore]
 
 type postCore struct {
-	version forum.Version
-	html    template.HTML
+	html  template.HTML
+	shown *forum.Shown
 }
 
-func newPostCores(max int) *postCores { return &postCores{m: map[int64]postCore{}, max: max} }
-
-func (c *postCores) get(id int64, v forum.Version) (template.HTML, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[id]
-	if !ok || e.version != v {
-		return "", false
-	}
-	return e.html, true
-}
-
-func (c *postCores) put(id int64, v forum.Version, h template.HTML) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for k := range c.m { // over budget: drop one at random (map order)
-		if len(c.m) < c.max {
-			break
-		}
-		delete(c.m, k)
-	}
-	c.m[id] = postCore{v, h}
+func newPostCores(ch *forum.Changes, maxBytes int) *postCores {
+	return cache.New[int64](cache.Options[postCore]{
+		MaxBytes: maxBytes,
+		Current:  func(c postCore) bool { return ch.Current(c.shown) },
+	})
 }
 
 // postsHTML renders the posts of a thread page: each post's core from the
@@ -68,10 +50,11 @@ func (s *Server) postsHTML(v *threadView) (template.HTML, error) {
 // writePosts writes the posts of a thread page to out (see postsHTML).
 func (s *Server) writePosts(out *bytes.Buffer, v *threadView) error {
 	tp, a := v.TP, v.Actor
-	ver := s.svc.Changes().ThreadVersion(tp.Thread.ID)
+	ver, ch := tp.Version.Stamp, s.svc.Changes()
 	var buf bytes.Buffer
 	for _, p := range tp.Posts {
-		core, ok := s.coreCache.get(p.ID, ver)
+		c, ok := s.coreCache.Get(p.ID, ver)
+		core := c.html
 		if !ok || p.Deleted() {
 			buf.Reset()
 			data := struct {
@@ -82,8 +65,12 @@ func (s *Server) writePosts(out *bytes.Buffer, v *threadView) error {
 				return fmt.Errorf("render post %d: %w", p.ID, err)
 			}
 			core = template.HTML(buf.String())
-			if !p.Deleted() {
-				s.coreCache.put(p.ID, ver, core)
+			// The page's data is current (it came from the store after
+			// tp.Version was read, or from a cache that checked it), so
+			// the author's count now is the one it was read at, unless
+			// a member changed since tp.Version: then Shows says no.
+			if shown := ch.Shows(tp.Version, []int64{p.AuthorID}); shown != nil && !p.Deleted() {
+				s.coreCache.Put(p.ID, ver, postCore{core, shown}, len(core)+64)
 			}
 		}
 		id := strconv.FormatInt(p.ID, 10)

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"time"
 
+	"hearth/internal/cache"
 	"hearth/internal/forum"
 	"hearth/internal/metrics"
 	"hearth/internal/ratelimit"
@@ -61,9 +62,9 @@ type Server struct {
 	cfg        Config
 	tmpl       *templates
 	api        http.Handler
-	cache      *pageCache // guests' pages; nil when disabled
-	coreCache  *postCores // posts' rendered header and body
-	shellCache shells     // members' thread pages, less their own parts
+	cache      *pageCache  // guests' pages; nil when disabled
+	coreCache  *postCores  // posts' rendered header and body
+	shellCache *shellCache // members' thread pages, less their own parts
 }
 
 // New returns a Server. api is mounted at /api/v1/ (nil for none).
@@ -75,15 +76,25 @@ func New(svc *forum.Service, log *slog.Logger, cfg Config, api http.Handler) (*S
 	if err != nil {
 		return nil, err
 	}
-	srv := &Server{svc: svc, log: log, cfg: cfg, tmpl: t, api: api, coreCache: newPostCores(10000)}
+	srv := &Server{svc: svc, log: log, cfg: cfg, tmpl: t, api: api,
+		coreCache: newPostCores(svc.Changes(), 16<<20), shellCache: newShellCache(16 << 20)}
 	if cfg.PageCacheBytes >= 0 {
 		n := cfg.PageCacheBytes
 		if n == 0 {
 			n = 32 << 20
 		}
-		srv.cache = newPageCache(n, 30*time.Second)
+		srv.cache = newPageCache(svc.Changes(), n)
 	}
 	return srv, nil
+}
+
+// CacheStats returns the counters of the web layer's caches by name.
+func (s *Server) CacheStats() map[string]cache.Stats {
+	m := map[string]cache.Stats{"post_cores": s.coreCache.Stats(), "shells": s.shellCache.Stats()}
+	if s.cache != nil {
+		m["guest_pages"] = s.cache.Stats()
+	}
+	return m
 }
 
 // Handler returns the complete handler with middleware.
@@ -103,7 +114,7 @@ func (s *Server) Handler() http.Handler {
 }
 
 func (s *Server) routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", s.cached(s.listsVersion, s.home))
+	mux.HandleFunc("GET /{$}", s.cached(s.frontVersion, s.home))
 	mux.HandleFunc("GET /static/{hash}/{file}", s.static)
 
 	mux.HandleFunc("GET /setup", s.setupForm)
@@ -116,7 +127,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /pending", s.pending)
 
 	mux.HandleFunc("GET /c/{id}", s.category)
-	mux.HandleFunc("GET /c/{id}/{slug}", s.cached(s.listsVersion, s.category))
+	mux.HandleFunc("GET /c/{id}/{slug}", s.cached(s.categoryVersion, s.category))
 	mux.HandleFunc("GET /c/{id}/new", s.newThreadForm)
 	mux.HandleFunc("POST /c/{id}/new", s.newThread)
 

@@ -9,9 +9,8 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
-	"sync"
 
-	"hearth/internal/forum"
+	"hearth/internal/cache"
 )
 
 // Member thread pages are cached as shells: the page rendered once per
@@ -19,18 +18,35 @@ import (
 // parts go (their id and name in the header, the posts with their
 // actions). Serving a member is then copying the shell and filling the
 // three slots, instead of executing html/template, which was most of the
-// cost of a member's page once its data came from caches.
+// cost of a member's page once its data came from caches. A shell is
+// kept (internal/cache) under the version its thread page was read at
+// (ThreadPage.Version): what it shows besides the reader's parts is the
+// thread and its categories, and no other member.
 type shellKey struct {
 	thread                              int64
 	page                                int
-	version                             forum.Version
 	mod, admin, active, canPost, paused bool
 	banner                              string
+}
+
+type shellCache = cache.Cache[shellKey, *shell]
+
+func newShellCache(maxBytes int) *shellCache {
+	return cache.New[shellKey](cache.Options[*shell]{MaxBytes: maxBytes})
 }
 
 type shell struct {
 	parts [][]byte // len(parts) == len(slots)+1
 	slots []slot
+}
+
+// size is what a shell counts against the budget.
+func (sh *shell) size() int {
+	n := 64
+	for _, p := range sh.parts {
+		n += len(p) + 24
+	}
+	return n + 8*len(sh.slots)
 }
 
 type slot int
@@ -40,8 +56,6 @@ const (
 	slotMemberName
 	slotPosts
 )
-
-const maxShells = 2000
 
 // shellMarkers are the placeholders a shell is rendered with. They are
 // drawn at random for each rendering, so no member text (a thread title, a
@@ -82,27 +96,6 @@ func (m shellMarkers) list() []struct {
 	}
 }
 
-type shells struct {
-	mu sync.Mutex
-	m  map[shellKey]*shell
-}
-
-func (c *shells) get(k shellKey) (*shell, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	sh, ok := c.m[k]
-	return sh, ok
-}
-
-func (c *shells) put(k shellKey, sh *shell) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= maxShells {
-		c.m = map[shellKey]*shell{} // versions move on: start afresh rather than track age
-	}
-	c.m[k] = sh
-}
-
 // splitShell cuts a page rendered with ms at its markers.
 func splitShell(page []byte, ms shellMarkers) *shell {
 	sh := &shell{}
@@ -129,11 +122,13 @@ func splitShell(page []byte, ms shellMarkers) *shell {
 func (s *Server) memberThread(w http.ResponseWriter, r *http.Request, v *threadView) {
 	a := v.Actor
 	k := shellKey{
-		thread: v.Thread.ID, page: v.Pager.Page, version: s.svc.Changes().ThreadVersion(v.Thread.ID),
+		thread: v.Thread.ID, page: v.Pager.Page,
 		mod: a.IsModerator(), admin: a.IsAdmin(), active: a.Active(), canPost: v.CanReply, paused: v.Paused, banner: v.Banner,
 	}
-	sh, ok := s.shellCache.get(k)
-	if !ok {
+	// Kept under the version the page's data was read at, not the
+	// thread's now: an edit landing since must leave the shell stale, not
+	// stored as new.
+	sh, err := s.shellCache.Load(k, v.TP.Version.Stamp, func() (*shell, int, error) {
 		ms := newShellMarkers()
 		ph := *a // the placeholder reader: same role and status, marked id and name
 		ph.ID, ph.Name = ms.id, ms.name
@@ -142,11 +137,14 @@ func (s *Server) memberThread(w http.ResponseWriter, r *http.Request, v *threadV
 		buf.Reset()
 		defer bufPool.Put(buf)
 		if err := s.tmpl.pages["thread"].Execute(buf, v); err != nil {
-			s.error(w, r, err)
-			return
+			return nil, 0, err
 		}
-		sh = splitShell(buf.Bytes(), ms)
-		s.shellCache.put(k, sh)
+		sh := splitShell(buf.Bytes(), ms) // copies out of buf
+		return sh, sh.size(), nil
+	})
+	if err != nil {
+		s.error(w, r, err)
+		return
 	}
 	out := bufPool.Get().(*bytes.Buffer)
 	out.Reset()
