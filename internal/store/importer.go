@@ -72,7 +72,7 @@ func (db *DB) Import(ctx context.Context, b *forum.ImportBatch) error {
 		if err != nil {
 			return err
 		}
-		return db.resetSequences(ctx, tx)
+		return db.dialect.resetSequences(ctx, tx, idTables...)
 	})
 }
 
@@ -84,7 +84,7 @@ func (db *DB) bulkInsert(ctx context.Context, tx *sql.Tx, table string, cols []s
 	if n == 0 {
 		return nil
 	}
-	perStmt := min(500, db.bindLimit()/len(cols))
+	perStmt := min(500, db.dialect.maxParams/len(cols))
 	stmts := map[int]*sql.Stmt{}
 	defer func() {
 		for _, s := range stmts {
@@ -128,7 +128,7 @@ func (db *DB) insertSQL(table string, cols []string, rows int) string {
 			if c > 0 {
 				sb.WriteString(", ")
 			}
-			sb.WriteString(db.placeholder(n))
+			sb.WriteString(db.dialect.placeholder(n))
 			n++
 		}
 		sb.WriteByte(')')

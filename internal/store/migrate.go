@@ -67,7 +67,7 @@ func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
 		return 0, err
 	}
 	err = db.inTx(ctx, "migrate", func(tx *sql.Tx) error {
-		if err := db.migrationLock(ctx, tx); err != nil {
+		if err := db.dialect.lockMigrations(ctx, tx); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, createVersionTable); err != nil {

@@ -50,7 +50,7 @@ func (db *DB) DryRunMigrate(ctx context.Context) (applied []string, err error) {
 		return nil, err
 	}
 	err = db.inTx(ctx, "migrate (dry run)", func(tx *sql.Tx) error {
-		if err := db.migrationLock(ctx, tx); err != nil {
+		if err := db.dialect.lockMigrations(ctx, tx); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, createVersionTable); err != nil {
