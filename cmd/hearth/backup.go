@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"hearth/internal/app"
@@ -42,14 +41,13 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
-// requireDB refuses to go on when the SQLite file does not exist, rather
-// than let store.Open create an empty database to back up or repair.
 // openExisting opens the configured database for the operator commands,
-// which must never create an empty SQLite file where a forum was expected.
+// which must never create an empty SQLite file where a forum was expected:
+// store.Open would create one.
 func openExisting(ctx context.Context, c app.Config) (*store.DB, error) {
 	dsn := c.DSN()
-	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
-		if _, err := os.Stat(strings.TrimPrefix(dsn, "sqlite:")); err != nil {
+	if !store.IsPostgresDSN(dsn) {
+		if _, err := os.Stat(store.SQLiteFile(dsn)); err != nil {
 			return nil, fmt.Errorf("there is no database at %s: check --data and --db", dsn)
 		}
 	}

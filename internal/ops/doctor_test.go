@@ -59,6 +59,20 @@ func TestDoctorHealthy(t *testing.T) {
 	}
 }
 
+// TestDoctorMissingFileNamedLikePostgres: a SQLite path that mentions
+// PostgreSQL is still a file: doctor says it is missing rather than open
+// it, which would create an empty database there.
+func TestDoctorMissingFileNamedLikePostgres(t *testing.T) {
+	t.Chdir(t.TempDir()) // a relative path, as --db takes it
+	cfg := Config{DataDir: "data", DB: "the PostgreSQL database.db", Version: "test"}
+	if c := check(t, Doctor(t.Context(), cfg, DoctorOptions{}), "database"); c.Status != Fail || !strings.Contains(c.Message, "there is no database at") {
+		t.Errorf("missing file: %+v", c)
+	}
+	if _, err := os.Stat(cfg.DB); err == nil {
+		t.Error("doctor created the database file")
+	}
+}
+
 // TestDoctorCorrupt damages pages in the middle of a SQLite file: doctor
 // fails the integrity check and says to restore, and Preflight refuses.
 func TestDoctorCorrupt(t *testing.T) {
