@@ -135,16 +135,9 @@ func (s *Server) categoryFormView(r *http.Request) (categoryForm, error) {
 		}
 		v.ID, v.Title = id, "Edit category"
 	}
-	cats, err := s.svc.Categories(r.Context(), actor(r))
-	if err != nil {
-		return v, err
-	}
-	for _, c := range cats {
-		if c.ID != v.ID {
-			v.Parents = append(v.Parents, c)
-		}
-	}
-	return v, nil
+	var err error
+	v.Parents, err = s.svc.ParentChoices(r.Context(), actor(r), v.ID)
+	return v, err
 }
 
 func (s *Server) saveCategory(w http.ResponseWriter, r *http.Request) {

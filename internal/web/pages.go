@@ -114,12 +114,9 @@ func (s *Server) category(w http.ResponseWriter, r *http.Request) {
 	}
 	// Sub-categories are listed above the threads on the first page.
 	if n == 1 && list.Parent == nil {
-		if cats, err := s.svc.Categories(r.Context(), actor(r)); err == nil {
-			for _, c := range cats {
-				if c.ID == list.Category.ID {
-					list.Category.Children = c.Children
-				}
-			}
+		if list.Category.Children, err = s.svc.SubCategories(r.Context(), actor(r), list.Category.ID); err != nil {
+			s.error(w, r, err)
+			return
 		}
 	}
 	s.render(w, r, http.StatusOK, "category", v)
