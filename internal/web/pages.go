@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -194,10 +195,32 @@ func (s *Server) postRedirect(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	t, page, err := s.svc.PostLocation(r.Context(), actor(r), id)
+	u, err := s.postPage(r.Context(), actor(r), id)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	http.Redirect(w, r, pageURL(threadURL(t), page)+"#p"+strconv.FormatInt(id, 10), http.StatusFound)
+	http.Redirect(w, r, u, http.StatusFound)
+}
+
+// postPage returns the thread page and anchor of post id, where a form
+// about a post sends the member: one redirect, rather than one to /p/{id}
+// that redirects again.
+func (s *Server) postPage(ctx context.Context, a *forum.Member, id int64) (string, error) {
+	t, page, err := s.svc.PostLocation(ctx, a, id)
+	if err != nil {
+		return "", err
+	}
+	return pageURL(threadURL(t), page) + "#p" + strconv.FormatInt(id, 10), nil
+}
+
+// afterPost sends the member to post id's page and anchor. The post is
+// saved already, so should finding its page fail, its permanent link
+// still gets them there.
+func (s *Server) afterPost(w http.ResponseWriter, r *http.Request, id int64) {
+	u, err := s.postPage(r.Context(), actor(r), id)
+	if err != nil {
+		u = forum.PostURL(id)
+	}
+	http.Redirect(w, r, u, http.StatusSeeOther)
 }
