@@ -1,12 +1,15 @@
 package app_test
 
 import (
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"hearth/internal/forum"
+	"hearth/internal/status"
 )
 
 // TestCategoryTreeOnPages: the category page lists the sub-categories the
@@ -108,4 +111,102 @@ func mustInt(t *testing.T, s string) int64 {
 		t.Fatalf("%q is not an id", s)
 	}
 	return n
+}
+
+// TestEveryErrorCarriesTheRequestID: on both surfaces, whatever answers the
+// failure (a handler, the shared middleware, the gate, the form caps),
+// the error page shows the request's ID and the JSON error carries it,
+// and the API's 401s name their scheme.
+func TestEveryErrorCarriesTheRequestID(t *testing.T) {
+	f := newErrorForum(t, "sqlite")
+	a := f.a
+	b := newBrowser(t, a.URL())
+	tid := strconv.FormatInt(f.threadID, 10)
+	crossPage := f.request(t, "POST", "/t/"+tid+"/reply", "", "body=x")
+	crossPage.Header.Set("Origin", "https://elsewhere.example")
+	crossAPI := f.request(t, "POST", "/api/v1/threads/"+tid+"/posts", f.miaToken, `{"body":"x"}`)
+	crossAPI.Header.Set("Sec-Fetch-Site", "cross-site")
+	multipart := f.request(t, "POST", "/t/"+tid+"/reply", "", "--x--")
+	multipart.Header.Set("Content-Type", "multipart/form-data; boundary=x")
+	cases := []struct {
+		what   string
+		req    *http.Request
+		status int
+	}{
+		{"page not found", f.request(t, "GET", "/t/99999/x", "", ""), 404},
+		{"page needs a login", f.request(t, "POST", "/admin/mode", "", "mode=normal"), 401},
+		{"page cross-site", crossPage, 403},
+		{"page upload refused", multipart, 415},
+		{"API not found", f.request(t, "GET", "/api/v1/threads/99999", "", ""), 404},
+		{"API unknown endpoint", f.request(t, "GET", "/api/v2/threads", "", ""), 404},
+		{"API bad token", f.request(t, "GET", "/api/v1/me", "nope", ""), 401},
+		{"API guest on a member route", f.request(t, "POST", "/api/v1/threads", "", "{}"), 401},
+		{"API cross-site", crossAPI, 403},
+		{"API invalid", f.request(t, "POST", "/api/v1/threads/"+tid+"/posts", f.miaToken, `{"body":""}`), 422},
+	}
+	for _, c := range cases {
+		p := b.do(c.req)
+		if p.status != c.status {
+			t.Errorf("%s: %d, want %d\n%.300s", c.what, p.status, c.status, p.body)
+			continue
+		}
+		checkRequestID(t, c.what, c.req.URL.Path, p)
+		if p.status == 401 && strings.HasPrefix(c.req.URL.Path, "/api/") && p.header.Get("WWW-Authenticate") == "" {
+			t.Errorf("%s: a 401 without WWW-Authenticate", c.what)
+		}
+	}
+	p := f.mia.get("/admin")
+	expect(t, "member on the admin page", p, 403)
+	checkRequestID(t, "member on the admin page", "/admin", p)
+
+	if err := a.Status.SetMode(status.Maintenance, "Upgrading.", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/", "/api/v1/categories"} {
+		p := b.do(f.request(t, "GET", path, "", ""))
+		if p.status != 503 || p.header.Get("Retry-After") == "" {
+			t.Errorf("%s in maintenance: %d Retry-After %q", path, p.status, p.header.Get("Retry-After"))
+		}
+		checkRequestID(t, path+" in maintenance", path, p)
+	}
+	f.log.CheckNoFailures(t)
+}
+
+// checkRequestID fails unless p, an answer to path, shows its request ID:
+// in the JSON error under /api/, on the page elsewhere.
+func checkRequestID(t *testing.T, what, path string, p page) {
+	t.Helper()
+	if strings.HasPrefix(path, "/api/") {
+		checkJSONError(t, what, p)
+		return
+	}
+	id := p.header.Get("X-Request-Id")
+	if ct := p.header.Get("Content-Type"); id == "" || !strings.HasPrefix(ct, "text/html") || !strings.Contains(p.body, "Reference for the admin: "+id) {
+		t.Errorf("%s: %d %q does not show its request ID %q:\n%.400s", what, p.status, ct, id, p.body)
+	}
+}
+
+// TestRouteLabelsOnBothSurfaces: each surface's mux tells the metrics the
+// pattern it matched, the API's behind the shared middleware included;
+// unknown paths fold into "other".
+func TestRouteLabelsOnBothSurfaces(t *testing.T) {
+	f := newErrorForum(t, "sqlite")
+	b := newBrowser(t, f.a.URL())
+	tid := strconv.FormatInt(f.threadID, 10)
+	for _, path := range []string{"/t/" + tid + "/x", "/api/v1/threads/" + tid, "/api/v1/nothing", "/nothing"} {
+		b.get(path)
+	}
+	m := b.get("/metrics").body
+	for _, want := range []string{
+		`{code="301",method="GET",route="GET /t/{id}/{slug}"}`,
+		`{code="200",method="GET",route="GET /api/v1/threads/{id}"}`,
+		`{code="404",method="GET",route="other"} 2`,
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if strings.Contains(m, `route="/api/"`) || strings.Contains(m, `route="/"`) {
+		t.Errorf("a catch-all pattern became a label:\n%s", m)
+	}
 }

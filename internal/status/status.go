@@ -61,6 +61,16 @@ func (s State) Latest() (Update, bool) {
 	return s.Updates[0], true
 }
 
+// RetryAfter is how many seconds a client should wait before trying again
+// while the forum is down: until the expected end if it is known and
+// ahead, else five minutes.
+func (s State) RetryAfter(now time.Time) int {
+	if d := s.Until.Sub(now); !s.Until.IsZero() && d > 0 {
+		return int(d.Seconds())
+	}
+	return 300
+}
+
 // maxUpdates keeps the file small; older updates are dropped.
 const maxUpdates = 20
 
