@@ -3,11 +3,15 @@ package app_test
 import (
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"hearth/internal/app"
+	"hearth/internal/app/apptest"
 	"hearth/internal/forum"
 	"hearth/internal/status"
 )
@@ -208,5 +212,47 @@ func TestRouteLabelsOnBothSurfaces(t *testing.T) {
 	}
 	if strings.Contains(m, `route="/api/"`) || strings.Contains(m, `route="/"`) {
 		t.Errorf("a catch-all pattern became a label:\n%s", m)
+	}
+}
+
+// TestAdminStatusFormsShowNoPaths: the mode and status forms tell the
+// admin in a plain sentence what went wrong, text that is too long or a
+// status file that cannot be written, and never show the data
+// directory's path; the log has the detail.
+func TestAdminStatusFormsShowNoPaths(t *testing.T) {
+	log := apptest.NewLog(t)
+	a := apptest.Start(t, app.Config{Log: log.Logger()})
+	if _, err := a.Service.CreateMember(t.Context(), adminMember()); err != nil {
+		t.Fatal(err)
+	}
+	root := newBrowser(t, a.URL())
+	root.post("/login", url.Values{"email": {"root@example.org"}, "password": {"owner-password"}})
+	long := strings.Repeat("x", status.MaxText+1)
+	p := root.post("/admin/status", url.Values{"text": {long}})
+	expect(t, "a long update", p, 422, "The update was not posted", "longer than 1000 characters")
+	expect(t, "an empty update", root.post("/admin/status", url.Values{"text": {" "}}), 422, "The update was not posted", "empty")
+
+	// Someone edits the status file by hand and leaves it broken.
+	if err := os.WriteFile(filepath.Join(a.Config.DataDir, status.FileName), []byte("{mode: oops"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		path string
+		form url.Values
+		says string
+	}{
+		{"/admin/mode", url.Values{"mode": {"read-only"}, "reason": {"Tidying up."}}, "The mode was not changed"},
+		{"/admin/status", url.Values{"text": {"Almost done."}}, "The update was not posted"},
+	} {
+		p := root.post(c.path, c.form)
+		if p.status < 400 || !strings.Contains(p.body, c.says) || !strings.Contains(p.body, "could not save") {
+			t.Errorf("%s with a broken status file: %d\n%.500s", c.path, p.status, p.body)
+		}
+		if strings.Contains(p.body, a.Config.DataDir) || strings.Contains(p.body, status.FileName) || strings.Contains(p.body, "JSON") {
+			t.Errorf("%s: the page shows the file or its error:\n%s", c.path, p.body)
+		}
+		if len(log.Lines("level=ERROR", a.Config.DataDir, "request_id="+p.header.Get("X-Request-Id"))) != 1 {
+			t.Errorf("%s: the log lacks the detail:\n%s", c.path, log)
+		}
 	}
 }

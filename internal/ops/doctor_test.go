@@ -3,10 +3,12 @@ package ops
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"hearth/internal/status"
 	"hearth/internal/store"
 )
 
@@ -56,6 +58,17 @@ func TestDoctorHealthy(t *testing.T) {
 	bad.Addr, bad.BaseURL = "nonsense", ""
 	if c := check(t, Doctor(t.Context(), bad, DoctorOptions{}), "configuration"); c.Status != Fail || c.Fix == "" {
 		t.Errorf("bad address: %+v", c)
+	}
+}
+
+// TestDoctorBrokenStatusFile: a status file edited into invalid JSON fails
+// the data directory check with the fix, as the admin page's mode form
+// tells the admin to ask doctor.
+func TestDoctorBrokenStatusFile(t *testing.T) {
+	cfg := newForum(t, 1)
+	must(t, os.WriteFile(filepath.Join(cfg.DataDir, status.FileName), []byte("{mode: oops"), 0o600))
+	if c := check(t, Doctor(t.Context(), cfg, DoctorOptions{}), "data directory"); c.Status != Fail || !strings.Contains(c.Message, "status file") || !strings.Contains(c.Fix, "delete it") {
+		t.Errorf("broken status file: %+v", c)
 	}
 }
 

@@ -172,7 +172,7 @@ func (s *Store) Post(text string) error {
 		return err
 	}
 	if text == "" {
-		return errors.New("the update is empty")
+		return &TextError{"the update is empty"}
 	}
 	return s.change(func(st *State) { addUpdate(st, Update{At: s.now().UTC(), Text: text}) })
 }
@@ -184,13 +184,20 @@ func addUpdate(st *State, u Update) {
 	}
 }
 
+// TextError is a reason or an update refused as given; its message says
+// why and is safe to show. Any other error of SetMode and Post is the
+// file's, and names its path.
+type TextError struct{ msg string }
+
+func (e *TextError) Error() string { return e.msg }
+
 func clean(text string) (string, error) {
 	text = strings.TrimSpace(text)
 	switch {
 	case !utf8.ValidString(text):
-		return "", errors.New("the text is not valid UTF-8")
+		return "", &TextError{"the text is not valid UTF-8"}
 	case utf8.RuneCountInString(text) > MaxText:
-		return "", fmt.Errorf("the text is longer than %d characters", MaxText)
+		return "", &TextError{fmt.Sprintf("the text is longer than %d characters", MaxText)}
 	}
 	return text, nil
 }
