@@ -89,8 +89,6 @@ func expect(t *testing.T, what string, p page, status int, contains ...string) {
 	}
 }
 
-var setupLink = regexp.MustCompile(`token=([A-Za-z0-9_-]+)`)
-
 // TestWebFlow walks the issue's browser flow over real HTTP: set up the
 // admin, create a category, register a second member, post a thread, reply
 // with a quote, edit, and read it all as a guest.

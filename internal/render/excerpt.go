@@ -3,40 +3,22 @@ package render
 import (
 	"bytes"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
 )
 
-// excerptMD is the converter used by Excerpt. It is built on first use and,
-// like the one in Renderer, safe for concurrent use.
-var excerptMD = sync.OnceValue(newMarkdown)
-
-// Excerpt returns a plain-text excerpt of a markdown body for page
-// descriptions and meta tags: no markup, whitespace collapsed, at most n
-// runes, cut at a word boundary and marked with "…" when shortened. Code
-// blocks and images are left out; they make poor descriptions.
+// HTMLExcerpt returns a plain-text excerpt of HTML that Render made, for
+// page descriptions and meta tags: no markup, whitespace collapsed, at
+// most n runes, cut at a word boundary and marked with "…" when shortened.
+// Code blocks and images are left out; they make poor descriptions.
+// Working from the post's cached rendering, rather than stripping markdown
+// by hand, gets escapes, entities, link syntax and emphasis exactly as
+// Render saw them.
 //
 // The result is plain text, not HTML: it must be escaped where it is used
 // (html/template does that).
-func Excerpt(src string, n int) string {
-	if n <= 0 {
-		return ""
-	}
-	var buf bytes.Buffer
-	// Going through the HTML rendering, rather than stripping markdown by
-	// hand, gets escapes, entities, link syntax and emphasis rules exactly
-	// as Render sees them.
-	if err := excerptMD().Convert([]byte(cleanInput(src)), &buf); err != nil {
-		return ""
-	}
-	return truncateWords(htmlText(buf.Bytes()), n)
-}
-
-// HTMLExcerpt is Excerpt for HTML that Render made: it skips the markdown
-// step, so a page can describe itself from a post's cached rendering.
 func HTMLExcerpt(rendered string, n int) string {
 	if n <= 0 {
 		return ""

@@ -17,8 +17,8 @@
 //  2. The resulting HTML is sanitized with a bluemonday policy derived from
 //     UGCPolicy (see newPolicy for the exact decisions).
 //
-// Quote builds the markdown for quoting a post in a reply, and Excerpt a
-// plain-text summary for page descriptions.
+// Quote builds the markdown for quoting a post in a reply, and HTMLExcerpt
+// a plain-text summary of a rendered post for page descriptions.
 package render
 
 import (
