@@ -53,14 +53,6 @@ type State struct {
 	Updates []Update  `json:"updates,omitempty"` // newest first
 }
 
-// Latest returns the newest update, if any.
-func (s State) Latest() (Update, bool) {
-	if len(s.Updates) == 0 {
-		return Update{}, false
-	}
-	return s.Updates[0], true
-}
-
 // RetryAfter is how many seconds a client should wait before trying again
 // while the forum is down: until the expected end if it is known and
 // ahead, else five minutes.
