@@ -14,7 +14,7 @@ import (
 
 // opsConfig is the operator tools' view of the configuration.
 func opsConfig(c app.Config) ops.Config {
-	return ops.Config{DataDir: c.DataDir, DB: c.DB, Addr: c.Addr, BaseURL: c.BaseURL, Version: version()}
+	return ops.Config{DataDir: c.DataDir, DB: c.DB, Addr: c.Addr, BaseURL: c.BaseURL, Version: version(), Migrations: testMigrations()}
 }
 
 func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
