@@ -309,14 +309,5 @@ func pathID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-func pageNum(r *http.Request) (int, error) {
-	p := r.URL.Query().Get("page")
-	if p == "" {
-		return 1, nil
-	}
-	n, err := strconv.Atoi(p)
-	if err != nil || n < 1 {
-		return 0, &requestError{http.StatusBadRequest, "page must be a whole number from 1."}
-	}
-	return n, nil
-}
+// pageNum parses ?page=N as the pages do (httperr.ParsePage).
+func pageNum(r *http.Request) (int, error) { return httperr.ParsePage(r) }

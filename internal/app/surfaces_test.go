@@ -256,3 +256,33 @@ func TestAdminStatusFormsShowNoPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestPageNumbersAgree: both surfaces parse ?page=N with one helper: a
+// page that is not a whole number from 1 is a malformed request (400), a
+// page past the end is not found (404).
+func TestPageNumbersAgree(t *testing.T) {
+	f := newErrorForum(t, "sqlite")
+	b := newBrowser(t, f.a.URL())
+	th, err := f.a.Service.Thread(t.Context(), nil, f.threadID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tid := strconv.FormatInt(f.threadID, 10)
+	for _, base := range []string{"/t/" + tid + "/" + th.Thread.Slug, "/api/v1/threads/" + tid} {
+		for _, c := range []struct {
+			query  string
+			status int
+		}{
+			{"?page=x", 400}, {"?page=0", 400}, {"?page=-1", 400}, {"?page=99999999999999999999", 400},
+			{"?page=9", 404}, {"?page=1", 200},
+		} {
+			p := b.get(base + c.query)
+			if p.status != c.status {
+				t.Errorf("%s%s: %d, want %d", base, c.query, p.status, c.status)
+			}
+			if p.status >= 400 {
+				checkRequestID(t, base+c.query, base, p)
+			}
+		}
+	}
+}

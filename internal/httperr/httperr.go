@@ -88,6 +88,27 @@ type StatusError interface {
 	HTTPStatus() int
 }
 
+// badRequest is a malformed request: 400, with a message safe to show.
+type badRequest string
+
+func (e badRequest) Error() string   { return string(e) }
+func (e badRequest) HTTPStatus() int { return http.StatusBadRequest }
+
+// ParsePage reads ?page=N, 1 when absent, the same for both surfaces: a
+// page that is not a whole number from 1 is a malformed request (400); a
+// page past the end is the service's to refuse (404).
+func ParsePage(r *http.Request) (int, error) {
+	p := r.URL.Query().Get("page")
+	if p == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 1 {
+		return 0, badRequest("page must be a whole number from 1.")
+	}
+	return n, nil
+}
+
 // Classify returns the outcome of err for a request with context ctx.
 //
 //   - The client went away (its context was cancelled): debug, status 499,

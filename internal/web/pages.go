@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"hearth/internal/forum"
+	"hearth/internal/httperr"
 )
 
 // pager is the pagination of a list or thread.
@@ -39,18 +40,8 @@ func pathID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-// pageNum parses ?page=N; absent means 1, malformed means not found.
-func pageNum(r *http.Request) (int, error) {
-	p := r.URL.Query().Get("page")
-	if p == "" {
-		return 1, nil
-	}
-	n, err := strconv.Atoi(p)
-	if err != nil || n < 1 {
-		return 0, forum.ErrNotFound
-	}
-	return n, nil
-}
+// pageNum parses ?page=N as the API does (httperr.ParsePage).
+func pageNum(r *http.Request) (int, error) { return httperr.ParsePage(r) }
 
 type homeView struct {
 	Page
