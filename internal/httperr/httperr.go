@@ -142,9 +142,9 @@ func Classify(ctx context.Context, err error) Outcome {
 	return o
 }
 
-// Log logs o for r at o's level, with the error (for us, never for the
+// logOutcome logs o for r at o's level, with the error (for us, never for the
 // client) and the request ID the client sees.
-func Log(log *slog.Logger, r *http.Request, o Outcome, err error) {
+func logOutcome(log *slog.Logger, r *http.Request, o Outcome, err error) {
 	if !log.Enabled(r.Context(), o.Level) {
 		return
 	}
@@ -169,7 +169,7 @@ type Responder struct {
 // Error logs err (for us, never for the client) and answers it.
 func (rs Responder) Error(w http.ResponseWriter, r *http.Request, err error) {
 	o := Classify(r.Context(), err)
-	Log(rs.Log, r, o, err)
+	logOutcome(rs.Log, r, o, err)
 	rs.Answer(w, r, o)
 }
 
@@ -207,7 +207,7 @@ func (jsonSurface) Answer(w http.ResponseWriter, r *http.Request, o Outcome) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="hearth"`) // RFC 7235: a 401 names its scheme
 	}
 	RetryAfter(w, o)
-	WriteJSON(w, r, o.Status, o.Message, o.Field)
+	writeJSON(w, r, o.Status, o.Message, o.Field)
 }
 
 // Body is the API's error: {"error": "...", "field": "...", "request_id": "..."}.
@@ -217,8 +217,8 @@ type Body struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
-// WriteJSON answers with the API's JSON error, carrying r's request ID.
-func WriteJSON(w http.ResponseWriter, r *http.Request, status int, msg, field string) {
+// writeJSON answers with the API's JSON error, carrying r's request ID.
+func writeJSON(w http.ResponseWriter, r *http.Request, status int, msg, field string) {
 	h := w.Header()
 	b, _ := json.Marshal(Body{Error: msg, Field: field, RequestID: RequestID(r.Context())})
 	h.Set("Content-Type", "application/json; charset=utf-8")
