@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"hearth/internal/app"
@@ -15,7 +14,7 @@ import (
 
 // opsConfig is the operator tools' view of the configuration.
 func opsConfig(c app.Config) ops.Config {
-	return ops.Config{DataDir: c.DataDir, DB: c.DB, Addr: c.Addr, BaseURL: c.BaseURL, Version: version()}
+	return ops.Config{DataDir: c.DataDir, DB: c.DB, Addr: c.Addr, BaseURL: c.BaseURL, Version: version(), Migrations: testMigrations()}
 }
 
 func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -42,14 +41,13 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
-// requireDB refuses to go on when the SQLite file does not exist, rather
-// than let store.Open create an empty database to back up or repair.
 // openExisting opens the configured database for the operator commands,
-// which must never create an empty SQLite file where a forum was expected.
+// which must never create an empty SQLite file where a forum was expected:
+// store.Open would create one.
 func openExisting(ctx context.Context, c app.Config) (*store.DB, error) {
 	dsn := c.DSN()
-	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
-		if _, err := os.Stat(strings.TrimPrefix(dsn, "sqlite:")); err != nil {
+	if !store.IsPostgresDSN(dsn) {
+		if _, err := os.Stat(store.SQLiteFile(dsn)); err != nil {
 			return nil, fmt.Errorf("there is no database at %s: check --data and --db", dsn)
 		}
 	}

@@ -1,21 +1,34 @@
 package main
 
-// The crash test: a real `hearth serve` child takes replies from 16 writers
-// as fast as it can and is killed with SIGKILL at a random moment; after a
-// restart every reply it acknowledged (201) must be there with its exact
-// body. Acknowledged means durable (DESIGN.md), so any loss is a bug.
+// The crash loops: a real `hearth` child is killed with SIGKILL at a random
+// moment, many times over, on SQLite and PostgreSQL.
+//
+//   - serve: 16 writers post replies as fast as it takes them; after every
+//     kill each reply it acknowledged (201) must be in the database with its
+//     exact body, and the restarted forum must serve it. Acknowledged means
+//     durable (README, architecture), so any loss is a bug.
+//   - migrate: `hearth migrate` runs a long migration on a sizeable forum;
+//     after every kill the database is entirely at the old schema or
+//     entirely at the new one, and `hearth doctor` passes.
+//   - consumers: the event stream's consumers, once there is one (below).
+//
+// HEARTH_CRASH_ROUNDS and HEARTH_CRASH_MIGRATE_ROUNDS set the rounds
+// (.ci/run runs 200 and 40).
 
 import (
 	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math/big"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,6 +40,7 @@ import (
 	"testing"
 	"time"
 
+	"hearth/internal/store"
 	"hearth/internal/store/storetest"
 )
 
@@ -35,29 +49,94 @@ const (
 	crashMembers = 8
 )
 
+// TestCrashLosesNoAcknowledgedPost: after every kill -9 of a serve child
+// taking replies, each acknowledged reply is in the database with its exact
+// body, and the restarted forum serves it.
 func TestCrashLosesNoAcknowledgedPost(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the crash test builds and kills real servers; skipped with -short")
-	}
-	rounds := 5
-	if s := os.Getenv("HEARTH_CRASH_ROUNDS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			t.Fatalf("HEARTH_CRASH_ROUNDS=%q: want a whole number from 1", s)
-		}
-		rounds = n
-	}
+	rounds := crashRounds(t, "HEARTH_CRASH_ROUNDS", 5)
 	bin := buildHearth(t)
+	// The engines' loops run side by side: each mostly waits, on a child
+	// starting or a kill's delay.
 	t.Run("sqlite", func(t *testing.T) {
-		crashRounds(t, bin, []string{"--data", t.TempDir()}, rounds)
+		t.Parallel()
+		serveCrashLoop(t, bin, sqliteDB(t.TempDir()), rounds)
 	})
 	t.Run("postgres", func(t *testing.T) {
-		dsn := storetest.CreatePostgres(t) // skips without HEARTH_TEST_POSTGRES
-		crashRounds(t, bin, []string{"--data", t.TempDir(), "--db", dsn}, rounds)
+		t.Parallel()
+		serveCrashLoop(t, bin, postgresDB(t), rounds)
 	})
 }
 
-// buildHearth builds this command once for the test's child processes.
+// The event consumers' kill -9 loop is internal/events' TestConsumerCrashLoop:
+// a child writing posts while a durable consumer records their events.
+
+// crashRounds reads a round count from the environment.
+func crashRounds(t *testing.T, name string, def int) int {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("the crash loops build and kill real processes; skipped with -short")
+	}
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		t.Fatalf("%s=%q: want a whole number from 1", name, s)
+	}
+	return n
+}
+
+// crashDB is the storage a child runs on: its flags, and how the test
+// reads the database directly while no child runs.
+type crashDB struct {
+	args        []string // --data DIR [--db DSN]
+	driver, dsn string   // for database/sql
+	// pool, on PostgreSQL, stays open for the whole test, as the server is
+	// never what is killed: a new connection is the slowest part of a
+	// check. SQLite is opened afresh for each, as a restarted server does.
+	pool *sql.DB
+}
+
+func sqliteDB(dir string) crashDB {
+	return crashDB{args: []string{"--data", dir}, driver: "sqlite", dsn: filepath.Join(dir, "hearth.db")}
+}
+
+func postgresDB(t *testing.T) crashDB {
+	dsn := storetest.CreatePostgres(t) // skips without HEARTH_TEST_POSTGRES
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("application_name", "hearth-crash-test") // waitAlone tells the test's connections apart
+	u.RawQuery = q.Encode()
+	pool, err := sql.Open("pgx", u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pool.Close() })
+	return crashDB{args: []string{"--data", t.TempDir(), "--db", dsn}, driver: "pgx", dsn: dsn, pool: pool}
+}
+
+// use runs fn with a pool to the database.
+func (d crashDB) use(t *testing.T, fn func(db *sql.DB)) {
+	t.Helper()
+	if d.pool != nil {
+		fn(d.pool)
+		return
+	}
+	db, err := sql.Open(d.driver, d.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	fn(db)
+}
+
+// buildHearth builds this command once for the test's child processes,
+// with the crashtest tag: its operator commands take extra migrations from
+// HEARTH_CRASHTEST_MIGRATIONS (testmigrations_crashtest.go).
 func buildHearth(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "hearth")
@@ -65,7 +144,7 @@ func buildHearth(t *testing.T) string {
 	if err != nil {
 		goTool = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
 	}
-	out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput()
+	out, err := exec.Command(goTool, "build", "-tags", "crashtest", "-o", bin, ".").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
@@ -78,27 +157,36 @@ type ack struct {
 	body string
 }
 
-func crashRounds(t *testing.T, bin string, storage []string, rounds int) {
-	seedArgs := append([]string{"seed", "--members", "20", "--threads", "5", "--posts", "5"}, storage...)
+// serveCrashLoop runs the serve rounds: start, write until killed, check.
+func serveCrashLoop(t *testing.T, bin string, d crashDB, rounds int) {
+	start := time.Now()
+	seedArgs := append([]string{"seed", "--members", "20", "--threads", "5", "--posts", "5"}, d.args...)
 	if out, err := exec.Command(bin, seedArgs...).CombinedOutput(); err != nil {
 		t.Fatalf("hearth seed: %v\n%s", err, out)
 	}
 
-	var all []ack
-	var last []ack
+	var all, last []ack
 	var tokens []string
 	var threadID int64
 	totalAcked, totalVerified := 0, 0
 	for round := 1; round <= rounds+1; round++ {
-		c := startChild(t, bin, storage)
 		if len(last) > 0 {
-			n := verifyAcked(t, c.url, tokens[0], last)
+			// With no server running, straight from the database.
+			n := checkInDB(t, d, threadID, last)
 			totalVerified += n
-			t.Logf("round %d: %d of %d acknowledged replies present after kill -9", round-1, n, len(last))
+			t.Logf("round %d: %d of %d acknowledged replies in the database after kill -9", round-1, n, len(last))
+		}
+		c := startChild(t, bin, d.args)
+		if len(last) > 0 {
+			// And the restarted forum serves them: a few, every round.
+			verifyAcked(t, c.url, tokens[0], sample(last, 3))
 		}
 		if round == rounds+1 {
-			if n := verifyAcked(t, c.url, tokens[0], all); n != len(all) {
-				t.Errorf("final check: %d of %d acknowledged replies of all rounds present", n, len(all))
+			if n := checkInDB(t, d, threadID, all); n != len(all) {
+				t.Errorf("final check: %d of %d acknowledged replies of all rounds in the database", n, len(all))
+			}
+			if n, want := verifyAcked(t, c.url, tokens[0], append(sample(all, 200), last...)), min(200, len(all))+len(last); n != want {
+				t.Errorf("final check: the forum serves %d of %d acknowledged replies asked for", n, want)
 			}
 			c.stop(t)
 			break
@@ -106,7 +194,10 @@ func crashRounds(t *testing.T, bin string, storage []string, rounds int) {
 		if tokens == nil {
 			tokens, threadID = prepare(t, c.url)
 		}
-		delay := time.Duration(50+randInt(751)) * time.Millisecond
+		// The kill lands while replies are in flight: group commits and
+		// PostgreSQL's commits take milliseconds, so a fifth of a second's
+		// range moves it across many of them.
+		delay := time.Duration(20+randInt(281)) * time.Millisecond
 		var tried atomic.Int64
 		var refused map[int]int
 		last, refused = writeUntilKilled(c, tokens, threadID, round, delay, &tried)
@@ -114,10 +205,66 @@ func crashRounds(t *testing.T, bin string, storage []string, rounds int) {
 		totalAcked += len(last)
 		t.Logf("round %d: killed after %v: %d replies acknowledged of %d sent (other answers by status: %v)", round, delay, len(last), tried.Load(), refused)
 	}
-	t.Logf("%d rounds: %d replies acknowledged, %d verified after kill -9", rounds, totalAcked, totalVerified)
+	took := time.Since(start)
+	t.Logf("%d rounds in %v (%v a round): %d replies acknowledged, %d found after kill -9", rounds, took.Round(time.Second),
+		(took / time.Duration(rounds)).Round(time.Millisecond), totalAcked, totalVerified)
 	if totalAcked == 0 {
 		t.Error("no reply was acknowledged in any round: the test tested nothing")
 	}
+}
+
+// checkInDB reads the thread's posts from the database and reports how
+// many acknowledged replies are there with their exact body; each missing
+// or changed one is an error.
+func checkInDB(t *testing.T, d crashDB, threadID int64, acks []ack) int {
+	t.Helper()
+	lo := acks[0].id
+	for _, a := range acks {
+		lo = min(lo, a.id)
+	}
+	bodies := map[int64]string{}
+	d.use(t, func(db *sql.DB) {
+		rows, err := db.QueryContext(t.Context(), "SELECT id, body FROM posts WHERE thread_id = $1 AND id >= $2", threadID, lo)
+		if err != nil {
+			t.Fatalf("read the replies back: %v", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var body string
+			if err := rows.Scan(&id, &body); err != nil {
+				t.Fatal(err)
+			}
+			bodies[id] = body
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	ok := 0
+	for _, a := range acks {
+		switch body, found := bodies[a.id]; {
+		case !found:
+			t.Errorf("acknowledged reply %d lost after kill -9", a.id)
+		case body != a.body:
+			t.Errorf("acknowledged reply %d changed after kill -9: %q, want %q", a.id, body, a.body)
+		default:
+			ok++
+		}
+	}
+	return ok
+}
+
+// sample returns up to n of acks, chosen at random.
+func sample(acks []ack, n int) []ack {
+	if len(acks) <= n {
+		return acks
+	}
+	out := make([]ack, 0, n)
+	for range n {
+		out = append(out, acks[randInt(int64(len(acks)))])
+	}
+	return out
 }
 
 // child is a running `hearth serve`.
@@ -366,4 +513,202 @@ func marker() string {
 func randInt(n int64) int64 {
 	v, _ := rand.Int(rand.Reader, big.NewInt(n))
 	return v.Int64()
+}
+
+// TestCrashDuringMigration kills `hearth migrate` at random moments of its
+// verified backup and of a long migration, on a forum of 10,000 posts at
+// the schema of this build: after each kill the database is entirely at
+// the old schema (its tables and row counts as before) or entirely at the
+// new one, and `hearth doctor`, run by the binary that knows that schema,
+// passes. Between rounds the test undoes a migration that went through, so
+// every round upgrades from this build's schema, as a release would.
+func TestCrashDuringMigration(t *testing.T) {
+	rounds := crashRounds(t, "HEARTH_CRASH_MIGRATE_ROUNDS", 3)
+	bin := buildHearth(t)
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		migrateCrashLoop(t, bin, "sqlite", sqliteDB(t.TempDir()), rounds)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		migrateCrashLoop(t, bin, "postgres", postgresDB(t), rounds)
+	})
+}
+
+// crashMigration is migration v's SQL, the same on both engines: a copy
+// of every post, an index and an update over it, a second or two of work.
+func crashMigration(v int) string {
+	return fmt.Sprintf(`CREATE TABLE crash_%[1]d AS SELECT id, thread_id, body, html FROM posts;
+CREATE INDEX crash_%[1]d_body ON crash_%[1]d (body);
+UPDATE crash_%[1]d SET body = body || ' (copied)';
+`, v)
+}
+
+func migrateCrashLoop(t *testing.T, bin, engine string, d crashDB, rounds int) {
+	start := time.Now()
+	dataDir := d.args[1]
+	seedArgs := append([]string{"seed", "--members", "200", "--threads", "500", "--posts", "10000"}, d.args...)
+	if out, err := exec.Command(bin, seedArgs...).CombinedOutput(); err != nil {
+		t.Fatalf("hearth seed: %v\n%s", err, out)
+	}
+	// newer returns the migrations a build with crash migration v would
+	// embed: this build's, and v.
+	embedded := filepath.Join("..", "..", "internal", "store", "migrations", engine)
+	newer := func(v int) string {
+		dir := filepath.Join(t.TempDir(), strconv.Itoa(v))
+		if err := os.CopyFS(dir, os.DirFS(embedded)); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%04d_crash.sql", v)), []byte(crashMigration(v)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	run := func(migrations string, args ...string) *exec.Cmd {
+		cmd := exec.Command(bin, append(args, d.args...)...)
+		if migrations != "" {
+			cmd.Env = append(os.Environ(), "HEARTH_CRASHTEST_MIGRATIONS="+migrations)
+		}
+		return cmd
+	}
+	// undo takes the database back to this build's schema after crash
+	// migration v went through.
+	undo := func(v int) {
+		d.use(t, func(db *sql.DB) {
+			for _, q := range []string{fmt.Sprintf("DROP TABLE crash_%d", v), "DELETE FROM schema_migrations WHERE version >= 9000"} {
+				if _, err := db.ExecContext(t.Context(), q); err != nil {
+					t.Fatalf("undo migration %d: %s: %v", v, q, err)
+				}
+			}
+		})
+	}
+	clean := func() {
+		// Every migrate keeps its verified backup, as it should; this
+		// test's disk would not hold them all.
+		if err := os.RemoveAll(filepath.Join(dataDir, "backups")); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Round 0 runs to the end: how long a whole migrate takes.
+	base := schemaVersion(t, d)
+	before := tableCounts(t, d)
+	t0 := time.Now()
+	if out, err := run(newer(9000), "migrate").CombinedOutput(); err != nil {
+		t.Fatalf("hearth migrate: %v\n%s", err, out)
+	}
+	whole := time.Since(t0)
+	undo(9000)
+	clean()
+	t.Logf("a whole migrate (verified backup, then the migration) takes %v", whole.Round(time.Millisecond))
+
+	counts := map[string]int{}
+	for round := 1; round <= rounds; round++ {
+		v := 9000 + round
+		migrations := newer(v)
+		cmd := run(migrations, "migrate")
+		var out syncBuffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Anywhere in the backup or the migration, or just after.
+		delay := time.Duration(randInt(int64(whole * 11 / 10)))
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		var err error
+		killed := false
+		select {
+		case err = <-done:
+		case <-time.After(delay):
+			cmd.Process.Kill()
+			err, killed = <-done, true
+		}
+		if !killed && err != nil {
+			t.Fatalf("round %d: hearth migrate failed before the kill: %v\n%s", round, err, &out)
+		}
+		if engine == "postgres" {
+			waitAlone(t, d) // the killed child's server process may still be finishing its statement
+		}
+
+		after, version := tableCounts(t, d), schemaVersion(t, d)
+		state, binary := "old", "" // this build
+		want := maps.Clone(before)
+		want[fmt.Sprintf("crash_%d", v)], want["schema_migrations"] = before["posts"], before["schema_migrations"]+1
+		switch {
+		case version == base && maps.Equal(after, before):
+		case version == v && maps.Equal(after, want):
+			state, binary = "new", migrations
+		default:
+			t.Fatalf("round %d: killed after %v: the database is neither at the old schema nor at the new one: version %d (was %d), tables %v (were %v)\n%s",
+				round, delay, version, base, after, before, &out)
+		}
+		counts[state]++
+		if out, err := run(binary, "doctor").CombinedOutput(); err != nil {
+			t.Fatalf("round %d: killed after %v, the database at the %s schema: hearth doctor failed: %v\n%s", round, delay, state, err, out)
+		}
+		if state == "new" {
+			undo(v)
+		}
+		clean()
+		t.Logf("round %d: killed after %v of %v: the database is at the %s schema (version %d), doctor passes", round, delay.Round(time.Millisecond), whole.Round(time.Millisecond), state, version)
+	}
+	took := time.Since(start)
+	t.Logf("%d migrate rounds in %v (%v a round): %d found at the old schema, %d at the new, none in between",
+		rounds, took.Round(time.Second), (took / time.Duration(rounds)).Round(time.Millisecond), counts["old"], counts["new"])
+}
+
+// tableCounts returns every table's row count, read through the store.
+func tableCounts(t *testing.T, d crashDB) map[string]int {
+	t.Helper()
+	db, err := store.Open(t.Context(), d.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	n, err := db.TableCounts(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make(map[string]int, len(n))
+	for k, v := range n {
+		out[k] = int(v)
+	}
+	return out
+}
+
+func schemaVersion(t *testing.T, d crashDB) int {
+	t.Helper()
+	var v int
+	d.use(t, func(db *sql.DB) {
+		if err := db.QueryRowContext(t.Context(), "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+	})
+	return v
+}
+
+// waitAlone waits until no other session uses the PostgreSQL database: a
+// killed client's server process runs its statement to the end before it
+// notices, and a COMMIT sent just before the kill may still be landing.
+func waitAlone(t *testing.T, d crashDB) {
+	t.Helper()
+	// One connection of the test's own pool asks; the others sit idle.
+	const others = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name <> 'hearth-crash-test'"
+	deadline := time.Now().Add(60 * time.Second)
+	d.use(t, func(db *sql.DB) {
+		for {
+			var n int
+			if err := db.QueryRowContext(t.Context(), others).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d sessions still on the database a minute after the kill", n)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
 }

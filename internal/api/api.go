@@ -1,8 +1,10 @@
 // Package api is Hearth's JSON API v1, a thin layer over forum.Service for
 // scripts, integrations and our own tests. Clients authenticate with a
-// bearer token from POST /api/v1/sessions. Every error is JSON
-// {"error": "...", "field": "...", "request_id": "..."} with a 4xx or 5xx
-// status; nothing answers with a stack trace.
+// bearer token from POST /api/v1/sessions. internal/app mounts it at /api/
+// beside the pages, inside the middleware both share (internal/httpmw),
+// answering through Responder: every error, from a handler or the
+// middleware, is JSON {"error": "...", "field": "...", "request_id": "..."}
+// with a 4xx or 5xx status; nothing answers with a stack trace.
 package api
 
 import (
@@ -22,6 +24,8 @@ import (
 
 	"hearth/internal/forum"
 	"hearth/internal/httperr"
+	"hearth/internal/httpmw"
+	"hearth/internal/metrics"
 	"hearth/internal/ratelimit"
 )
 
@@ -33,11 +37,14 @@ import (
 // surrogate pair). 4 KiB more cover field names, ids and whitespace.
 const MaxBodyBytes = 12*(forum.MaxBodyLen+forum.MaxTitleLen) + 4<<10
 
-// Config holds the API's limits.
+// Config holds the API's limits and its gate.
 type Config struct {
 	LoginLimit    *ratelimit.Limiter // per client IP
 	RegisterLimit *ratelimit.Limiter // per client IP
 	ClientIP      func(*http.Request) string
+	// Gate answers 503 while the forum is in maintenance mode or its
+	// database is down; its zero value never closes.
+	Gate httpmw.Gate
 }
 
 // API serves /api/v1/.
@@ -45,13 +52,16 @@ type API struct {
 	svc     *forum.Service
 	log     *slog.Logger
 	cfg     Config
+	errs    httperr.Responder // failures answered as JSON
 	mux     *http.ServeMux
-	methods []string // of all routes, for the Allow header of a 405
+	handler http.Handler // the mux behind the gate
+	methods []string     // of all routes, for the Allow header of a 405
 }
 
-// New returns the API handler, to be mounted at /api/v1/.
+// New returns the API handler, to be mounted at /api/: it answers every
+// path under it, in JSON.
 func New(svc *forum.Service, log *slog.Logger, cfg Config) *API {
-	a := &API{svc: svc, log: log, cfg: cfg, mux: http.NewServeMux()}
+	a := &API{svc: svc, log: log, cfg: cfg, mux: http.NewServeMux(), errs: Responder(log)}
 	if a.cfg.ClientIP == nil {
 		a.cfg.ClientIP = func(r *http.Request) string { return r.RemoteAddr }
 	}
@@ -62,7 +72,14 @@ func New(svc *forum.Service, log *slog.Logger, cfg Config) *API {
 		}
 	}
 	a.mux.HandleFunc(catchAll, a.noRoute)
+	// No one passes maintenance mode: the API has no admin exception yet.
+	a.handler = a.cfg.Gate.Handler(metrics.Routed(a.mux), a.errs, nil)
 	return a
+}
+
+// Responder is how the API answers failures: JSON, logged with log.
+func Responder(log *slog.Logger) httperr.Responder {
+	return httperr.Responder{Log: log, Surface: httperr.JSON}
 }
 
 // access says who may call a route.
@@ -103,11 +120,13 @@ func (a *API) routes() []route {
 	}
 }
 
-const catchAll = "/api/v1/"
+// catchAll answers what no route matches: an unknown endpoint, another
+// version, the API's root.
+const catchAll = "/api/"
 
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	a.mux.ServeHTTP(w, r)
+	a.handler.ServeHTTP(w, r)
 }
 
 // noRoute answers what no route matches: 405 with Allow when the path has
@@ -196,18 +215,7 @@ func (e *requestError) HTTPStatus() int { return e.status }
 
 // error logs err as loudly as it deserves (httperr.Classify: only internal
 // failures at ERROR, once, with the request ID) and answers it as JSON.
-func (a *API) error(w http.ResponseWriter, r *http.Request, err error) {
-	o := httperr.Classify(r.Context(), err)
-	httperr.Log(a.log, r, w, o, err)
-	if o.Gone() {
-		w.WriteHeader(o.Status) // for the access log and metrics; nobody reads it
-		return
-	}
-	if o.Status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="hearth"`) // RFC 7235: a 401 names its scheme
-	}
-	httperr.WriteJSON(w, o.Status, o.Message, o.Field)
-}
+func (a *API) error(w http.ResponseWriter, r *http.Request, err error) { a.errs.Error(w, r, err) }
 
 func (a *API) json(w http.ResponseWriter, st int, v any) {
 	b, err := json.Marshal(v)
@@ -301,14 +309,5 @@ func pathID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-func pageNum(r *http.Request) (int, error) {
-	p := r.URL.Query().Get("page")
-	if p == "" {
-		return 1, nil
-	}
-	n, err := strconv.Atoi(p)
-	if err != nil || n < 1 {
-		return 0, &requestError{http.StatusBadRequest, "page must be a whole number from 1."}
-	}
-	return n, nil
-}
+// pageNum parses ?page=N as the pages do (httperr.ParsePage).
+func pageNum(r *http.Request) (int, error) { return httperr.ParsePage(r) }

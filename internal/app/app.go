@@ -1,6 +1,6 @@
 // Package app wires Hearth together: configuration → store → service → web
-// and API → HTTP server. cmd/hearth calls it; tests and the load harness
-// start it on port 0. It holds no forum logic.
+// and API, mounted side by side → HTTP server. cmd/hearth calls it; tests
+// and the load harness start it on port 0. It holds no forum logic.
 package app
 
 import (
@@ -26,6 +26,7 @@ import (
 	"hearth/internal/clientip"
 	"hearth/internal/events"
 	"hearth/internal/forum"
+	"hearth/internal/httpmw"
 	"hearth/internal/metrics"
 	"hearth/internal/ops"
 	"hearth/internal/render"
@@ -218,9 +219,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	apiHandler := api.New(svc, cfg.Log, api.Config{
 		LoginLimit: wcfg.LoginLimit, RegisterLimit: wcfg.RegisterLimit,
-		ClientIP: clientIP,
+		ClientIP: clientIP, Gate: httpmw.Gate{Status: st, DBDown: mon.Down},
 	})
-	ws, err := web.New(svc, cfg.Log, wcfg, apiHandler)
+	ws, err := web.New(svc, cfg.Log, wcfg)
 	if err != nil {
 		a.ln.Close()
 		db.Close()
@@ -232,11 +233,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		cur, latest, err := db.SchemaVersion(ctx)
 		return cur == latest, err
 	})
-	root := http.NewServeMux()
+	root := Surfaces(cfg.Log, cfg.BaseURL, ws, apiHandler)
 	root.Handle("GET /metrics", m.Handler(cfg.MetricsToken, proxies))
 	root.Handle("GET /healthz", healthz)
 	root.Handle("GET /readyz", readyz)
-	root.Handle("/", ws.Handler())
 	a.handler = m.Middleware(root) // outermost: every request and its whole time count
 	return a, nil
 }
@@ -247,6 +247,18 @@ func (a *App) CacheStats() map[string]cache.Stats {
 	m := a.Service.CacheStats()
 	maps.Copy(m, a.web.CacheStats())
 	return m
+}
+
+// Surfaces mounts the two HTTP surfaces side by side, each inside the
+// shared middleware (internal/httpmw) and answering failures its own way:
+// the JSON API at /api/ (every path under it answers JSON, an unknown one
+// too), the pages everywhere else. New adds the operator endpoints; a test
+// may mount a stand-in API beside real pages.
+func Surfaces(log *slog.Logger, baseURL string, pages *web.Server, apiHandler http.Handler) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("/api/", httpmw.Wrap(apiHandler, api.Responder(log), baseURL))
+	mux.Handle("/", httpmw.Wrap(pages.Handler(), pages.Responder(), baseURL))
+	return mux
 }
 
 // clientIPFunc returns the client address rate limits are keyed by. When

@@ -89,8 +89,6 @@ func expect(t *testing.T, what string, p page, status int, contains ...string) {
 	}
 }
 
-var setupLink = regexp.MustCompile(`token=([A-Za-z0-9_-]+)`)
-
 // TestWebFlow walks the issue's browser flow over real HTTP: set up the
 // admin, create a category, register a second member, post a thread, reply
 // with a quote, edit, and read it all as a guest.
@@ -155,11 +153,12 @@ func TestWebFlow(t *testing.T) {
 			p = admin.get("/t/" + threadID + "/reply?quote=" + firstID)
 			expect(t, "quote form", p, 200, "**Mia Member** [wrote](/p/"+firstID+")")
 			p = admin.post("/t/"+threadID+"/reply", url.Values{"body": {"> **Mia Member** [wrote](/p/" + firstID + "):\n> Anyone been to Lisbon?\n\nYes, in spring."}, "quote_post_id": {firstID}})
-			if p.status != 303 || !strings.HasPrefix(p.loc, "/p/") {
+			if p.status != 303 || !strings.HasPrefix(p.loc, threadURL+"#p") {
 				t.Fatalf("reply: %d %q\n%s", p.status, p.loc, p.body)
 			}
-			p = admin.get(p.loc)
-			if p.status != 302 || !strings.Contains(p.loc, threadURL) {
+			replyID := strings.TrimPrefix(p.loc, threadURL+"#p")
+			p = admin.get("/p/" + replyID)
+			if p.status != 302 || p.loc != threadURL+"#p"+replyID {
 				t.Fatalf("post link: %d %q", p.status, p.loc)
 			}
 			th = mia.get(threadURL)
@@ -171,7 +170,7 @@ func TestWebFlow(t *testing.T) {
 			// Edit own post; not someone else's.
 			expect(t, "edit form", mia.get("/p/"+firstID+"/edit"), 200, "Anyone been to **Lisbon**?")
 			p = mia.post("/p/"+firstID+"/edit", url.Values{"body": {"Anyone been to *Lisbon* lately?"}})
-			if p.status != 303 {
+			if p.status != 303 || p.loc != threadURL+"#p"+firstID {
 				t.Fatalf("edit: %d\n%s", p.status, p.body)
 			}
 			expect(t, "edited thread", mia.get(threadURL), 200, "<em>Lisbon</em>", "edited")

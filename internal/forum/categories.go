@@ -38,6 +38,47 @@ func (s *Service) Categories(ctx context.Context, actor *Member) ([]*Category, e
 	return tree(actor, all), nil
 }
 
+// SubCategories returns the visible sub-categories of category id, in
+// order, with their own counts: none for a sub-category, which cannot
+// have any, or for one the actor may not see.
+func (s *Service) SubCategories(ctx context.Context, actor *Member, id int64) ([]*Category, error) {
+	top, err := s.Categories(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range top {
+		if c.ID == id {
+			return c.Children, nil
+		}
+	}
+	return nil, nil
+}
+
+// ParentChoices returns the categories category id may be placed under (id
+// 0: a new category): the top-level ones but itself, as sub-categories go
+// one level deep, and none when id has sub-categories of its own, which
+// keeps it at the top. Admins only.
+func (s *Service) ParentChoices(ctx context.Context, actor *Member, id int64) ([]*Category, error) {
+	if !actor.IsAdmin() {
+		return nil, Errorf(EFORBIDDEN, "Only admins can arrange categories.")
+	}
+	top, err := s.Categories(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Category
+	for _, c := range top {
+		if c.ID == id {
+			if len(c.Children) > 0 {
+				return nil, nil
+			}
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
 // tree arranges a flat, ordered list into visible parents with children.
 func tree(actor *Member, all []*Category) []*Category {
 	byID := make(map[int64]*Category, len(all))

@@ -231,6 +231,72 @@ func TestCategories(t *testing.T) {
 	}
 }
 
+// TestCategoryTree: the service answers the tree's questions the pages
+// ask: a category's visible sub-categories, and where a category may be
+// placed (one level deep; a parent stays at the top).
+func TestCategoryTree(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		f := newFixture(t, db)
+		mk := func(in forum.CategoryInput) *forum.Category {
+			t.Helper()
+			c, err := f.svc.CreateCategory(ctx, f.admin, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		europe := mk(forum.CategoryInput{Name: "Europe", ParentID: f.cat.ID})
+		mk(forum.CategoryInput{Name: "Crew room", ParentID: f.cat.ID, StaffOnly: true})
+		asia := mk(forum.CategoryInput{Name: "Asia", ParentID: f.cat.ID})
+		lounge := mk(forum.CategoryInput{Name: "Lounge"})
+		if _, _, err := f.svc.CreateThread(ctx, f.member, forum.NewThread{CategoryID: asia.ID, Title: "Hanoi in May", Body: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		names := func(cs []*forum.Category) string {
+			var out []string
+			for _, c := range cs {
+				out = append(out, c.Name+"/"+strconv.Itoa(c.ThreadCount))
+			}
+			return strings.Join(out, ",")
+		}
+		for _, c := range []struct {
+			what  string
+			actor *forum.Member
+			id    int64
+			want  string
+		}{
+			{"guest, parent", nil, f.cat.ID, "Europe/0,Asia/1"},
+			{"admin, parent", f.admin, f.cat.ID, "Europe/0,Crew room/0,Asia/1"},
+			{"sub-category", f.admin, europe.ID, ""},
+			{"no sub-categories", f.member, lounge.ID, ""},
+		} {
+			subs, err := f.svc.SubCategories(ctx, c.actor, c.id)
+			if err != nil || names(subs) != c.want {
+				t.Errorf("%s: %q, %v; want %q", c.what, names(subs), err, c.want)
+			}
+		}
+		for _, c := range []struct {
+			what string
+			id   int64
+			want string
+		}{
+			{"new category", 0, "Destinations/1,Lounge/0"},
+			{"a parent stays at the top", f.cat.ID, ""},
+			{"a sub-category", europe.ID, "Destinations/1,Lounge/0"},
+			{"a top-level one without children", lounge.ID, "Destinations/1"},
+		} {
+			got, err := f.svc.ParentChoices(ctx, f.admin, c.id)
+			if err != nil || names(got) != c.want {
+				t.Errorf("parents for %s: %q, %v; want %q", c.what, names(got), err, c.want)
+			}
+		}
+		if _, err := f.svc.ParentChoices(ctx, f.member, 0); code(err) != forum.EFORBIDDEN {
+			t.Errorf("member asked for parent choices: %v", err)
+		}
+	})
+}
+
 func TestThreadsAndPosts(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()

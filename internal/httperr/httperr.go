@@ -1,7 +1,9 @@
 // Package httperr decides, once for both HTTP surfaces (the pages of
 // internal/web and the JSON API of internal/api), how a failed request is
-// answered and how loudly it is logged, and writes the API's JSON error
-// body, which the pages' middleware also sends on /api/ paths.
+// answered and how loudly it is logged. Each surface says only how its
+// answers look (a Surface: the pages render an error page, the API writes
+// JSON, here), and every answer carries the request's ID, which the shared
+// middleware (internal/httpmw) gives each request.
 package httperr
 
 import (
@@ -11,7 +13,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"hearth/internal/forum"
 )
@@ -23,9 +24,23 @@ import (
 // a 500 as a bug.
 const StatusClientClosed = 499
 
-// RequestIDHeader is the response header internal/web sets to the
-// request's ID; JSON errors repeat it in their body.
+// RequestIDHeader is the response header carrying the request's ID;
+// error pages show it and JSON errors repeat it in their body.
 const RequestIDHeader = "X-Request-Id"
+
+type requestIDKey struct{}
+
+// WithRequestID returns ctx carrying the request ID id.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID returns the ID given to the request, shown on error pages and
+// logged, so a member's report leads to the log line.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
 
 // Status maps a domain error code to an HTTP status.
 func Status(code forum.Code) int {
@@ -56,6 +71,11 @@ type Outcome struct {
 	Field   string
 	Level   slog.Level // how loudly to log it
 	Event   string     // the log message
+
+	// RetryAfter, in seconds, is sent with a 429 or 503; 0 means a minute.
+	RetryAfter int
+	// Maintenance: the forum is in maintenance mode, not failing.
+	Maintenance bool
 }
 
 // Gone reports whether the client went away: there is nobody to answer.
@@ -66,6 +86,27 @@ func (o Outcome) Gone() bool { return o.Status == StatusClientClosed }
 type StatusError interface {
 	error
 	HTTPStatus() int
+}
+
+// badRequest is a malformed request: 400, with a message safe to show.
+type badRequest string
+
+func (e badRequest) Error() string   { return string(e) }
+func (e badRequest) HTTPStatus() int { return http.StatusBadRequest }
+
+// ParsePage reads ?page=N, 1 when absent, the same for both surfaces: a
+// page that is not a whole number from 1 is a malformed request (400); a
+// page past the end is the service's to refuse (404).
+func ParsePage(r *http.Request) (int, error) {
+	p := r.URL.Query().Get("page")
+	if p == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 1 {
+		return 0, badRequest("page must be a whole number from 1.")
+	}
+	return n, nil
 }
 
 // Classify returns the outcome of err for a request with context ctx.
@@ -101,19 +142,73 @@ func Classify(ctx context.Context, err error) Outcome {
 	return o
 }
 
-// Log logs o for r at o's level, with the error (for us, never for the
+// logOutcome logs o for r at o's level, with the error (for us, never for the
 // client) and the request ID the client sees.
-func Log(log *slog.Logger, r *http.Request, w http.ResponseWriter, o Outcome, err error) {
+func logOutcome(log *slog.Logger, r *http.Request, o Outcome, err error) {
 	if !log.Enabled(r.Context(), o.Level) {
 		return
 	}
 	log.Log(r.Context(), o.Level, o.Event, "err", err, "status", o.Status, "method", r.Method, "path", r.URL.Path,
-		"request_id", w.Header().Get(RequestIDHeader))
+		"request_id", RequestID(r.Context()))
 }
 
-// IsAPI reports whether r is for the JSON API, which answers everything,
-// errors included, in JSON.
-func IsAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+// A Surface writes the answer to a failed request in its own form: an
+// error page, a JSON body. It is not called when the client has gone.
+type Surface interface {
+	Answer(w http.ResponseWriter, r *http.Request, o Outcome)
+}
+
+// Responder answers the failed requests of one surface: it classifies the
+// error, logs it as loudly as it deserves, and has the surface write the
+// answer. Both surfaces and the middleware they share answer through one.
+type Responder struct {
+	Log     *slog.Logger
+	Surface Surface
+}
+
+// Error logs err (for us, never for the client) and answers it.
+func (rs Responder) Error(w http.ResponseWriter, r *http.Request, err error) {
+	o := Classify(r.Context(), err)
+	logOutcome(rs.Log, r, o, err)
+	rs.Answer(w, r, o)
+}
+
+// Answer writes o, already logged if it needed to be: nothing but the
+// status for the access log when the client has gone, else the surface's
+// answer.
+func (rs Responder) Answer(w http.ResponseWriter, r *http.Request, o Outcome) {
+	if o.Gone() {
+		w.WriteHeader(o.Status) // for the access log and metrics; nobody reads it
+		return
+	}
+	rs.Surface.Answer(w, r, o)
+}
+
+// RetryAfter sets Retry-After for a 429 or 503, unless it is set already.
+func RetryAfter(w http.ResponseWriter, o Outcome) {
+	if o.Status != http.StatusServiceUnavailable && o.Status != http.StatusTooManyRequests || w.Header().Get("Retry-After") != "" {
+		return
+	}
+	secs := o.RetryAfter
+	if secs <= 0 {
+		secs = 60
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+}
+
+// JSON is the API's surface: every error is
+// {"error": "...", "field": "...", "request_id": "..."}.
+var JSON Surface = jsonSurface{}
+
+type jsonSurface struct{}
+
+func (jsonSurface) Answer(w http.ResponseWriter, r *http.Request, o Outcome) {
+	if o.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="hearth"`) // RFC 7235: a 401 names its scheme
+	}
+	RetryAfter(w, o)
+	writeJSON(w, r, o.Status, o.Message, o.Field)
+}
 
 // Body is the API's error: {"error": "...", "field": "...", "request_id": "..."}.
 type Body struct {
@@ -122,15 +217,10 @@ type Body struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
-// WriteJSON answers with the API's JSON error. 429 and 503 get
-// Retry-After unless it is set already. The request ID is the one the web
-// middleware put on the response.
-func WriteJSON(w http.ResponseWriter, status int, msg, field string) {
+// writeJSON answers with the API's JSON error, carrying r's request ID.
+func writeJSON(w http.ResponseWriter, r *http.Request, status int, msg, field string) {
 	h := w.Header()
-	b, _ := json.Marshal(Body{Error: msg, Field: field, RequestID: h.Get(RequestIDHeader)})
-	if (status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests) && h.Get("Retry-After") == "" {
-		h.Set("Retry-After", "60")
-	}
+	b, _ := json.Marshal(Body{Error: msg, Field: field, RequestID: RequestID(r.Context())})
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(len(b)+1))
 	h.Del("Content-Encoding")

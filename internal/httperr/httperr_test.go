@@ -2,9 +2,11 @@ package httperr_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -57,3 +59,47 @@ type tooLarge struct{}
 
 func (tooLarge) Error() string   { return "The request body is too large." }
 func (tooLarge) HTTPStatus() int { return 413 }
+
+// TestJSONResponder: the API's answers to failures carry the request ID
+// from the context, Retry-After on 429 and 503 (the outcome's, else a
+// minute), WWW-Authenticate on 401, and nothing at all when the client
+// has gone.
+func TestJSONResponder(t *testing.T) {
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	rs := httperr.Responder{Log: slog.New(slog.DiscardHandler), Surface: httperr.JSON}
+	for _, c := range []struct {
+		name                string
+		ctx                 context.Context
+		err                 error
+		o                   *httperr.Outcome
+		status              int
+		retry, authenticate string
+	}{
+		{"not found", context.Background(), forum.ErrNotFound, nil, 404, "", ""},
+		{"log in", context.Background(), forum.Errorf(forum.EUNAUTHORIZED, "log in"), nil, 401, "", `Bearer realm="hearth"`},
+		{"rate limit", context.Background(), forum.Errorf(forum.ERATELIMIT, "slow down"), nil, 429, "60", ""},
+		{"maintenance", context.Background(), nil, &httperr.Outcome{Status: 503, Message: "down", RetryAfter: 1800, Maintenance: true}, 503, "1800", ""},
+		{"client gone", gone, forum.ErrNotFound, nil, httperr.StatusClientClosed, "", ""},
+	} {
+		r := httptest.NewRequestWithContext(httperr.WithRequestID(c.ctx, "req-1"), "GET", "/api/v1/x", nil)
+		w := httptest.NewRecorder()
+		if c.o != nil {
+			rs.Answer(w, r, *c.o)
+		} else {
+			rs.Error(w, r, c.err)
+		}
+		if w.Code != c.status || w.Header().Get("Retry-After") != c.retry || w.Header().Get("WWW-Authenticate") != c.authenticate {
+			t.Errorf("%s: %d Retry-After %q WWW-Authenticate %q", c.name, w.Code, w.Header().Get("Retry-After"), w.Header().Get("WWW-Authenticate"))
+		}
+		var body httperr.Body
+		switch err := json.Unmarshal(w.Body.Bytes(), &body); {
+		case c.status == httperr.StatusClientClosed:
+			if w.Body.Len() != 0 {
+				t.Errorf("%s: a body for nobody: %s", c.name, w.Body)
+			}
+		case err != nil || body.RequestID != "req-1" || body.Error == "":
+			t.Errorf("%s: body %s", c.name, w.Body)
+		}
+	}
+}

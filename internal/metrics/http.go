@@ -23,9 +23,9 @@ type routeHolder struct {
 
 // SetRoute records r.Pattern, the pattern the ServeMux matched, as the
 // route label of the request being measured. Call it after the mux has
-// run; Routed does. A later call wins, so a mux nested inside another (the
-// API's own mux under /api/v1/) gives the more specific pattern. Without
-// Middleware in front it does nothing.
+// run; Routed does. A later call wins, so a mux nested inside another (each
+// surface's own behind the root mux) gives the more specific pattern.
+// Without Middleware in front it does nothing.
 func SetRoute(r *http.Request) {
 	h, _ := r.Context().Value(routeKey{}).(*routeHolder)
 	if h == nil || r.Pattern == "" {
@@ -78,7 +78,7 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 
 // routeLabel keeps label cardinality bounded: a matched pattern, or
 // "other" when nothing matched (404/405 from the mux itself) or a subtree
-// catch-all such as "/" or "/api/v1/" answered "not found".
+// catch-all such as "/" or "/api/" answered "not found".
 func routeLabel(pattern string, code int) string {
 	if pattern == "" || (code == http.StatusNotFound && strings.HasSuffix(pattern, "/")) {
 		return "other"

@@ -1,7 +1,8 @@
 // Package metrics exposes Hearth's Prometheus metrics and its health
 // endpoints: HTTP request counts and latencies per route, database query
-// latencies and errors per store operation, and gauges (sessions, backups,
-// outbox) that the wiring registers as callbacks read at scrape time.
+// latencies and errors per store operation, and gauges (the database,
+// sessions, backups) that the wiring registers as callbacks read at
+// scrape time.
 //
 // Every Metrics has its own registry, never Prometheus's global default, so
 // tests and several servers in one process do not share counters.
@@ -12,9 +13,8 @@
 //	hearth_http_request_duration_seconds{route,method}   histogram
 //	hearth_db_query_duration_seconds{op}                 histogram
 //	hearth_db_errors_total{op}                           counter
-//	hearth_sessions_active, hearth_db_up,
-//	hearth_backup_last_good_age_seconds, hearth_backup_last_good_size_bytes,
-//	hearth_outbox_depth, hearth_outbox_failures_total   registered by the wiring
+//	hearth_db_up, hearth_sessions_active,
+//	hearth_backup_last_good_age_seconds, hearth_backup_last_good_size_bytes   registered by the wiring
 package metrics
 
 import (
@@ -69,9 +69,6 @@ func New() *Metrics {
 	return m
 }
 
-// Registry returns the registry, for collectors this package does not know.
-func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
-
 // RegisterGauge adds a gauge whose value fn returns at each scrape, e.g.
 // hearth_sessions_active or hearth_backup_last_good_age_seconds. fn must be
 // quick and safe to call concurrently; bound any database call it makes.
@@ -79,10 +76,4 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 // found at startup.
 func (m *Metrics) RegisterGauge(name, help string, fn func() float64) {
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, fn))
-}
-
-// RegisterCounter is RegisterGauge for a value that only grows, such as
-// hearth_outbox_failures_total (Prometheus then handles restarts properly).
-func (m *Metrics) RegisterCounter(name, help string, fn func() float64) {
-	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, fn))
 }

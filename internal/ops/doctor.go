@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"hearth/internal/status"
 	"hearth/internal/store"
 )
 
@@ -143,6 +144,11 @@ func checkDataDir(_ context.Context, s *session) Check {
 	}
 	f.Close()
 	os.Remove(f.Name())
+	if _, err := status.Open(dir); err != nil {
+		c.Status, c.Message = Fail, fmt.Sprintf("the status file (mode and status updates) cannot be read: %v", err)
+		c.Fix = fmt.Sprintf("fix the JSON of %s, or delete it: the forum then goes back to normal mode", filepath.Join(dir, status.FileName))
+		return c
+	}
 	c.Status, c.Message = OK, dir+" exists and is writable"
 	return c
 }

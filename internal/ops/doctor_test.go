@@ -3,10 +3,12 @@ package ops
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"hearth/internal/status"
 	"hearth/internal/store"
 )
 
@@ -56,6 +58,31 @@ func TestDoctorHealthy(t *testing.T) {
 	bad.Addr, bad.BaseURL = "nonsense", ""
 	if c := check(t, Doctor(t.Context(), bad, DoctorOptions{}), "configuration"); c.Status != Fail || c.Fix == "" {
 		t.Errorf("bad address: %+v", c)
+	}
+}
+
+// TestDoctorBrokenStatusFile: a status file edited into invalid JSON fails
+// the data directory check with the fix, as the admin page's mode form
+// tells the admin to ask doctor.
+func TestDoctorBrokenStatusFile(t *testing.T) {
+	cfg := newForum(t, 1)
+	must(t, os.WriteFile(filepath.Join(cfg.DataDir, status.FileName), []byte("{mode: oops"), 0o600))
+	if c := check(t, Doctor(t.Context(), cfg, DoctorOptions{}), "data directory"); c.Status != Fail || !strings.Contains(c.Message, "status file") || !strings.Contains(c.Fix, "delete it") {
+		t.Errorf("broken status file: %+v", c)
+	}
+}
+
+// TestDoctorMissingFileNamedLikePostgres: a SQLite path that mentions
+// PostgreSQL is still a file: doctor says it is missing rather than open
+// it, which would create an empty database there.
+func TestDoctorMissingFileNamedLikePostgres(t *testing.T) {
+	t.Chdir(t.TempDir()) // a relative path, as --db takes it
+	cfg := Config{DataDir: "data", DB: "the PostgreSQL database.db", Version: "test"}
+	if c := check(t, Doctor(t.Context(), cfg, DoctorOptions{}), "database"); c.Status != Fail || !strings.Contains(c.Message, "there is no database at") {
+		t.Errorf("missing file: %+v", c)
+	}
+	if _, err := os.Stat(cfg.DB); err == nil {
+		t.Error("doctor created the database file")
 	}
 }
 

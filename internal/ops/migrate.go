@@ -8,7 +8,6 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"regexp"
 
 	"hearth/internal/store"
 )
@@ -104,12 +103,10 @@ func backupNote(path string) string {
 	return " (backup at " + path + ")"
 }
 
-var migrationName = regexp.MustCompile(`migration (\S+\.sql): (.*)$`)
-
 // describeFailure turns Migrate's error into "migration F failed: why".
 func describeFailure(err error) string {
-	if m := migrationName.FindStringSubmatch(err.Error()); m != nil {
-		return fmt.Sprintf("migration %s failed: %s", m[1], m[2])
+	if me, ok := errors.AsType[*store.MigrationError](err); ok {
+		return fmt.Sprintf("migration %s failed: %v", me.Name, me.Err)
 	}
 	return "migrating failed: " + err.Error()
 }

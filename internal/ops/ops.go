@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"strings"
 
 	"hearth/internal/store"
 )
@@ -74,11 +73,11 @@ func (c Config) open(ctx context.Context) (*store.DB, error) {
 
 // dbLabel names the database for messages, without any password.
 func (c Config) dbLabel() string {
-	if strings.HasPrefix(c.DSN(), "postgres://") || strings.HasPrefix(c.DSN(), "postgresql://") {
+	if !c.isSQLite() {
 		return "the PostgreSQL database"
 	}
-	return strings.TrimPrefix(c.DSN(), "sqlite:")
+	return store.SQLiteFile(c.DSN())
 }
 
 // isSQLite reports whether the configured database is a SQLite file.
-func (c Config) isSQLite() bool { return !strings.HasPrefix(c.dbLabel(), "the PostgreSQL") }
+func (c Config) isSQLite() bool { return !store.IsPostgresDSN(c.DSN()) }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"hearth/internal/status"
 )
 
 // checkPermissions warns when files holding members' data (the database,
@@ -21,7 +23,7 @@ func checkPermissions(_ context.Context, s *session) Check {
 	if st, err := os.Stat(dir); err == nil && st.Mode().Perm()&0o007 != 0 {
 		loose = append(loose, fmt.Sprintf("%s (%04o)", dir, st.Mode().Perm()))
 	}
-	files := []string{filepath.Join(dir, "status.json")}
+	files := []string{filepath.Join(dir, status.FileName)}
 	if s.cfg.isSQLite() {
 		db := s.cfg.DSN()
 		files = append(files, db, db+"-wal", db+"-shm")

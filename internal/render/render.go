@@ -21,8 +21,8 @@
 // into millions of elements, so a body over a limit is refused, with a
 // message for the member, before the HTML is built.
 //
-// Quote builds the markdown for quoting a post in a reply, and Excerpt a
-// plain-text summary for page descriptions.
+// Quote builds the markdown for quoting a post in a reply; Excerpt and
+// HTMLExcerpt a plain-text summary for page descriptions.
 package render
 
 import (

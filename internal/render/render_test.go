@@ -327,7 +327,7 @@ func TestQuote(t *testing.T) {
 	})
 }
 
-func TestExcerpt(t *testing.T) {
+func TestHTMLExcerptOfMarkdown(t *testing.T) {
 	tests := []struct {
 		name string
 		src  string
@@ -358,9 +358,9 @@ func TestExcerpt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Excerpt(tt.src, tt.n)
+			got := HTMLExcerpt(mustRender(t, tt.src), tt.n)
 			if got != tt.want {
-				t.Errorf("Excerpt(%q, %d) = %q, want %q", tt.src, tt.n, got, tt.want)
+				t.Errorf("HTMLExcerpt of %q, %d = %q, want %q", tt.src, tt.n, got, tt.want)
 			}
 			if n := utf8.RuneCountInString(got); n > tt.n && tt.n >= 0 {
 				t.Errorf("Excerpt is %d runes, limit %d", n, tt.n)
@@ -399,9 +399,9 @@ func FuzzRender(f *testing.F) {
 		if !strings.HasSuffix(qout, "</blockquote>\n<p>REPLYMARK</p>\n") {
 			t.Fatalf("reply swallowed by quote\nsrc: %q\nout: %q", src, qout)
 		}
-		ex := Excerpt(src, 50)
+		ex := HTMLExcerpt(out, 50)
 		if utf8.RuneCountInString(ex) > 50 || !utf8.ValidString(ex) {
-			t.Fatalf("Excerpt(%q, 50) = %q", src, ex)
+			t.Fatalf("HTMLExcerpt of %q, 50 = %q", src, ex)
 		}
 	})
 }
@@ -418,8 +418,8 @@ func TestHTMLExcerpt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := HTMLExcerpt(h, 160), Excerpt(src, 160); got != want {
-		t.Errorf("HTMLExcerpt = %q, Excerpt = %q", got, want)
+	if got, want := HTMLExcerpt(h, 160), "Lisbon Anyone been to Lisbon in March?"; got != want {
+		t.Errorf("HTMLExcerpt = %q, want %q", got, want)
 	}
 	if got := HTMLExcerpt(h, 0); got != "" {
 		t.Errorf("n=0: %q", got)

@@ -53,12 +53,14 @@ type State struct {
 	Updates []Update  `json:"updates,omitempty"` // newest first
 }
 
-// Latest returns the newest update, if any.
-func (s State) Latest() (Update, bool) {
-	if len(s.Updates) == 0 {
-		return Update{}, false
+// RetryAfter is how many seconds a client should wait before trying again
+// while the forum is down: until the expected end if it is known and
+// ahead, else five minutes.
+func (s State) RetryAfter(now time.Time) int {
+	if d := s.Until.Sub(now); !s.Until.IsZero() && d > 0 {
+		return int(d.Seconds())
 	}
-	return s.Updates[0], true
+	return 300
 }
 
 // maxUpdates keeps the file small; older updates are dropped.
@@ -162,7 +164,7 @@ func (s *Store) Post(text string) error {
 		return err
 	}
 	if text == "" {
-		return errors.New("the update is empty")
+		return &TextError{"the update is empty"}
 	}
 	return s.change(func(st *State) { addUpdate(st, Update{At: s.now().UTC(), Text: text}) })
 }
@@ -174,13 +176,20 @@ func addUpdate(st *State, u Update) {
 	}
 }
 
+// TextError is a reason or an update refused as given; its message says
+// why and is safe to show. Any other error of SetMode and Post is the
+// file's, and names its path.
+type TextError struct{ msg string }
+
+func (e *TextError) Error() string { return e.msg }
+
 func clean(text string) (string, error) {
 	text = strings.TrimSpace(text)
 	switch {
 	case !utf8.ValidString(text):
-		return "", errors.New("the text is not valid UTF-8")
+		return "", &TextError{"the text is not valid UTF-8"}
 	case utf8.RuneCountInString(text) > MaxText:
-		return "", fmt.Errorf("the text is longer than %d characters", MaxText)
+		return "", &TextError{fmt.Sprintf("the text is longer than %d characters", MaxText)}
 	}
 	return text, nil
 }

@@ -33,7 +33,7 @@ func TestModesAndUpdates(t *testing.T) {
 	if st.Mode != ReadOnly || st.Reason != "Upgrading the database server" || !st.Until.Equal(until) {
 		t.Fatalf("state %+v", st)
 	}
-	if u, _ := st.Latest(); u.Text != "Halfway there." || len(st.Updates) != 2 {
+	if len(st.Updates) != 2 || st.Updates[0].Text != "Halfway there." {
 		t.Fatalf("updates %+v", st.Updates)
 	}
 	if err := other.SetMode(Normal, "", time.Time{}); err != nil {

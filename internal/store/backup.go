@@ -31,19 +31,14 @@ var exportOrder = map[string]string{
 }
 
 // Path returns the SQLite file the database lives in, or "" on PostgreSQL.
-func (db *DB) Path() string {
-	if db.engine != engineSQLite {
-		return ""
-	}
-	return db.label
-}
+func (db *DB) Path() string { return db.path }
 
 // BackupSQLite writes a consistent copy of the database to destPath (which
 // must not exist) with VACUUM INTO. It runs on a read-only connection, so
 // the writer keeps serving while it copies; the copy is the snapshot of the
 // moment it started.
 func (db *DB) BackupSQLite(ctx context.Context, destPath string) error {
-	if db.engine != engineSQLite {
+	if !db.dialect.fileCopy {
 		return errors.New("backup: VACUUM INTO is for SQLite; use ExportTables on PostgreSQL")
 	}
 	if _, err := os.Stat(destPath); err == nil {
@@ -97,11 +92,7 @@ func (db *DB) ExportTables(ctx context.Context, fn func(table string, row map[st
 	if err != nil {
 		return db.wrap("export: list tables", err)
 	}
-	var opts *sql.TxOptions
-	if db.engine == enginePostgres {
-		opts = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
-	}
-	tx, err := db.read.BeginTx(ctx, opts)
+	tx, err := db.read.BeginTx(ctx, db.dialect.snapshot)
 	if err != nil {
 		return db.wrap("export", err)
 	}
@@ -208,14 +199,14 @@ func (db *DB) ImportTables(ctx context.Context, replace bool, src RowSource) err
 		if err := imp.flush(); err != nil {
 			return err
 		}
-		return db.resetSequences(ctx, tx)
+		return db.dialect.resetSequences(ctx, tx, idTables...)
 	})
 }
 
 // emptyTables checks the forum tables are empty, or empties them.
 func (db *DB) emptyTables(ctx context.Context, tx *sql.Tx, tables []string, replace bool) error {
 	if replace {
-		if db.engine == enginePostgres {
+		if db.dialect.truncate {
 			var names []string
 			for _, t := range tables {
 				if t != "schema_migrations" {

@@ -24,7 +24,7 @@ var _ forum.Store = (*DB)(nil)
 // DB is a Hearth database. On SQLite writes go through a single connection
 // and reads through a pool of read-only ones; on PostgreSQL both share one pool.
 type DB struct {
-	engine     string
+	dialect    *dialect // what differs between the engines
 	label      string   // the DSN without secrets, for messages
 	write      *sql.DB  // transactions and writes
 	read       *sql.DB  // plain reads; the same pool as write on PostgreSQL
@@ -58,16 +58,16 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	db := &DB{label: redact(dsn)}
 	var err error
-	if isPostgresDSN(dsn) {
-		db.engine = enginePostgres
+	if IsPostgresDSN(dsn) {
+		db.dialect = postgresDialect
 		db.write, err = openPostgres(dsn)
 		db.read = db.write
 		if err == nil {
 			db.batch = newBatcher(db.write)
 		}
 	} else {
-		db.engine = engineSQLite
-		path := strings.TrimPrefix(dsn, "sqlite:")
+		db.dialect = sqliteDialect
+		path := SQLiteFile(dsn)
 		db.label = path
 		db.write, db.read, err = openSQLite(path)
 		if err == nil {
@@ -82,7 +82,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", db.label, err)
 	}
-	db.migrations, err = fs.Sub(migrationFiles, "migrations/"+db.engine)
+	db.migrations, err = fs.Sub(migrationFiles, "migrations/"+db.dialect.name)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", db.label, err)
@@ -95,7 +95,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 }
 
 // Engine returns "sqlite" or "postgres".
-func (db *DB) Engine() string { return db.engine }
+func (db *DB) Engine() string { return db.dialect.name }
 
 // Ping reports whether the database answers, on both pools, and on SQLite
 // whether the file is still the one opened: SQLite goes on working on a

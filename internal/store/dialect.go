@@ -33,8 +33,20 @@ const (
 	enginePostgres = "postgres"
 )
 
-func isPostgresDSN(dsn string) bool {
+// IsPostgresDSN reports whether dsn names a PostgreSQL database (a
+// postgres:// or postgresql:// URL) rather than a SQLite file. Every
+// package asks here.
+func IsPostgresDSN(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// SQLiteFile returns the file a SQLite DSN names, without the optional
+// "sqlite:" prefix, or "" for a PostgreSQL DSN.
+func SQLiteFile(dsn string) string {
+	if IsPostgresDSN(dsn) {
+		return ""
+	}
+	return strings.TrimPrefix(dsn, "sqlite:")
 }
 
 // openSQLite opens one writer connection and a pool of read-only readers on
@@ -93,7 +105,7 @@ func openPostgres(dsn string) (*sql.DB, error) {
 
 // redact returns dsn fit for logs and error messages: no password.
 func redact(dsn string) string {
-	if !isPostgresDSN(dsn) {
+	if !IsPostgresDSN(dsn) {
 		return dsn
 	}
 	u, err := url.Parse(dsn)
@@ -198,34 +210,113 @@ func unavailablePG(code string) bool {
 	return false
 }
 
-// migrationLock serializes Migrate across processes. SQLite needs nothing:
-// the write transaction is BEGIN IMMEDIATE.
-func (db *DB) migrationLock(ctx context.Context, tx *sql.Tx) error {
-	if db.engine != enginePostgres {
+// dialect is everything about an engine that the shared SQL cannot say:
+// one value per engine, side by side, so a difference is found in one
+// place. DB holds the one it runs on.
+type dialect struct {
+	name string // "sqlite" or "postgres", what DB.Engine reports
+
+	// numberedParams: long statements bind $1, $2, ... Without it they
+	// bind "?": modernc looks each "$N" up by name in a list, which is
+	// quadratic in a multi-row INSERT of thousands of parameters.
+	numberedParams bool
+	// maxParams is the most bind parameters one statement may carry
+	// (SQLite 32766, PostgreSQL 65535), with room to spare.
+	maxParams int
+
+	tableExistsSQL string // counts the tables named $1 in the current schema
+	tablesSQL      string // the current schema's tables, sorted by name
+	versionSQL     string // the server's version
+
+	// migrationLockSQL serializes Migrate across processes, run first in
+	// its transaction; "" on SQLite, whose BEGIN IMMEDIATE already does.
+	migrationLockSQL string
+
+	// integrityPragmas: the file can be checked page by page (PRAGMA
+	// quick_check, integrity_check, foreign_key_check). PostgreSQL has no
+	// equivalent; its checks pass.
+	integrityPragmas bool
+	// fileCopy: a backup is a consistent copy of the file (VACUUM INTO);
+	// otherwise it is the logical export of ExportTables.
+	fileCopy bool
+	// snapshot is how an export's transaction reads one consistent state:
+	// on SQLite any read transaction is a snapshot.
+	snapshot *sql.TxOptions
+	// truncate: emptying every table for an import is one TRUNCATE ...
+	// RESTART IDENTITY CASCADE; otherwise DELETE table by table, children first.
+	truncate bool
+	// sequences: identity sequences must be moved past imported IDs, so
+	// later inserts do not collide. SQLite's INTEGER PRIMARY KEY needs nothing.
+	sequences bool
+}
+
+var (
+	sqliteDialect = &dialect{
+		name:             engineSQLite,
+		maxParams:        30000,
+		tableExistsSQL:   "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1",
+		tablesSQL:        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+		versionSQL:       "SELECT sqlite_version()",
+		integrityPragmas: true,
+		fileCopy:         true,
+	}
+	postgresDialect = &dialect{
+		name:             enginePostgres,
+		numberedParams:   true,
+		maxParams:        60000,
+		tableExistsSQL:   "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1",
+		tablesSQL:        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name",
+		versionSQL:       "SHOW server_version",
+		migrationLockSQL: "SELECT pg_advisory_xact_lock(7243101)",
+		snapshot:         &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
+		truncate:         true,
+		sequences:        true,
+	}
+)
+
+// placeholder returns the n-th bind parameter of a long statement.
+func (d *dialect) placeholder(n int) string {
+	if d.numberedParams {
+		return "$" + strconv.Itoa(n)
+	}
+	return "?"
+}
+
+// lockMigrations takes the cross-process migration lock in tx, if the
+// engine needs one.
+func (d *dialect) lockMigrations(ctx context.Context, tx *sql.Tx) error {
+	if d.migrationLockSQL == "" {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7243101)")
+	_, err := tx.ExecContext(ctx, d.migrationLockSQL)
 	return err
+}
+
+// resetSequences moves the identity sequences of tables past their
+// highest id, where the engine has sequences.
+func (d *dialect) resetSequences(ctx context.Context, tx *sql.Tx, tables ...string) error {
+	if !d.sequences {
+		return nil
+	}
+	for _, table := range tables {
+		q := fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%[1]s', 'id'), COALESCE((SELECT MAX(id) FROM %[1]s), 0) + 1, false)", table)
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("reset %s id sequence: %w", table, err)
+		}
+	}
+	return nil
 }
 
 // tableExists reports whether a table exists in the current schema.
 func (db *DB) tableExists(ctx context.Context, q querier, name string) (bool, error) {
-	query := "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1"
-	if db.engine == enginePostgres {
-		query = "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1"
-	}
 	var n int
-	err := q.QueryRowContext(ctx, query, name).Scan(&n)
+	err := q.QueryRowContext(ctx, db.dialect.tableExistsSQL, name).Scan(&n)
 	return n > 0, err
 }
 
 // tables lists the tables of the current schema, sorted by name.
 func (db *DB) tables(ctx context.Context) ([]string, error) {
-	query := "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-	if db.engine == enginePostgres {
-		query = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name"
-	}
-	rows, err := db.read.QueryContext(ctx, query)
+	rows, err := db.read.QueryContext(ctx, db.dialect.tablesSQL)
 	if err != nil {
 		return nil, err
 	}
@@ -241,36 +332,5 @@ func (db *DB) tables(ctx context.Context) ([]string, error) {
 	return names, rows.Err()
 }
 
-// resetSequences moves PostgreSQL identity sequences past imported IDs so
-// later inserts do not collide. SQLite's INTEGER PRIMARY KEY needs nothing.
-func (db *DB) resetSequences(ctx context.Context, tx *sql.Tx) error {
-	if db.engine != enginePostgres {
-		return nil
-	}
-	for _, table := range []string{"members", "categories", "threads", "posts", "events"} {
-		q := fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%[1]s', 'id'), COALESCE((SELECT MAX(id) FROM %[1]s), 0) + 1, false)", table)
-		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("reset %s id sequence: %w", table, err)
-		}
-	}
-	return nil
-}
-
-// placeholder returns the n-th bind parameter for a long statement. SQLite
-// gets anonymous "?": modernc looks each "$N" up by name in a list, which is
-// quadratic in a multi-row INSERT of thousands of parameters.
-func (db *DB) placeholder(n int) string {
-	if db.engine == enginePostgres {
-		return "$" + strconv.Itoa(n)
-	}
-	return "?"
-}
-
-// bindLimit is the most bind parameters one statement may carry on this
-// engine (SQLite 32766, PostgreSQL 65535), with room to spare.
-func (db *DB) bindLimit() int {
-	if db.engine == enginePostgres {
-		return 60000
-	}
-	return 30000
-}
+// idTables are the tables whose ids an import carries over.
+var idTables = []string{"members", "categories", "threads", "posts", "events"}

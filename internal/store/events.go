@@ -39,7 +39,7 @@ func (db *DB) appendEvent(ctx context.Context, tx *sql.Tx, e forum.Event) error 
 	if err != nil {
 		return fmt.Errorf("append event %s: %w", e.Kind, err)
 	}
-	if db.engine == enginePostgres {
+	if db.dialect.name == enginePostgres {
 		// Delivered at commit, once per transaction however many events.
 		if _, err := tx.ExecContext(ctx, "SELECT pg_notify('"+eventsChannel+"', '')"); err != nil {
 			return fmt.Errorf("notify event %s: %w", e.Kind, err)
@@ -78,7 +78,7 @@ func (db *DB) Events(ctx context.Context, after forum.EventCursor, limit int) ([
 		limit = 500
 	}
 	const cols = "SELECT id, kind, member_id, category_id, thread_id, post_id, node, at FROM events "
-	if db.engine != enginePostgres {
+	if db.dialect.name != enginePostgres {
 		last, _ := strconv.ParseInt(string(after), 10, 64)
 		evs, err := db.scanEvents(ctx, db.read, cols+"WHERE id > $1 ORDER BY id LIMIT $2", last, limit)
 		if err != nil {
@@ -143,7 +143,7 @@ func (db *DB) scanEvents(ctx context.Context, q querier, query string, args ...a
 // EventsHead returns the cursor at the end of the stream: what a reader
 // that cares only about what happens from now on starts from.
 func (db *DB) EventsHead(ctx context.Context) (forum.EventCursor, error) {
-	if db.engine != enginePostgres {
+	if db.dialect.name != enginePostgres {
 		var last int64
 		err := db.read.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM events").Scan(&last)
 		return forum.EventCursor(strconv.FormatInt(last, 10)), db.wrap("read the end of the events", err)
@@ -199,7 +199,7 @@ func (db *DB) PruneEvents(ctx context.Context, before time.Time) (int64, error) 
 		rows.Close()
 		q, args := "DELETE FROM events WHERE at < $1", []any{toMillis(before)}
 		for i, p := range cursors {
-			if db.engine != enginePostgres {
+			if db.dialect.name != enginePostgres {
 				last, _ := strconv.ParseInt(p, 10, 64)
 				q += fmt.Sprintf(" AND id <= $%d", i+2)
 				args = append(args, last)
@@ -231,7 +231,7 @@ func (db *DB) PruneEvents(ctx context.Context, before time.Time) (int64, error) 
 func (db *DB) WaitEvents(ctx context.Context, d time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	if db.engine != enginePostgres {
+	if db.dialect.name != enginePostgres {
 		<-ctx.Done()
 		return nil
 	}

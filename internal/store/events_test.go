@@ -126,7 +126,7 @@ func TestWritesAppendEvents(t *testing.T) {
 // be read, once.
 func TestEventsOutOfOrderCommits(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, db *DB) {
-		if db.engine != enginePostgres {
+		if db.dialect.name != enginePostgres {
 			t.Skip("SQLite has one writer: commits are in id order")
 		}
 		ctx := t.Context()

@@ -72,7 +72,7 @@ func (db *DB) Import(ctx context.Context, b *forum.ImportBatch) error {
 		if err != nil {
 			return err
 		}
-		if err := db.resetSequences(ctx, tx); err != nil {
+		if err := db.dialect.resetSequences(ctx, tx, idTables...); err != nil {
 			return err
 		}
 		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventImported})
@@ -87,7 +87,7 @@ func (db *DB) bulkInsert(ctx context.Context, tx *sql.Tx, table string, cols []s
 	if n == 0 {
 		return nil
 	}
-	perStmt := min(500, db.bindLimit()/len(cols))
+	perStmt := min(500, db.dialect.maxParams/len(cols))
 	stmts := map[int]*sql.Stmt{}
 	defer func() {
 		for _, s := range stmts {
@@ -131,7 +131,7 @@ func (db *DB) insertSQL(table string, cols []string, rows int) string {
 			if c > 0 {
 				sb.WriteString(", ")
 			}
-			sb.WriteString(db.placeholder(n))
+			sb.WriteString(db.dialect.placeholder(n))
 			n++
 		}
 		sb.WriteByte(')')

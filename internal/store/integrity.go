@@ -33,11 +33,11 @@ func (db *DB) QuickCheck(ctx context.Context) error {
 // IntegrityCheck runs SQLite's full PRAGMA integrity_check and
 // foreign_key_check. PostgreSQL returns nil.
 func (db *DB) IntegrityCheck(ctx context.Context) error {
+	if !db.dialect.integrityPragmas {
+		return nil
+	}
 	if err := db.check(ctx, "PRAGMA integrity_check(10)"); err != nil {
 		return err
-	}
-	if db.engine != engineSQLite {
-		return nil
 	}
 	rows, err := db.read.QueryContext(ctx, "PRAGMA foreign_key_check")
 	if err != nil {
@@ -63,7 +63,7 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 }
 
 func (db *DB) check(ctx context.Context, pragma string) error {
-	if db.engine != engineSQLite {
+	if !db.dialect.integrityPragmas {
 		return nil
 	}
 	rows, err := db.read.QueryContext(ctx, pragma)
@@ -119,12 +119,8 @@ func IsCorrupt(err error) bool {
 // ServerVersion returns the engine's version: sqlite_version() or
 // PostgreSQL's server_version.
 func (db *DB) ServerVersion(ctx context.Context) (string, error) {
-	q := "SELECT sqlite_version()"
-	if db.engine == enginePostgres {
-		q = "SHOW server_version"
-	}
 	var v string
-	err := db.read.QueryRowContext(ctx, q).Scan(&v)
+	err := db.read.QueryRowContext(ctx, db.dialect.versionSQL).Scan(&v)
 	return v, db.wrap("server version", err)
 }
 

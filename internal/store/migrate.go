@@ -20,6 +20,15 @@ var migrationFiles embed.FS
 // binary must not touch it.
 var ErrSchemaTooNew = errors.New("database schema is newer than this binary")
 
+// MigrationError is a migration that failed: its file, and why.
+type MigrationError struct {
+	Name string // the file, e.g. 0002_sessions.sql
+	Err  error
+}
+
+func (e *MigrationError) Error() string { return "migration " + e.Name + ": " + e.Err.Error() }
+func (e *MigrationError) Unwrap() error { return e.Err }
+
 type migration struct {
 	version int
 	name    string // the file name, e.g. 0001_init.sql
@@ -67,7 +76,7 @@ func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
 		return 0, err
 	}
 	err = db.inTx(ctx, "migrate", func(tx *sql.Tx) error {
-		if err := db.migrationLock(ctx, tx); err != nil {
+		if err := db.dialect.lockMigrations(ctx, tx); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, createVersionTable); err != nil {
@@ -86,15 +95,15 @@ func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
 			}
 			text, err := fs.ReadFile(db.migrations, m.name)
 			if err != nil {
-				return fmt.Errorf("migration %s: %w", m.name, err)
+				return &MigrationError{m.name, err}
 			}
 			if _, err := tx.ExecContext(ctx, string(text)); err != nil {
-				return fmt.Errorf("migration %s: %w", m.name, err)
+				return &MigrationError{m.name, err}
 			}
 			if _, err := tx.ExecContext(ctx,
 				"INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
 				m.version, m.name, time.Now().UnixMilli()); err != nil {
-				return fmt.Errorf("migration %s: record version: %w", m.name, err)
+				return &MigrationError{m.name, fmt.Errorf("record version: %w", err)}
 			}
 			applied++
 		}

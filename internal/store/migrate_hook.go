@@ -50,7 +50,7 @@ func (db *DB) DryRunMigrate(ctx context.Context) (applied []string, err error) {
 		return nil, err
 	}
 	err = db.inTx(ctx, "migrate (dry run)", func(tx *sql.Tx) error {
-		if err := db.migrationLock(ctx, tx); err != nil {
+		if err := db.dialect.lockMigrations(ctx, tx); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, createVersionTable); err != nil {
@@ -59,10 +59,10 @@ func (db *DB) DryRunMigrate(ctx context.Context) (applied []string, err error) {
 		for _, name := range pending {
 			text, err := fs.ReadFile(db.migrations, name)
 			if err != nil {
-				return fmt.Errorf("migration %s: %w", name, err)
+				return &MigrationError{name, err}
 			}
 			if _, err := tx.ExecContext(ctx, string(text)); err != nil {
-				return fmt.Errorf("migration %s: %w", name, err)
+				return &MigrationError{name, err}
 			}
 			applied = append(applied, name)
 		}

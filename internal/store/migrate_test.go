@@ -101,8 +101,8 @@ func checkUnchanged(t *testing.T, db *DB, fsys fs.FS, file string) {
 
 	db.migrations = fsys
 	applied, err := db.Migrate(ctx)
-	if err == nil || !strings.Contains(err.Error(), file) {
-		t.Fatalf("Migrate with a failing %s: applied %d, error %v; want an error naming the file", file, applied, err)
+	if me, ok := errors.AsType[*MigrationError](err); !ok || me.Name != file || !strings.Contains(err.Error(), file) {
+		t.Fatalf("Migrate with a failing %s: applied %d, error %v; want a *MigrationError naming the file", file, applied, err)
 	}
 	tablesAfter, err := db.tables(ctx)
 	must(t, err)

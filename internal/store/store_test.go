@@ -205,3 +205,37 @@ func exec(t testing.TB, db *DB, query string, args ...any) {
 }
 
 func describe(v any) string { return fmt.Sprintf("%+v", v) }
+
+// TestDSNEngine: one function decides a DSN's engine, and Open and the
+// dialect agree with it; a SQLite path that merely mentions PostgreSQL is
+// still a file.
+func TestDSNEngine(t *testing.T) {
+	for _, c := range []struct {
+		dsn      string
+		postgres bool
+		file     string
+	}{
+		{"postgres://u@h/db", true, ""},
+		{"postgresql://u@h/db?sslmode=disable", true, ""},
+		{"/srv/hearth/hearth.db", false, "/srv/hearth/hearth.db"},
+		{"sqlite:/srv/hearth/hearth.db", false, "/srv/hearth/hearth.db"},
+		{"the PostgreSQL database/hearth.db", false, "the PostgreSQL database/hearth.db"},
+		{"data/postgres://x.db", false, "data/postgres://x.db"},
+	} {
+		if got := IsPostgresDSN(c.dsn); got != c.postgres {
+			t.Errorf("IsPostgresDSN(%q) = %v", c.dsn, got)
+		}
+		if got := SQLiteFile(c.dsn); got != c.file {
+			t.Errorf("SQLiteFile(%q) = %q, want %q", c.dsn, got, c.file)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "the PostgreSQL database.db")
+	db, err := Open(t.Context(), "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if db.Engine() != engineSQLite || db.dialect != sqliteDialect || db.Path() != path {
+		t.Errorf("engine %q, path %q", db.Engine(), db.Path())
+	}
+}

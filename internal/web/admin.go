@@ -1,6 +1,8 @@
 package web
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -135,16 +137,9 @@ func (s *Server) categoryFormView(r *http.Request) (categoryForm, error) {
 		}
 		v.ID, v.Title = id, "Edit category"
 	}
-	cats, err := s.svc.Categories(r.Context(), actor(r))
-	if err != nil {
-		return v, err
-	}
-	for _, c := range cats {
-		if c.ID != v.ID {
-			v.Parents = append(v.Parents, c)
-		}
-	}
-	return v, nil
+	var err error
+	v.Parents, err = s.svc.ParentChoices(r.Context(), actor(r), v.ID)
+	return v, err
 }
 
 func (s *Server) saveCategory(w http.ResponseWriter, r *http.Request) {
@@ -207,7 +202,7 @@ func (s *Server) adminMode(w http.ResponseWriter, r *http.Request) {
 		until = time.Now().Add(time.Duration(h) * time.Hour)
 	}
 	if err := s.cfg.Status.SetMode(m, r.PostFormValue("reason"), until); err != nil {
-		s.error(w, r, forum.Errorf(forum.EINVALID, "%s", err.Error()))
+		s.statusError(w, r, "The mode was not changed", err)
 		return
 	}
 	http.Redirect(w, r, "/admin#mode", http.StatusSeeOther)
@@ -219,10 +214,23 @@ func (s *Server) adminStatusUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.cfg.Status.Post(r.PostFormValue("text")); err != nil {
-		s.error(w, r, forum.Errorf(forum.EINVALID, "The update was not posted: %s.", err.Error()))
+		s.statusError(w, r, "The update was not posted", err)
 		return
 	}
 	http.Redirect(w, r, "/admin#mode", http.StatusSeeOther)
+}
+
+// statusError answers a change of the status file that failed, beginning
+// with what did not happen: what is wrong with the text, or a plain
+// sentence when the file could not be read or written. That error names
+// the file's path, so it goes to the log only.
+func (s *Server) statusError(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if te, ok := errors.AsType[*status.TextError](err); ok {
+		s.error(w, r, forum.Errorf(forum.EINVALID, "%s: %s.", what, te.Error()))
+		return
+	}
+	safe := forum.Errorf(forum.EINTERNAL, "%s: the forum could not save its status. The server's log says why; `hearth doctor` checks the data directory.", what)
+	s.error(w, r, fmt.Errorf("%w: %w", safe, err))
 }
 
 // requireStatusAdmin is requireAdmin for the mode and status forms, which

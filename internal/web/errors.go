@@ -30,25 +30,27 @@ var headings = map[int]string{
 	http.StatusInternalServerError: "Something went wrong",
 }
 
+// pages is the pages' httperr.Surface: failures answered as pages.
+type pages struct{ s *Server }
+
+func (p pages) Answer(w http.ResponseWriter, r *http.Request, o httperr.Outcome) { p.s.answer(w, r, o) }
+
+// Responder is how the pages answer failures, for the middleware around
+// them.
+func (s *Server) Responder() httperr.Responder { return s.errs }
+
 // error logs err as loudly as it deserves (httperr.Classify: only internal
 // failures at ERROR) and answers it.
-func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
-	o := httperr.Classify(r.Context(), err)
-	httperr.Log(s.log, r, w, o, err)
-	s.answer(w, r, o)
-}
+func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) { s.errs.Error(w, r, err) }
 
-// answer writes the outcome of a failed request: nothing when the client
-// has gone, the API's JSON error on /api/ paths, the degraded answer while
-// the database is away, else the friendly page. Guests who hit a page that
-// needs a login are sent to the login form instead.
+// answer writes the page for a failed request: the maintenance page in
+// maintenance mode, the degraded answer while the database is away, else
+// the friendly error page with the request's ID. Guests who hit a page
+// that needs a login are sent to the login form instead.
 func (s *Server) answer(w http.ResponseWriter, r *http.Request, o httperr.Outcome) {
 	switch {
-	case o.Gone():
-		w.WriteHeader(o.Status) // for the access log and metrics; nobody reads it
-		return
-	case httperr.IsAPI(r):
-		httperr.WriteJSON(w, o.Status, o.Message, o.Field)
+	case o.Maintenance:
+		s.maintenance(w, r, s.gate.State(), "")
 		return
 	case o.Code == forum.EUNAVAILABLE:
 		s.unavailable(w, r)
@@ -57,14 +59,12 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, o httperr.Outcom
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
-	if o.Status == http.StatusServiceUnavailable || o.Status == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", "60")
-	}
+	httperr.RetryAfter(w, o)
 	h := headings[o.Status]
 	if h == "" {
 		h = "That did not work"
 	}
-	v := errorView{Page: s.page(r, h), Status: o.Status, Heading: h, Message: o.Message, RequestID: RequestID(r.Context())}
+	v := errorView{Page: s.page(r, h), Status: o.Status, Heading: h, Message: o.Message, RequestID: httperr.RequestID(r.Context())}
 	v.NoIndex = true
 	s.render(w, r, o.Status, "error", v)
 }

@@ -16,7 +16,8 @@ import (
 // TestPanicUnderAPIAnswersJSON (finding 11): a panic in a handler under
 // /api/ is logged once, with its stack, and answered with the API's JSON
 // 500 and the request ID, showing nothing of the panic. The panicking API
-// stands in for a bug; the pages and the store around it are the real ones.
+// stands in for a bug, mounted beside the real pages as app mounts the
+// real one.
 func TestPanicUnderAPIAnswersJSON(t *testing.T) {
 	a := apptest.Start(t, app.Config{})
 	log := apptest.NewLog(t)
@@ -29,11 +30,11 @@ func TestPanicUnderAPIAnswersJSON(t *testing.T) {
 		w.Header().Set("Content-Type", "text/plain")
 		panic("broken at /srv/hearth/secret.go")
 	})
-	ws, err := web.New(a.Service, log.Logger(), web.Config{}, buggy)
+	ws, err := web.New(a.Service, log.Logger(), web.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(ws.Handler())
+	srv := httptest.NewServer(app.Surfaces(log.Logger(), "", ws, buggy))
 	defer srv.Close()
 	for _, method := range []string{"GET", "PATCH"} {
 		req, _ := http.NewRequest(method, srv.URL+"/api/v1/threads/1", strings.NewReader(`{"locked":null}`))
@@ -73,5 +74,27 @@ func TestPanicUnderAPIAnswersJSON(t *testing.T) {
 	}
 	if n := len(log.Lines("level=ERROR", "msg=panic", "broken halfway")); n != 1 {
 		t.Errorf("%d panics logged halfway, want 1", n)
+	}
+}
+
+// TestPagesKnowNothingOfTheAPI: the pages' handler, served alone, answers
+// an /api/ path as any other unknown page, an HTML 404: JSON comes from
+// the API, mounted beside the pages in internal/app, not from the pages
+// looking at path prefixes.
+func TestPagesKnowNothingOfTheAPI(t *testing.T) {
+	a := apptest.Start(t, app.Config{})
+	ws, err := web.New(a.Service, apptest.NewLog(t).Logger(), web.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(ws.Handler())
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "/api/v1/categories")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if ct := res.Header.Get("Content-Type"); res.StatusCode != 404 || !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("/api/ on the pages alone: %d %q, want the pages' 404", res.StatusCode, ct)
 	}
 }

@@ -2,15 +2,10 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"runtime/debug"
 	"strings"
-	"time"
 
 	"hearth/internal/clientip"
 	"hearth/internal/forum"
@@ -20,96 +15,14 @@ import (
 type ctxKey int
 
 const (
-	keyRequestID ctxKey = iota
-	keyActor
+	keyActor ctxKey = iota
 	keySession
 )
-
-// RequestID returns the ID given to the request, shown on error pages and
-// logged, so a member's report leads to the log line.
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(keyRequestID).(string)
-	return id
-}
 
 // actor returns the logged-in member, or nil for a guest.
 func actor(r *http.Request) *forum.Member {
 	m, _ := r.Context().Value(keyActor).(*forum.Member)
 	return m
-}
-
-func (s *Server) requestID(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b := make([]byte, 8)
-		rand.Read(b)
-		id := hex.EncodeToString(b)
-		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyRequestID, id)))
-	})
-}
-
-// statusWriter records the status for the access log.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	wrote  bool
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if !w.wrote {
-		w.status, w.wrote = code, true
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if !w.wrote {
-		w.status, w.wrote = http.StatusOK, true
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func (s *Server) logRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r)
-		// Every request at debug level; failures always. Checking first
-		// spares the hot path the log call's allocations.
-		level := slog.LevelDebug
-		if sw.status >= 500 {
-			level = slog.LevelWarn
-		}
-		if !s.log.Enabled(r.Context(), level) {
-			return
-		}
-		s.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path,
-			"status", sw.status, "duration", time.Since(start), "request_id", RequestID(r.Context()))
-	})
-}
-
-// recoverPanics logs a panic once, with its stack, and answers the 500 of
-// an internal failure: the friendly page, or the API's JSON error on /api/
-// paths. Nobody sees a stack trace.
-func (s *Server) recoverPanics(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.log.Error("panic", "value", v, "method", r.Method, "path", r.URL.Path,
-					"request_id", RequestID(r.Context()), "stack", string(debug.Stack()))
-				if sw, ok := w.(*statusWriter); ok && sw.wrote {
-					panic(http.ErrAbortHandler) // the answer has begun: cut it off rather than append a 500
-				}
-				s.answer(w, r, httperr.Classify(r.Context(), errPanic))
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
 }
 
 // smallFormBytes caps every form body but a post's: the longest of them,
@@ -130,11 +43,10 @@ var postForms = map[string]bool{"POST /c/{id}/new": true, "POST /t/{id}/reply": 
 // (attachments will get their own route and limit): net/http writes big
 // multipart parts to temporary files and removes them only for the
 // request it made, never for the copies our middleware hands on. With the
-// form parsed here, handlers' PostFormValue never parses multipart. The
-// API (/api/) reads its JSON with its own cap.
+// form parsed here, handlers' PostFormValue never parses multipart.
 func (s *Server) limitBodies(mux *http.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body == nil || r.Body == http.NoBody || strings.HasPrefix(r.URL.Path, "/api/") {
+		if r.Body == nil || r.Body == http.NoBody {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -187,48 +99,20 @@ func (s *Server) tooLarge(w http.ResponseWriter, r *http.Request, limit int64) {
 // it, so the rest of a body the forum will not read is never read.
 func (s *Server) refuseBody(w http.ResponseWriter, r *http.Request, status int, heading, msg string) {
 	w.Header().Set("Connection", "close")
-	v := errorView{Page: s.page(r, heading), Status: status, Heading: heading, Message: msg, RequestID: RequestID(r.Context())}
+	v := errorView{Page: s.page(r, heading), Status: status, Heading: heading, Message: msg, RequestID: httperr.RequestID(r.Context())}
 	v.NoIndex = true
 	s.render(w, r, status, "error", v)
-}
-
-// errPanic is what a recovered panic is answered as: an internal failure.
-var errPanic = errors.New("panic")
-
-// csp allows only our own scripts and styles: member HTML is sanitized, and
-// this is the second wall should anything slip through.
-const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; " +
-	"font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-
-// The header values are shared, never modified, slices: setting them costs
-// no allocation per request.
-var securityHeaderValues = map[string][]string{
-	"Content-Security-Policy": {csp},
-	"X-Content-Type-Options":  {"nosniff"},
-	"X-Frame-Options":         {"DENY"},
-	"Referrer-Policy":         {"same-origin"},
-	"Permissions-Policy":      {"camera=(), microphone=(), geolocation=()"},
-}
-
-func securityHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		for k, v := range securityHeaderValues {
-			h[k] = v
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 const sessionCookie = "hearth_session"
 
 // loadActor puts the member of the session cookie, if any, in the context.
-// API requests authenticate with bearer tokens in internal/api instead.
+// The API authenticates with bearer tokens instead, in internal/api.
 func (s *Server) loadActor(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(sessionCookie)
 		dbDown := s.cfg.DBDown != nil && s.cfg.DBDown()
-		if err != nil || c.Value == "" || strings.HasPrefix(r.URL.Path, "/api/") || dbDown {
+		if err != nil || c.Value == "" || dbDown {
 			next.ServeHTTP(w, r)
 			return
 		}

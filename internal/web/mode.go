@@ -9,42 +9,29 @@ import (
 
 	"hearth/internal/forum"
 	"hearth/internal/httperr"
+	"hearth/internal/httpmw"
 	"hearth/internal/status"
 )
 
-// siteMode serves the maintenance page to everyone but admins while the
-// admin has the forum in maintenance mode, and the degraded answer to
-// everyone while the database is down. Health checks, static files and
-// logging in (so an admin can get in) always pass.
+// siteMode puts the pages behind the gate the API shares: the maintenance
+// page for everyone but admins while the forum is in maintenance mode, the
+// degraded answer for everyone while the database is down. Static files
+// always pass, and logging in passes maintenance so an admin can get in.
 func (s *Server) siteMode(next http.Handler) http.Handler {
+	gated := s.gate.Handler(next, s.errs, func(r *http.Request) bool {
+		return actor(r).IsAdmin() || r.URL.Path == "/login"
+	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if alwaysServed(r.URL.Path) {
+		if strings.HasPrefix(r.URL.Path, "/static/") {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if s.cfg.DBDown != nil && s.cfg.DBDown() {
-			s.unavailable(w, r)
-			return
-		}
-		if st := s.status(); st.Mode == status.Maintenance && !actor(r).IsAdmin() && r.URL.Path != "/login" {
-			s.maintenance(w, r, st, "")
-			return
-		}
-		next.ServeHTTP(w, r)
+		gated.ServeHTTP(w, r)
 	})
 }
 
-func alwaysServed(path string) bool {
-	return strings.HasPrefix(path, "/static/") || path == "/healthz" || path == "/readyz" || path == "/metrics"
-}
-
 // status returns the forum's mode and updates (normal when not configured).
-func (s *Server) status() status.State {
-	if s.cfg.Status == nil {
-		return status.State{Mode: status.Normal}
-	}
-	return s.cfg.Status.Get()
-}
+func (s *Server) status() status.State { return s.gate.State() }
 
 // banner is the line shown atop every page about the forum's mode.
 func (s *Server) banner(r *http.Request) string {
@@ -74,34 +61,19 @@ func (s *Server) banner(r *http.Request) string {
 
 type maintenanceView struct {
 	Page
-	State   status.State
-	Heading string
-	Message string
-	Kept    string // what the member was sending, so it is not lost
+	State     status.State
+	Heading   string
+	Message   string
+	Kept      string // what the member was sending, so it is not lost
+	RequestID string
 }
 
 // maintenance answers 503 with the maintenance page: the reason and the
 // latest status updates, which live outside the database.
 func (s *Server) maintenance(w http.ResponseWriter, r *http.Request, st status.State, message string) {
-	retry := 300
-	if !st.Until.IsZero() {
-		if d := time.Until(st.Until); d > 0 {
-			retry = int(d.Seconds())
-		}
-	}
-	w.Header().Set("Retry-After", strconv.Itoa(retry))
-	if httperr.IsAPI(r) {
-		msg := message
-		if msg == "" {
-			msg = "The forum is down for maintenance."
-			if st.Reason != "" {
-				msg += " " + st.Reason
-			}
-		}
-		httperr.WriteJSON(w, http.StatusServiceUnavailable, msg, "")
-		return
-	}
-	v := maintenanceView{Page: s.page(r, "Back soon"), State: st, Heading: "We'll be back soon", Message: message}
+	w.Header().Set("Retry-After", strconv.Itoa(st.RetryAfter(time.Now())))
+	v := maintenanceView{Page: s.page(r, "Back soon"), State: st, Heading: "We'll be back soon", Message: message,
+		RequestID: httperr.RequestID(r.Context())}
 	v.NoIndex, v.Banner = true, ""
 	if r.Method == http.MethodPost {
 		v.Kept = r.PostFormValue("body") // parsed, and capped, by limitBodies
@@ -116,14 +88,14 @@ func (s *Server) maintenance(w http.ResponseWriter, r *http.Request, st status.S
 // the page if the cache has one, else the maintenance page; 503 either way
 // so browsers and crawlers come back.
 func (s *Server) unavailable(w http.ResponseWriter, r *http.Request) {
-	const msg = "The forum's database is not answering right now. We are on it, and the forum will come back by itself as soon as it answers again."
+	const msg = httpmw.DownMessage
 	if r.Method == http.MethodGet && s.cache != nil {
 		if e := s.saved(s.cacheKey(r)); e != nil {
 			w.Header().Set("Retry-After", "60")
 			w.Header().Set("Content-Type", e.ctype)
 			w.Header().Set("Cache-Control", "no-store")
 			w.WriteHeader(http.StatusServiceUnavailable)
-			w.Write(withNotice(e.body, "You are reading a saved copy of this page: "+msg))
+			w.Write(withNotice(e.body, "You are reading a saved copy of this page: "+msg+" Reference for the admin: "+httperr.RequestID(r.Context())))
 			return
 		}
 	}

@@ -1,11 +1,13 @@
 package web
 
 import (
+	"context"
 	"html/template"
 	"net/http"
 	"strconv"
 
 	"hearth/internal/forum"
+	"hearth/internal/httperr"
 )
 
 // pager is the pagination of a list or thread.
@@ -38,18 +40,8 @@ func pathID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-// pageNum parses ?page=N; absent means 1, malformed means not found.
-func pageNum(r *http.Request) (int, error) {
-	p := r.URL.Query().Get("page")
-	if p == "" {
-		return 1, nil
-	}
-	n, err := strconv.Atoi(p)
-	if err != nil || n < 1 {
-		return 0, forum.ErrNotFound
-	}
-	return n, nil
-}
+// pageNum parses ?page=N as the API does (httperr.ParsePage).
+func pageNum(r *http.Request) (int, error) { return httperr.ParsePage(r) }
 
 type homeView struct {
 	Page
@@ -115,12 +107,9 @@ func (s *Server) category(w http.ResponseWriter, r *http.Request) {
 	}
 	// Sub-categories are listed above the threads on the first page.
 	if n == 1 && list.Parent == nil {
-		if cats, err := s.svc.Categories(r.Context(), actor(r)); err == nil {
-			for _, c := range cats {
-				if c.ID == list.Category.ID {
-					list.Category.Children = c.Children
-				}
-			}
+		if list.Category.Children, err = s.svc.SubCategories(r.Context(), actor(r), list.Category.ID); err != nil {
+			s.error(w, r, err)
+			return
 		}
 	}
 	shows(w, list.Members())
@@ -201,10 +190,32 @@ func (s *Server) postRedirect(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	t, page, err := s.svc.PostLocation(r.Context(), actor(r), id)
+	u, err := s.postPage(r.Context(), actor(r), id)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	http.Redirect(w, r, pageURL(threadURL(t), page)+"#p"+strconv.FormatInt(id, 10), http.StatusFound)
+	http.Redirect(w, r, u, http.StatusFound)
+}
+
+// postPage returns the thread page and anchor of post id, where a form
+// about a post sends the member: one redirect, rather than one to /p/{id}
+// that redirects again.
+func (s *Server) postPage(ctx context.Context, a *forum.Member, id int64) (string, error) {
+	t, page, err := s.svc.PostLocation(ctx, a, id)
+	if err != nil {
+		return "", err
+	}
+	return pageURL(threadURL(t), page) + "#p" + strconv.FormatInt(id, 10), nil
+}
+
+// afterPost sends the member to post id's page and anchor. The post is
+// saved already, so should finding its page fail, its permanent link
+// still gets them there.
+func (s *Server) afterPost(w http.ResponseWriter, r *http.Request, id int64) {
+	u, err := s.postPage(r.Context(), actor(r), id)
+	if err != nil {
+		u = forum.PostURL(id)
+	}
+	http.Redirect(w, r, u, http.StatusSeeOther)
 }

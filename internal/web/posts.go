@@ -115,7 +115,7 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	http.Redirect(w, r, forum.PostURL(p.ID), http.StatusSeeOther)
+	s.afterPost(w, r, p.ID)
 }
 
 func (s *Server) editPostForm(w http.ResponseWriter, r *http.Request) {
@@ -155,7 +155,7 @@ func (s *Server) editPost(w http.ResponseWriter, r *http.Request) {
 		s.formErrorView(w, r, "editpost", &v, &v.formView, err)
 		return
 	}
-	http.Redirect(w, r, forum.PostURL(id), http.StatusSeeOther)
+	s.afterPost(w, r, id)
 }
 
 func (s *Server) deletePost(w http.ResponseWriter, r *http.Request) {
@@ -178,11 +178,11 @@ func (s *Server) postAction(w http.ResponseWriter, r *http.Request, act func(ctx
 		return
 	}
 	// The post (or its whole thread) may now be hidden from this member.
-	if _, _, err := s.svc.PostLocation(r.Context(), actor(r), id); err != nil {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
-		return
+	u, err := s.postPage(r.Context(), actor(r), id)
+	if err != nil {
+		u = "/"
 	}
-	http.Redirect(w, r, forum.PostURL(id), http.StatusSeeOther)
+	http.Redirect(w, r, u, http.StatusSeeOther)
 }
 
 func (s *Server) threadFlags(w http.ResponseWriter, r *http.Request) {

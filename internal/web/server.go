@@ -1,18 +1,19 @@
 // Package web serves Hearth's HTML pages: server-rendered, usable without
-// JavaScript, mobile-first. It mounts the JSON API (internal/api) under
-// /api/v1/ and wraps everything in the shared middleware: request IDs,
-// logging, panic recovery, security headers, cross-origin protection and
-// caps on form bodies.
+// JavaScript, mobile-first. Its own middleware reads the session cookie,
+// puts the pages behind the maintenance and database-down gate and caps
+// form bodies; internal/app mounts it beside the JSON API, inside the
+// middleware both share (internal/httpmw).
 package web
 
 import (
 	"log/slog"
 	"net/http"
-	"net/url"
 	"time"
 
 	"hearth/internal/cache"
 	"hearth/internal/forum"
+	"hearth/internal/httperr"
+	"hearth/internal/httpmw"
 	"hearth/internal/metrics"
 	"hearth/internal/ratelimit"
 	"hearth/internal/status"
@@ -61,14 +62,15 @@ type Server struct {
 	log        *slog.Logger
 	cfg        Config
 	tmpl       *templates
-	api        http.Handler
-	cache      *pageCache  // guests' pages; nil when disabled
-	coreCache  *postCores  // posts' rendered header and body
-	shellCache *shellCache // members' thread pages, less their own parts
+	errs       httperr.Responder // failures answered as pages
+	gate       httpmw.Gate       // maintenance mode and the database being down
+	cache      *pageCache        // guests' pages; nil when disabled
+	coreCache  *postCores        // posts' rendered header and body
+	shellCache *shellCache       // members' thread pages, less their own parts
 }
 
-// New returns a Server. api is mounted at /api/v1/ (nil for none).
-func New(svc *forum.Service, log *slog.Logger, cfg Config, api http.Handler) (*Server, error) {
+// New returns a Server.
+func New(svc *forum.Service, log *slog.Logger, cfg Config) (*Server, error) {
 	if cfg.SiteName == "" {
 		cfg.SiteName = "Hearth"
 	}
@@ -76,8 +78,10 @@ func New(svc *forum.Service, log *slog.Logger, cfg Config, api http.Handler) (*S
 	if err != nil {
 		return nil, err
 	}
-	srv := &Server{svc: svc, log: log, cfg: cfg, tmpl: t, api: api,
-		coreCache: newPostCores(svc.Changes(), 16<<20), shellCache: newShellCache(16 << 20)}
+	srv := &Server{svc: svc, log: log, cfg: cfg, tmpl: t,
+		coreCache: newPostCores(svc.Changes(), 16<<20), shellCache: newShellCache(16 << 20),
+		gate: httpmw.Gate{Status: cfg.Status, DBDown: cfg.DBDown}}
+	srv.errs = httperr.Responder{Log: log, Surface: pages{srv}}
 	if cfg.PageCacheBytes >= 0 {
 		n := cfg.PageCacheBytes
 		if n == 0 {
@@ -97,20 +101,12 @@ func (s *Server) CacheStats() map[string]cache.Stats {
 	return m
 }
 
-// Handler returns the complete handler with middleware.
+// Handler returns the pages with their own middleware; the shared
+// middleware goes around it (internal/app, with Responder).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	s.routes(mux)
-	cop := http.NewCrossOriginProtection()
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.error(w, r, forum.Errorf(forum.EFORBIDDEN, "This request came from another site and was refused (cross-site request forgery protection)."))
-	}))
-	// The public origin is our own even when a proxy in front rewrites the
-	// Host header, which the check otherwise compares Origin with.
-	if u, err := url.Parse(s.cfg.BaseURL); err == nil && u.Scheme != "" && u.Host != "" {
-		cop.AddTrustedOrigin(u.Scheme + "://" + u.Host)
-	}
-	return s.requestID(s.logRequests(s.recoverPanics(securityHeaders(cop.Handler(s.loadActor(s.siteMode(s.limitBodies(mux, metrics.Routed(mux)))))))))
+	return s.loadActor(s.siteMode(s.limitBodies(mux, metrics.Routed(mux))))
 }
 
 func (s *Server) routes(mux *http.ServeMux) {
@@ -159,9 +155,5 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/categories/{id}/edit", s.categoryForm)
 	mux.HandleFunc("POST /admin/categories/{id}/edit", s.saveCategory)
 	mux.HandleFunc("POST /admin/categories/{id}/move", s.moveCategory)
-
-	if s.api != nil {
-		mux.Handle("/api/v1/", s.api)
-	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.error(w, r, forum.ErrNotFound) })
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"hearth/internal/forum"
+	"hearth/internal/httperr"
 )
 
 //go:embed templates/*.html
@@ -143,8 +144,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 			s.error(w, r, fmt.Errorf("render %s: %w", name, err)) // logs it
 			return
 		}
-		s.log.Error("render template", "template", name, "err", err, "request_id", RequestID(r.Context()))
-		http.Error(w, "Something went wrong on our side.", http.StatusInternalServerError)
+		s.log.Error("render template", "template", name, "err", err, "request_id", httperr.RequestID(r.Context()))
+		http.Error(w, "Something went wrong on our side. Reference for the admin: "+httperr.RequestID(r.Context()), http.StatusInternalServerError)
 		return
 	}
 	s.writeHTML(w, r, status, buf.Bytes())
