@@ -82,15 +82,7 @@ func BenchmarkListThreads(b *testing.B) {
 func BenchmarkCreatePostParallel(b *testing.B) {
 	for _, engine := range []string{engineSQLite, enginePostgres} {
 		b.Run(engine, func(b *testing.B) {
-			var db *DB
-			if engine == engineSQLite {
-				db = openSQLiteTest(b)
-			} else {
-				db = openPostgresTest(b)
-			}
-			if _, err := db.Migrate(context.Background()); err != nil {
-				b.Fatal(err)
-			}
+			db := openEngineBench(b, engine)
 			seed(b, db, 200, 500, 1)
 			var n atomic.Int64
 			b.SetParallelism(16)
@@ -115,15 +107,7 @@ func BenchmarkCreatePostParallel(b *testing.B) {
 func BenchmarkListThreadsDeep(b *testing.B) {
 	for _, engine := range []string{engineSQLite, enginePostgres} {
 		b.Run(engine, func(b *testing.B) {
-			var db *DB
-			if engine == engineSQLite {
-				db = openSQLiteTest(b)
-			} else {
-				db = openPostgresTest(b)
-			}
-			if _, err := db.Migrate(context.Background()); err != nil {
-				b.Fatal(err)
-			}
+			db := openEngineBench(b, engine)
 			seed(b, db, 200, 40000, 1)
 			if engine == enginePostgres {
 				db.write.Exec("VACUUM ANALYZE") // as autovacuum would: the visibility map lets index-only scans skip the heap
@@ -141,4 +125,20 @@ func BenchmarkListThreadsDeep(b *testing.B) {
 			}
 		})
 	}
+}
+
+// openEngineBench opens a fresh, migrated database of engine (PostgreSQL
+// skips without HEARTH_TEST_POSTGRES).
+func openEngineBench(b *testing.B, engine string) *DB {
+	b.Helper()
+	var db *DB
+	if engine == engineSQLite {
+		db = openSQLiteTest(b)
+	} else {
+		db = openPostgresTest(b)
+	}
+	if _, err := db.Migrate(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	return db
 }
