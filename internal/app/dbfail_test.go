@@ -54,11 +54,7 @@ func newFailForum(t *testing.T, cfg app.Config) *failForum {
 	f.guest = newBrowser(t, a.URL())
 	f.mia = newBrowser(t, a.URL())
 	expect(t, "log in", f.mia.post("/login", url.Values{"email": {"mia@example.org"}, "password": {"member-password"}}), 303)
-	st, out := api(t, a.URL(), "POST", "/api/v1/sessions", "", map[string]any{"email": "mia@example.org", "password": "member-password"})
-	if st != 201 {
-		t.Fatalf("API log in: %d %v", st, out)
-	}
-	f.token = out["token"].(string)
+	f.token = apiLogin(t, a, "mia@example.org", "member-password")
 	expect(t, "guest reads before", f.guest.get(f.threadPath), 200, "All is well.")
 	return f
 }

@@ -56,13 +56,7 @@ func TestTwoNodes(t *testing.T) {
 	expect(t, "guest on B", guestB.get(path), 200, "Written on node A.")
 	expect(t, "guest on B, cached", guestB.get(path), 200, "Written on node A.")
 
-	tokA := func(email string) string {
-		st, out := api(t, nodeA.URL(), "POST", "/api/v1/sessions", "", map[string]any{"email": email, "password": "member-password"})
-		if st != 201 {
-			t.Fatalf("log in %s on A: %d %v", email, st, out)
-		}
-		return out["token"].(string)
-	}
+	tokA := func(email string) string { return apiLogin(t, nodeA, email, "member-password") }
 	mia := tokA("mia@example.org")
 	if st, _ := api(t, nodeA.URL(), "POST", "/api/v1/threads/"+tid+"/posts", mia, map[string]any{"body": "A reply sent to node A."}); st != 201 {
 		t.Fatalf("reply on A: %d", st)

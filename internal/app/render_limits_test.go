@@ -31,9 +31,8 @@ func TestRenderLimitsRefuseHugeTable(t *testing.T) {
 			if _, err := a.Service.CreateMember(t.Context(), adminMember()); err != nil {
 				t.Fatal(err)
 			}
-			_, out := api(t, base, "POST", "/api/v1/sessions", "", map[string]any{"email": "root@example.org", "password": "owner-password"})
-			tok := out["token"].(string)
-			_, out = api(t, base, "POST", "/api/v1/categories", tok, map[string]any{"name": "Suppliers"})
+			tok := apiLogin(t, a, "root@example.org", "owner-password")
+			_, out := api(t, base, "POST", "/api/v1/categories", tok, map[string]any{"name": "Suppliers"})
 			cat := out["id"].(float64)
 			st, out := api(t, base, "POST", "/api/v1/threads", tok, map[string]any{"category_id": cat, "title": "Rates for May", "body": "See the table below."})
 			if st != 201 {

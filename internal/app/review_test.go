@@ -62,15 +62,6 @@ func (f *reviewForum) login(t *testing.T, email, password string) *browser {
 	return b
 }
 
-func (f *reviewForum) token(t *testing.T, email, password string) string {
-	t.Helper()
-	st, out := api(t, f.a.URL(), "POST", "/api/v1/sessions", "", map[string]any{"email": email, "password": password})
-	if st != 201 {
-		t.Fatalf("API log in %s: %d %v", email, st, out)
-	}
-	return out["token"].(string)
-}
-
 // Finding 12: moderators could restore posts and pin or lock threads while
 // the forum is read-only. Only admins write then, on every surface, and the
 // moderators' controls are not shown.
@@ -82,7 +73,7 @@ func TestReviewReadOnlyStopsModerators(t *testing.T) {
 			t.Fatal(err)
 		}
 		mod := f.login(t, "mo@example.org", "moderator-pass-7")
-		tok := f.token(t, "mo@example.org", "moderator-pass-7")
+		tok := apiLogin(t, f.a, "mo@example.org", "moderator-pass-7")
 		if err := f.a.Status.SetMode(status.ReadOnly, "Moving servers.", time.Now().Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
@@ -144,7 +135,7 @@ func TestReviewEditRecordsEditor(t *testing.T) {
 				t.Errorf("post %d: edited by %d, want %d", p.ID, p.EditedBy, c.want)
 			}
 		}
-		tok := f.token(t, "mia@example.org", "member-password")
+		tok := apiLogin(t, f.a, "mia@example.org", "member-password")
 		st, out := api(t, f.a.URL(), "GET", "/api/v1/posts/"+strconv.FormatInt(f.reply.ID, 10), tok, nil)
 		if st != 200 || out["edited_by"] != float64(f.mod.ID) {
 			t.Errorf("API post: %d, edited_by %v, want %d", st, out["edited_by"], f.mod.ID)

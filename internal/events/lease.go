@@ -39,8 +39,9 @@ func (l *Lease) Run(ctx context.Context) {
 	defer t.Stop()
 	for {
 		ok, err := l.Store.TryLease(ctx, l.Name, l.Holder, ttl, time.Now())
-		if was := l.held.Swap(ok && err == nil); was != l.held.Load() && l.Log != nil {
-			l.Log.Info("lease "+l.Name, "held", !was)
+		held := ok && err == nil
+		if was := l.held.Swap(held); was != held && l.Log != nil {
+			l.Log.Info("lease "+l.Name, "held", held)
 		}
 		select {
 		case <-ctx.Done():
