@@ -96,28 +96,41 @@ func (db *DB) Events(ctx context.Context, after forum.EventCursor, limit int) ([
 			return nil, after, fmt.Errorf("read events: cursor %q: %w", after, err)
 		}
 	}
-	if c.To == "" {
-		if err := db.read.QueryRowContext(ctx, "SELECT pg_current_snapshot()::text").Scan(&c.To); err != nil {
+	// A window fixed by an earlier read may run out before limit; the read
+	// then goes on into the window that ends now, so that a short answer
+	// always means "nothing more has committed", as it does on SQLite.
+	var out []forum.Event
+	for {
+		fixed := c.To != ""
+		if !fixed {
+			if err := db.read.QueryRowContext(ctx, "SELECT pg_current_snapshot()::text").Scan(&c.To); err != nil {
+				return nil, after, db.wrap("read events", err)
+			}
+		}
+		q := cols + "WHERE pg_visible_in_snapshot(txid, $1::pg_snapshot) AND id > $2"
+		args := []any{c.To, c.After}
+		if c.From != "" {
+			q += " AND txid >= pg_snapshot_xmin($3::pg_snapshot) AND NOT pg_visible_in_snapshot(txid, $3::pg_snapshot)"
+			args = append(args, c.From)
+		}
+		want := limit - len(out)
+		q += fmt.Sprintf(" ORDER BY id LIMIT %d", want)
+		evs, err := db.scanEvents(ctx, db.read, q, args...)
+		if err != nil {
 			return nil, after, db.wrap("read events", err)
 		}
+		out = append(out, evs...)
+		if len(evs) == want {
+			c = pgCursor{From: c.From, To: c.To, After: evs[len(evs)-1].ID}
+			break
+		}
+		c = pgCursor{From: c.To} // all of this window read: the next starts where it ended
+		if !fixed {
+			break
+		}
 	}
-	q := cols + "WHERE pg_visible_in_snapshot(txid, $1::pg_snapshot) AND id > $2"
-	args := []any{c.To, c.After}
-	if c.From != "" {
-		q += " AND txid >= pg_snapshot_xmin($3::pg_snapshot) AND NOT pg_visible_in_snapshot(txid, $3::pg_snapshot)"
-		args = append(args, c.From)
-	}
-	q += fmt.Sprintf(" ORDER BY id LIMIT %d", limit)
-	evs, err := db.scanEvents(ctx, db.read, q, args...)
-	if err != nil {
-		return nil, after, db.wrap("read events", err)
-	}
-	next := pgCursor{From: c.To} // all of this window read: the next starts where it ended
-	if len(evs) == limit {
-		next = pgCursor{From: c.From, To: c.To, After: evs[len(evs)-1].ID}
-	}
-	b, _ := json.Marshal(next)
-	return evs, forum.EventCursor(b), nil
+	b, _ := json.Marshal(c)
+	return out, forum.EventCursor(b), nil
 }
 
 func (db *DB) scanEvents(ctx context.Context, q querier, query string, args ...any) ([]forum.Event, error) {
