@@ -229,6 +229,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.web = ws
 	a.registerGauges()
+	m.RegisterCaches(a.CacheStats)
 	healthz, readyz := metrics.Health(a.ping, func(ctx context.Context) (bool, error) {
 		cur, latest, err := db.SchemaVersion(ctx)
 		return cur == latest, err
@@ -242,7 +243,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 }
 
 // CacheStats returns the counters of every cache (guest pages, shells,
-// post cores, thread pages, sessions) by name, for /metrics.
+// post cores, thread pages, sessions) by name; /metrics exports them.
 func (a *App) CacheStats() map[string]cache.Stats {
 	m := a.Service.CacheStats()
 	maps.Copy(m, a.web.CacheStats())
@@ -386,8 +387,14 @@ func (a *App) Serve(ctx context.Context) error {
 	mctx, stopMonitor := context.WithCancel(ctx)
 	defer stopMonitor()
 	go a.monitor.run(mctx)
-	tail := &events.Tailer{Source: a.Store, Apply: a.Service.ApplyEvent, Log: a.Log}
+	modes := newModeSync(a.Status, a.Store, a.Log)
+	apply := func(e forum.Event) {
+		a.Service.ApplyEvent(e)
+		modes.changed(e)
+	}
+	tail := &events.Tailer{Source: a.Store, Apply: apply, Log: a.Log}
 	go tail.Run(mctx)
+	go modes.run(mctx)
 	go a.lease.Run(mctx)
 	go a.pruneEvents(mctx)
 	select {

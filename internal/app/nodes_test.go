@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"hearth/internal/status"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -148,4 +149,29 @@ func TestLeaseMovesBetweenNodes(t *testing.T) {
 	}
 	within(t, "both nodes see the lease taken", 2*time.Second, func() bool { return !nodeA.Singleton() && !nodeB.Singleton() })
 	within(t, "a live node takes over once it runs out", 3*ttl+2*time.Second, one)
+}
+
+// TestModeAcrossNodes: a mode set on one node (its admin page or `hearth
+// mode` against its data directory) reaches the other within seconds, and
+// a later change on the other comes back.
+func TestModeAcrossNodes(t *testing.T) {
+	dsn := storetest.CreatePostgres(t)
+	nodeA := apptest.Start(t, app.Config{DB: dsn, Log: testLog(t)})
+	nodeB := apptest.Start(t, app.Config{DB: dsn, Log: testLog(t)})
+	guestA, guestB := newBrowser(t, nodeA.URL()), newBrowser(t, nodeB.URL())
+	expect(t, "B before", guestB.get("/"), 200)
+	if err := nodeA.Status.SetMode(status.Maintenance, "Moving to a bigger server", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	within(t, "maintenance set on A shows on B", 3*time.Second, func() bool {
+		p := guestB.get("/")
+		return p.status == http.StatusServiceUnavailable && strings.Contains(p.body, "Moving to a bigger server")
+	})
+	if err := nodeB.Status.SetMode(status.Normal, "", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	within(t, "normal set on B shows on A", 3*time.Second, func() bool { return guestA.get("/").status == http.StatusOK })
+	if got := nodeA.Status.Get(); len(got.Updates) != 1 || got.Updates[0].Text != "Moving to a bigger server" {
+		t.Errorf("A's updates: %+v", got.Updates)
+	}
 }

@@ -205,6 +205,8 @@ func TestRouteLabelsOnBothSurfaces(t *testing.T) {
 		`{code="301",method="GET",route="GET /t/{id}/{slug}"}`,
 		`{code="200",method="GET",route="GET /api/v1/threads/{id}"}`,
 		`{code="404",method="GET",route="other"} 2`,
+		`hearth_cache_hits_total{cache="guest_pages"}`,
+		`hearth_cache_bytes{cache="sessions"}`,
 	} {
 		if !strings.Contains(m, want) {
 			t.Errorf("metrics lack %s", want)

@@ -51,6 +51,9 @@ type State struct {
 	Until   time.Time `json:"until,omitzero"`   // expected end, if known
 	Since   time.Time `json:"since,omitzero"`
 	Updates []Update  `json:"updates,omitempty"` // newest first
+	// Changed is when this state was written. Nodes sharing one database
+	// pass states between them; the later Changed wins.
+	Changed time.Time `json:"changed,omitzero"`
 }
 
 // RetryAfter is how many seconds a client should wait before trying again
@@ -143,7 +146,7 @@ func (s *Store) SetMode(m Mode, reason string, until time.Time) error {
 	if err != nil {
 		return err
 	}
-	return s.change(func(st *State) {
+	return s.change(func(st *State) bool {
 		if st.Mode != m {
 			st.Since = s.now().UTC()
 		}
@@ -154,6 +157,7 @@ func (s *Store) SetMode(m Mode, reason string, until time.Time) error {
 		if reason != "" {
 			addUpdate(st, Update{At: s.now().UTC(), Text: reason})
 		}
+		return true
 	})
 }
 
@@ -166,7 +170,10 @@ func (s *Store) Post(text string) error {
 	if text == "" {
 		return &TextError{"the update is empty"}
 	}
-	return s.change(func(st *State) { addUpdate(st, Update{At: s.now().UTC(), Text: text}) })
+	return s.change(func(st *State) bool {
+		addUpdate(st, Update{At: s.now().UTC(), Text: text})
+		return true
+	})
 }
 
 func addUpdate(st *State, u Update) {
@@ -174,6 +181,23 @@ func addUpdate(st *State, u Update) {
 	if len(st.Updates) > maxUpdates {
 		st.Updates = st.Updates[:maxUpdates]
 	}
+}
+
+// Adopt replaces the state with st if st was changed later than the state
+// held, and reports whether it did: how a node takes up a mode set on
+// another node.
+func (s *Store) Adopt(st State) (bool, error) {
+	adopted := false
+	err := s.change(func(cur *State) bool {
+		if !st.Changed.After(cur.Changed) {
+			return false
+		}
+		adopted = true
+		*cur = st
+		cur.Updates = append([]Update(nil), st.Updates...)
+		return true
+	})
+	return adopted, err
 }
 
 // TextError is a reason or an update refused as given; its message says
@@ -194,9 +218,10 @@ func clean(text string) (string, error) {
 	return text, nil
 }
 
-// change applies fn to the freshest state and writes it atomically: a
-// temporary file, fsync, rename. A crash leaves the old or the new file.
-func (s *Store) change(fn func(*State)) error {
+// change applies fn to the freshest state and, if fn says it changed it,
+// writes it atomically: a temporary file, fsync, rename. A crash leaves the
+// old or the new file.
+func (s *Store) change(fn func(*State) bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.load(); err != nil {
@@ -204,7 +229,13 @@ func (s *Store) change(fn func(*State)) error {
 	}
 	st := s.state
 	st.Updates = append([]Update(nil), st.Updates...)
-	fn(&st)
+	before := st.Changed
+	if !fn(&st) {
+		return nil
+	}
+	if st.Changed.Equal(before) {
+		st.Changed = s.now().UTC()
+	}
 	b, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return err

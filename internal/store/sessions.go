@@ -76,3 +76,20 @@ func (db *DB) SetSetting(ctx context.Context, key, value string) error {
 		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventSettingChanged})
 	})
 }
+
+// StatusKey is the setting that carries the forum's mode and status
+// updates between nodes; each node keeps its own copy in its status file.
+const StatusKey = "status"
+
+// SaveStatus stores the mode and status updates (status.State as JSON) for
+// the other nodes, with the event that tells them.
+func (db *DB) SaveStatus(ctx context.Context, value string) error {
+	return db.inTx(ctx, "save the mode", func(tx *sql.Tx) error {
+		_, err := db.txExec(ctx, tx, `INSERT INTO settings (key, value) VALUES ($1, $2)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, StatusKey, value)
+		if err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventModeChanged})
+	})
+}
