@@ -333,6 +333,12 @@ func (a *App) registerGauges() {
 		}
 		return float64(e.Size)
 	})
+	m.RegisterGauge("hearth_singleton_lease_held", "1 if this node holds the lease for once-per-forum work (backups, pruning), else 0.", func() float64 {
+		if a.lease.Held() {
+			return 1
+		}
+		return 0
+	})
 }
 
 // Handler returns the complete HTTP handler.
