@@ -119,6 +119,11 @@ func (s *Server) cached(version versionOf, h http.HandlerFunc) http.HandlerFunc 
 		key := s.cacheKey(r)
 		e, ok := s.cache.Get(key, v.Stamp)
 		if !ok {
+			e, ok = s.renders.wait(r, key, v.Stamp)
+		}
+		if !ok {
+			f := s.renders.start(key, v.Stamp)
+			defer s.renders.finish(key, f) // also if the handler panics: nobody waits forever
 			rec := &recorder{header: http.Header{}, status: http.StatusOK}
 			h(rec, r)
 			if rec.status != http.StatusOK {
@@ -138,9 +143,69 @@ func (s *Server) cached(version versionOf, h http.HandlerFunc) http.HandlerFunc 
 			if e.shown != nil { // else a member changed while it was rendered: served once, not kept
 				s.cache.Put(key, v.Stamp, e, e.size())
 			}
+			f.page = e
 		}
 		serveCached(w, r, e)
 	}
+}
+
+// renderFlights lets the guests who miss a page while it is being
+// rendered wait for that rendering instead of each rendering it again:
+// after a reply, the front page and the busy category pages are missed by
+// every reader at once, and rendering them once per change instead of
+// once per reader is most of a read-heavy forum's CPU.
+type renderFlights struct {
+	mu sync.Mutex
+	m  map[string]*flight
+}
+
+type flight struct {
+	stamp uint64 // the version read before the rendering's data
+	done  chan struct{}
+	page  *cachedPage // nil if the rendering was not a page to share
+}
+
+// wait returns the page of a rendering of key in flight whose version is
+// at least stamp (it read its data after our version, so it is as fresh
+// as a rendering of our own), once it is done.
+func (f *renderFlights) wait(r *http.Request, key string, stamp uint64) (*cachedPage, bool) {
+	f.mu.Lock()
+	fl := f.m[key]
+	f.mu.Unlock()
+	if fl == nil || fl.stamp < stamp {
+		return nil, false
+	}
+	select {
+	case <-fl.done:
+		return fl.page, fl.page != nil
+	case <-r.Context().Done():
+		return nil, false
+	}
+}
+
+// start records a rendering of key at stamp; finish ends it. A rendering
+// at a lower stamp than one in flight is not waited for.
+func (f *renderFlights) start(key string, stamp uint64) *flight {
+	fl := &flight{stamp: stamp, done: make(chan struct{})}
+	f.mu.Lock()
+	if f.m == nil {
+		f.m = map[string]*flight{}
+	}
+	if cur := f.m[key]; cur == nil || cur.stamp <= stamp {
+		f.m[key] = fl
+	}
+	f.mu.Unlock()
+	return fl
+}
+
+// finish ends a rendering; its page (if any) was set in fl.page before.
+func (f *renderFlights) finish(key string, fl *flight) {
+	close(fl.done)
+	f.mu.Lock()
+	if f.m[key] == fl {
+		delete(f.m, key)
+	}
+	f.mu.Unlock()
 }
 
 func serveCached(w http.ResponseWriter, r *http.Request, e *cachedPage) {

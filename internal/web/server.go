@@ -65,6 +65,7 @@ type Server struct {
 	errs       httperr.Responder // failures answered as pages
 	gate       httpmw.Gate       // maintenance mode and the database being down
 	cache      *pageCache        // guests' pages; nil when disabled
+	renders    renderFlights     // guests' pages being rendered, for those who miss meanwhile
 	coreCache  *postCores        // posts' rendered header and body
 	shellCache *shellCache       // members' thread pages, less their own parts
 }
