@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"hearth/internal/app"
 	"hearth/internal/forum"
@@ -204,4 +205,63 @@ func mustMember(t *testing.T, a *app.App, email string) *forum.Member {
 	m, err := a.Store.MemberByEmail(t.Context(), email)
 	must(t, err)
 	return m
+}
+
+// TestSQLiteIOErrors: the filesystem under the database fails, every read
+// and write of its files answering EIO (an ext4 filesystem on a loop
+// device, shut down as the kernel does on a failing disk). No 5xx but
+// 503, and back within 10 s of the filesystem's return (mounted again).
+func TestSQLiteIOErrors(t *testing.T) {
+	img := filepath.Join(t.TempDir(), "disk.img")
+	dir := t.TempDir()
+	must(t, os.WriteFile(img, nil, 0o600))
+	must(t, os.Truncate(img, 96<<20))
+	if out, err := exec.Command("mkfs.ext4", "-q", "-F", img).CombinedOutput(); err != nil {
+		t.Skipf("mkfs.ext4: %v %s: the I/O error test needs e2fsprogs", err, out)
+	}
+	mount := func() {
+		if out, err := exec.Command("mount", "-o", "loop", img, dir).CombinedOutput(); err != nil {
+			t.Skipf("mount -o loop: %v %s: the I/O error test needs root and loop devices, as .ci/run has", err, out)
+		}
+	}
+	mount()
+	t.Cleanup(func() {
+		for range 50 { // the server may still be closing its files
+			if err := syscall.Unmount(dir, syscall.MNT_DETACH); err == nil || errors.Is(err, syscall.EINVAL) {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	data := filepath.Join(dir, "data")
+	f := newFailForum(t, app.Config{DataDir: data})
+	checkDegraded(t, "before", f.visit(t))
+
+	shutdownFS(t, dir)
+	checkDegraded(t, "first requests", f.visit(t))
+	waitFor(t, "the monitor to notice", func() bool { return f.guest.get("/m/1").status == 503 })
+	checkDegraded(t, "during", f.visit(t))
+
+	must(t, syscall.Unmount(dir, syscall.MNT_DETACH))
+	mount()
+	f.waitRecovered(t)
+	checkDegraded(t, "after", f.visit(t))
+	if _, err := f.a.Service.Reply(t.Context(), mustMember(t, f.a, "mia@example.org"), f.threadID, "Written after recovery.", 0); err != nil {
+		t.Errorf("write after recovery: %v", err)
+	}
+}
+
+// shutdownFS makes every later access to the ext4 filesystem at dir fail
+// with EIO (EXT4_IOC_SHUTDOWN, flushing the journal first so that what was
+// committed is there when it is mounted again).
+func shutdownFS(t *testing.T, dir string) {
+	t.Helper()
+	d, err := os.Open(dir)
+	must(t, err)
+	defer d.Close()
+	const ext4IocShutdown, logFlush = 0x8004587D, 1
+	flag := uint32(logFlush)
+	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, d.Fd(), ext4IocShutdown, uintptr(unsafe.Pointer(&flag))); e != 0 {
+		t.Skipf("EXT4_IOC_SHUTDOWN: %v", e)
+	}
 }

@@ -38,8 +38,13 @@ type DB struct {
 	listenMu   sync.Mutex
 	listenConn *sql.Conn // PostgreSQL: LISTENs for events; nil until first used
 
-	path   string      // the SQLite file
-	opened os.FileInfo // the SQLite file as opened: Ping notices it removed or replaced
+	path     string // the SQLite file
+	openedMu sync.Mutex
+	opened   os.FileInfo // the SQLite file as opened: Ping notices it removed or replaced
+	// ioFailed is set when SQLite met an I/O error: the connections' open
+	// files may be on a filesystem that failed and came back mounted
+	// anew, so Ping replaces them (see recoverIO).
+	ioFailed atomic.Bool
 }
 
 // querier is what *sql.DB and *sql.Tx have in common.
@@ -101,26 +106,71 @@ func (db *DB) Engine() string { return db.dialect.name }
 // whether the file is still the one opened: SQLite goes on working on a
 // file removed or replaced under it, and what it wrote there would be lost.
 func (db *DB) Ping(ctx context.Context) error {
+	recovering := db.ioFailed.Load()
+	if recovering {
+		db.dropIdle()
+	}
 	err := db.write.PingContext(ctx)
 	if err == nil && db.read != db.write {
 		err = db.read.PingContext(ctx)
 	}
-	if err == nil && db.opened != nil {
-		switch now, serr := os.Stat(db.path); {
-		case serr != nil:
-			err = fmt.Errorf("the database file %s is gone: %w", db.path, serr)
-		case !os.SameFile(db.opened, now):
-			err = fmt.Errorf("the database file %s was replaced while open: restart Hearth to use the new one", db.path)
+	if err == nil && recovering {
+		// A ping need not touch the file; a read of its first page does.
+		for _, pool := range []*sql.DB{db.write, db.read} {
+			var n int
+			if err = pool.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&n); err != nil {
+				break
+			}
 		}
 	}
+	if err == nil && db.path != "" {
+		err = db.checkFile(recovering)
+	}
 	if err != nil {
+		if isIOError(err) {
+			db.ioFailed.Store(true)
+		}
 		// Whatever the cause, a database that does not answer is unavailable.
 		if !errors.Is(err, forum.ErrUnavailable) {
 			err = fmt.Errorf("%w: %w", forum.ErrUnavailable, err)
 		}
 		return fmt.Errorf("ping: %w", err)
 	}
+	if recovering {
+		db.ioFailed.Store(false)
+	}
 	return nil
+}
+
+// checkFile reports whether the file at the path is still the one opened.
+// After I/O errors, a file that answers again on fresh connections is
+// taken as the database: the filesystem under it was mounted anew.
+func (db *DB) checkFile(recovering bool) error {
+	db.openedMu.Lock()
+	defer db.openedMu.Unlock()
+	now, err := os.Stat(db.path)
+	switch {
+	case err != nil:
+		return fmt.Errorf("the database file %s is gone: %w", db.path, err)
+	case os.SameFile(db.opened, now):
+		return nil
+	case recovering:
+		db.opened = now
+		return nil
+	}
+	return fmt.Errorf("the database file %s was replaced while open: restart Hearth to use the new one", db.path)
+}
+
+// dropIdle closes the pools' idle connections, so the next queries open
+// the file afresh: after an I/O error the old ones may hold files on a
+// filesystem that is gone. Connections in use are closed as they are
+// returned, while recovering.
+func (db *DB) dropIdle() {
+	for _, pool := range []*sql.DB{db.write, db.read} {
+		n := pool.Stats().MaxOpenConnections
+		pool.SetMaxIdleConns(0)
+		pool.SetMaxIdleConns(n)
+	}
 }
 
 // Close closes the pools. Later calls fail with forum.ErrUnavailable.
@@ -151,6 +201,9 @@ func (db *DB) wrap(op string, err error) error {
 		if errors.Is(err, s) {
 			return fmt.Errorf("%s: %w", op, err)
 		}
+	}
+	if db.path != "" && isIOError(err) {
+		db.ioFailed.Store(true) // the monitor's next Ping replaces the connections
 	}
 	switch s := db.mapError(err); {
 	case s == nil && db.unreachable(err):

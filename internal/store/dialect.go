@@ -68,8 +68,10 @@ func openSQLite(path string) (write, read *sql.DB, err error) {
 		return nil, nil, err
 	}
 	// A file: URI decodes %XX and stops at ? or #, so escape those.
+	// mode=rw: a connection opened later, while the file is gone, fails
+	// instead of creating an empty database in its place.
 	name := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
-	base := "file:" + name + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+	base := "file:" + name + "?mode=rw&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)"
 
 	write, err = sql.Open("sqlite", base+"&_txlock=immediate")
@@ -334,3 +336,18 @@ func (db *DB) tables(ctx context.Context) ([]string, error) {
 
 // idTables are the tables whose ids an import carries over.
 var idTables = []string{"members", "categories", "threads", "posts", "events"}
+
+// isIOError reports whether err says the files under the database failed:
+// an I/O error (the disk or filesystem), or files that could not be opened
+// or written (made read-only): a connection that met one may keep failing
+// after the cause is gone, so they are replaced (DB.Ping).
+func isIOError(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
+			return true
+		}
+	}
+	return errors.Is(err, syscall.EIO)
+}
