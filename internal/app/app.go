@@ -395,8 +395,12 @@ func (a *App) Serve(ctx context.Context) error {
 	go a.lease.Run(mctx)
 	go a.pruneEvents(mctx)
 	// Durable consumers of the event stream, on the lease holder only.
+	notifications := &notify.Consumer{Store: a.Store}
+	if err := a.Store.StartConsumerAtHead(ctx, notifications.Name(), time.Now()); err != nil {
+		a.Log.Warn("the notifications consumer could not start at the end of the event stream; it reads from its start", "err", err)
+	}
 	runner := &events.Runner{Source: a.Store, Lease: a.lease, Log: a.Log, Poll: a.Config.EventPoll,
-		Consumers: []events.Consumer{&notify.Consumer{Store: a.Store}}}
+		Consumers: []events.Consumer{notifications}}
 	go runner.Run(mctx)
 	select {
 	case err := <-errc:

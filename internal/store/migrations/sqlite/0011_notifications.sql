@@ -48,7 +48,3 @@ CREATE TABLE notifications (
 CREATE INDEX notifications_member ON notifications (member_id, read_at, group_key);
 CREATE INDEX notifications_member_new ON notifications (member_id, id DESC);
 
--- The consumer starts at the end of the stream: an upgraded forum does
--- not notify members of the week of events still kept.
-INSERT INTO event_cursors (consumer, position, updated_at)
-    SELECT 'notifications', CAST(COALESCE(MAX(id), 0) AS TEXT), 0 FROM events;
