@@ -87,6 +87,16 @@ func (s *Server) writePosts(out *bytes.Buffer, v *threadView) error {
 				if v.CanReply {
 					out.WriteString(`<a href="/t/` + strconv.FormatInt(tp.Thread.ID, 10) + `/reply?quote=` + id + `#body">Quote</a> `)
 				}
+				if p.AuthorID != a.ID && a.Active() {
+					like := struct {
+						ID    int64
+						Liked bool
+					}{p.ID, v.Liked[p.ID]}
+					if err := s.tmpl.pages["thread"].ExecuteTemplate(out, "likeform", like); err != nil {
+						return fmt.Errorf("render like of post %d: %w", p.ID, err)
+					}
+					out.WriteByte(' ')
+				}
 				if p.AuthorID == a.ID || v.IsMod {
 					out.WriteString(`<a href="/p/` + id + `/edit">Edit</a> <form method="post" action="/p/` + id +
 						`/delete" class="inline"><button type="submit" class="link">Delete</button></form>`)

@@ -67,6 +67,8 @@ func loadTemplates() (*templates, error) {
 		"categoryURL": categoryURL,
 		"postURL":     forum.PostURL,
 		"memberURL":   func(id int64) string { return "/m/" + strconv.FormatInt(id, 10) },
+		"levels":      func() []forum.Level { return forum.Levels },
+		"levelLabel":  levelLabel,
 		"html":        func(s string) template.HTML { return template.HTML(s) }, // only for sanitized post HTML
 		"date":        func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 		"datetime":    func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
@@ -207,6 +209,7 @@ type Page struct {
 	Crumbs      []Crumb
 	NoIndex     bool
 	Banner      string // the forum's mode, when it is not normal
+	Unread      int    // the member's unread notification groups, for the bell
 }
 
 // Crumb is one step of the breadcrumb trail.
@@ -216,7 +219,21 @@ type Crumb struct {
 
 // page fills the common part of a view.
 func (s *Server) page(r *http.Request, title string) Page {
-	return Page{Title: title, SiteName: s.cfg.SiteName, Actor: actor(r), Banner: s.banner(r)}
+	return Page{Title: title, SiteName: s.cfg.SiteName, Actor: actor(r), Banner: s.banner(r), Unread: s.unread(r)}
+}
+
+// unread is the bell's count for the request's member: one index range
+// read. A failure shows 0 rather than failing the page.
+func (s *Server) unread(r *http.Request) int {
+	a := actor(r)
+	if a == nil {
+		return 0
+	}
+	n, err := s.svc.UnreadNotifications(r.Context(), a)
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // canonical returns the absolute URL for a path on this site.
@@ -226,4 +243,31 @@ func (s *Server) canonical(p string) string {
 		return p
 	}
 	return base + p
+}
+
+// levelForm is the view of the "levelform" template.
+type levelForm struct {
+	Action string
+	What   string // "thread" or "category"
+	Level  forum.Level
+}
+
+// Shown is the level the form shows chosen: no choice shows as normal.
+func (f levelForm) Shown() forum.Level {
+	if f.Level == forum.LevelDefault {
+		return forum.LevelNormal
+	}
+	return f.Level
+}
+
+func levelLabel(l forum.Level) string {
+	switch l {
+	case forum.LevelWatching:
+		return "Watching: every post"
+	case forum.LevelTracking:
+		return "Tracking: mentions and replies to you, and counts"
+	case forum.LevelMuted:
+		return "Muted: nothing, and hidden from lists"
+	}
+	return "Normal: mentions and replies to you"
 }
