@@ -57,7 +57,7 @@ func handleField(s string) (string, error) {
 func SuggestHandle(name string) string {
 	var b strings.Builder
 	under := false
-	for _, r := range norm.NFKD.String(strings.ToLower(name)) {
+	for _, r := range norm.NFKD.String(handleLetters.Replace(strings.ToLower(name))) {
 		switch {
 		case r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)):
 			if under && b.Len() > 0 {
@@ -85,6 +85,10 @@ func SuggestHandle(name string) string {
 	}
 	return s
 }
+
+// handleLetters spells the Latin letters that do not decompose into a
+// letter and an accent.
+var handleLetters = strings.NewReplacer("ø", "o", "æ", "ae", "œ", "oe", "ß", "ss", "đ", "d", "ł", "l", "þ", "th", "ð", "d", "ı", "i")
 
 // NumberedHandle returns base with the suffix n (n > 1), shortened so it
 // stays within MaxHandleLen: ada_lovelace2.
