@@ -333,4 +333,4 @@ func (db *DB) tables(ctx context.Context) ([]string, error) {
 }
 
 // idTables are the tables whose ids an import carries over.
-var idTables = []string{"members", "categories", "threads", "posts", "events"}
+var idTables = []string{"members", "categories", "threads", "posts", "events", "notifications"}
