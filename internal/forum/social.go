@@ -136,8 +136,9 @@ type SocialStore interface {
 	// was liked already. UnlikePost takes it back; false if it was not.
 	LikePost(ctx context.Context, member, post int64, at time.Time) (bool, error)
 	UnlikePost(ctx context.Context, member, post int64) (bool, error)
-	// LikedPosts returns which of posts member liked.
-	LikedPosts(ctx context.Context, member int64, posts []int64) (map[int64]bool, error)
+	// LikedPosts returns which posts of a thread with positions in
+	// [from, to] member liked.
+	LikedPosts(ctx context.Context, member, thread int64, from, to int) (map[int64]bool, error)
 	// MemberLikes returns the posts a member liked, newest like first, in
 	// categories the viewer may see (f), deleted ones left out.
 	MemberLikes(ctx context.Context, member int64, f Visibility, offset, limit int) ([]*Post, error)
@@ -278,16 +279,20 @@ func (s *Service) Unlike(ctx context.Context, actor *Member, id int64) error {
 	return nil
 }
 
-// LikedPosts returns which of posts the actor liked (none for guests).
-func (s *Service) LikedPosts(ctx context.Context, actor *Member, posts []*Post) (map[int64]bool, error) {
-	if actor == nil || len(posts) == 0 {
+// LikedPosts returns which posts of a thread page the actor liked (none
+// for guests). A page whose posts nobody liked costs no query.
+func (s *Service) LikedPosts(ctx context.Context, actor *Member, tp *ThreadPage) (map[int64]bool, error) {
+	if actor == nil || len(tp.Posts) == 0 {
 		return nil, nil
 	}
-	ids := make([]int64, len(posts))
-	for i, p := range posts {
-		ids[i] = p.ID
+	liked := false
+	for _, p := range tp.Posts {
+		liked = liked || p.LikeCount > 0
 	}
-	return s.store.LikedPosts(ctx, actor.ID, ids)
+	if !liked {
+		return nil, nil
+	}
+	return s.store.LikedPosts(ctx, actor.ID, tp.Thread.ID, tp.Posts[0].Position, tp.Posts[len(tp.Posts)-1].Position)
 }
 
 // MemberLikes returns page (1-based, 30 a page) of the posts member id

@@ -150,22 +150,17 @@ func (db *DB) like(ctx context.Context, member, post int64, at time.Time, on boo
 	return changed, err
 }
 
-// LikedPosts returns which of posts member liked.
-func (db *DB) LikedPosts(ctx context.Context, member int64, posts []int64) (map[int64]bool, error) {
-	out := map[int64]bool{}
-	if len(posts) == 0 {
-		return out, nil
-	}
-	args := []any{member}
-	for _, p := range posts {
-		args = append(args, p)
-	}
-	rows, err := db.read.QueryContext(ctx, "SELECT post_id FROM post_likes WHERE member_id = $1 AND post_id IN ("+
-		placeholders(2, len(posts))+")", args...)
+// LikedPosts returns which posts of a thread with positions in [from, to]
+// member liked: the page's posts by the (thread_id, position) index, each
+// probing the like's primary key.
+func (db *DB) LikedPosts(ctx context.Context, member, thread int64, from, to int) (map[int64]bool, error) {
+	rows, err := db.readRows(ctx, `SELECT p.id FROM posts p JOIN post_likes l ON l.post_id = p.id AND l.member_id = $1
+		WHERE p.thread_id = $2 AND p.position BETWEEN $3 AND $4`, member, thread, from, to)
 	if err != nil {
 		return nil, db.wrap("read likes", err)
 	}
 	defer rows.Close()
+	out := map[int64]bool{}
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {

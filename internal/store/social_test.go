@@ -118,10 +118,15 @@ func TestLikes(t *testing.T) {
 		if a.LikesReceived != 2 || b.LikesGiven != 2 || a.LikesGiven != 0 {
 			t.Errorf("ada received %d, bob gave %d, ada gave %d; want 2, 2, 0", a.LikesReceived, b.LikesGiven, a.LikesGiven)
 		}
-		liked, err := db.LikedPosts(ctx, bob.ID, []int64{p1.ID, p2.ID, 999})
-		must(t, err)
-		if !liked[p1.ID] || !liked[p2.ID] || len(liked) != 2 {
-			t.Errorf("LikedPosts = %v", liked)
+		for _, p := range []*forum.Post{p1, p2} {
+			liked, err := db.LikedPosts(ctx, bob.ID, p.ThreadID, 1, 20)
+			must(t, err)
+			if !liked[p.ID] || len(liked) != 1 {
+				t.Errorf("LikedPosts in thread %d = %v", p.ThreadID, liked)
+			}
+		}
+		if liked, _ := db.LikedPosts(ctx, ada.ID, p1.ThreadID, 1, 20); len(liked) != 0 {
+			t.Errorf("ada liked %v", liked)
 		}
 		for _, c := range []struct {
 			f    forum.Visibility

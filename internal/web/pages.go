@@ -190,7 +190,7 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		v.LevelForm = levelForm{Action: "/t/" + strconv.FormatInt(tp.Thread.ID, 10) + "/level", What: "thread", Level: lvl}
-		if v.Liked, err = s.svc.LikedPosts(r.Context(), a, tp.Posts); err != nil {
+		if v.Liked, err = s.svc.LikedPosts(r.Context(), a, tp); err != nil {
 			s.error(w, r, err)
 			return
 		}

@@ -88,13 +88,10 @@ func (s *Server) writePosts(out *bytes.Buffer, v *threadView) error {
 					out.WriteString(`<a href="/t/` + strconv.FormatInt(tp.Thread.ID, 10) + `/reply?quote=` + id + `#body">Quote</a> `)
 				}
 				if p.AuthorID != a.ID && a.Active() {
-					like := struct {
-						ID    int64
-						Liked bool
-					}{p.ID, v.Liked[p.ID]}
-					if err := s.tmpl.pages["thread"].ExecuteTemplate(out, "likeform", like); err != nil {
-						return fmt.Errorf("render like of post %d: %w", p.ID, err)
-					}
+					f := s.tmpl.like[b2i(v.Liked[p.ID])]
+					out.WriteString(f[0])
+					out.WriteString(id)
+					out.WriteString(f[1])
 					out.WriteByte(' ')
 				}
 				if p.AuthorID == a.ID || v.IsMod {
@@ -109,4 +106,11 @@ func (s *Server) writePosts(out *bytes.Buffer, v *threadView) error {
 		out.WriteString("</article>\n")
 	}
 	return nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -177,10 +177,10 @@ func (s *Server) memberThread(w http.ResponseWriter, r *http.Request, v *threadV
 		case slotUnread:
 			out.WriteString(strconv.Itoa(v.Unread))
 		case slotLevel:
-			if err := s.tmpl.pages["thread"].ExecuteTemplate(out, "levelform", v.LevelForm); err != nil {
-				s.error(w, r, err)
-				return
-			}
+			f := s.tmpl.threadLevel[v.LevelForm.Shown()]
+			out.WriteString(f[0])
+			out.WriteString(strconv.FormatInt(v.Thread.ID, 10))
+			out.WriteString(f[1])
 		}
 		out.Write(sh.parts[i+1])
 	}

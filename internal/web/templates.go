@@ -32,6 +32,14 @@ var staticFS embed.FS
 type templates struct {
 	pages  map[string]*template.Template
 	assets map[string]asset // by file name
+	// like is the "likeform" template rendered once per state (not liked,
+	// liked) and cut where the post's id goes: a thread page writes it
+	// for every post, and executing the template each time cost more
+	// than the rest of the page's actions.
+	like [2][2]string
+	// threadLevel is the thread's "levelform" likewise, per level shown
+	// (forum.Level 0-3), cut where the thread's id goes.
+	threadLevel [4][2]string
 }
 
 type asset struct {
@@ -107,6 +115,29 @@ func loadTemplates() (*templates, error) {
 			return nil, fmt.Errorf("parse template %s: %w", name, err)
 		}
 		t.pages[name] = tp
+	}
+	for i, liked := range []bool{false, true} {
+		const marker = 987654321987654321 // no post has this id: ids count up from 1
+		var b strings.Builder
+		err := t.pages["thread"].ExecuteTemplate(&b, "likeform", struct {
+			ID    int64
+			Liked bool
+		}{marker, liked})
+		before, after, ok := strings.Cut(b.String(), strconv.FormatInt(marker, 10))
+		if err != nil || !ok || strings.Contains(after, strconv.FormatInt(marker, 10)) {
+			return nil, fmt.Errorf("render the like form: %v", err)
+		}
+		t.like[i] = [2]string{before, after}
+	}
+	for l := range t.threadLevel {
+		const marker = "987654321987654321"
+		var b strings.Builder
+		err := t.pages["thread"].ExecuteTemplate(&b, "levelform", levelForm{Action: "/t/" + marker + "/level", What: "thread", Level: forum.Level(l)})
+		before, after, ok := strings.Cut(b.String(), marker)
+		if err != nil || !ok || strings.Contains(after, marker) {
+			return nil, fmt.Errorf("render the level form: %v", err)
+		}
+		t.threadLevel[l] = [2]string{before, after}
 	}
 	return t, nil
 }

@@ -24,7 +24,7 @@ CREATE TABLE post_likes (
     created_at BIGINT NOT NULL,
     PRIMARY KEY (post_id, member_id)
 );
-CREATE INDEX post_likes_member ON post_likes (member_id, created_at DESC, post_id);
+CREATE INDEX post_likes_member ON post_likes (member_id, created_at DESC, post_id DESC);
 ALTER TABLE posts ADD COLUMN like_count INTEGER NOT NULL DEFAULT 0;
 
 -- One row per event, recipient and kind, written by the notifications
