@@ -369,11 +369,14 @@ func (db *DB) Notifications(ctx context.Context, member int64, limit int) ([]*fo
 	return out, db.wrap(op, rows.Err())
 }
 
-// UnreadNotifications counts a member's unread notification groups: one
-// index range (notifications_member).
+// UnreadNotifications counts a member's unread notification groups, those
+// of deleted threads left out as the list leaves them: one index range
+// (notifications_member) and a thread probe per unread row.
 func (db *DB) UnreadNotifications(ctx context.Context, member int64) (int, error) {
 	var n int
-	err := db.readRow(ctx, "SELECT COUNT(DISTINCT group_key) FROM notifications WHERE member_id = $1 AND read_at = 0", member).Scan(&n)
+	err := db.readRow(ctx, `SELECT COUNT(DISTINCT n.group_key) FROM notifications n
+		JOIN threads t ON t.id = n.thread_id AND t.deleted_at = 0
+		WHERE n.member_id = $1 AND n.read_at = 0`, member).Scan(&n)
 	return n, db.wrap("count unread notifications", err)
 }
 

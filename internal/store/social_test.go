@@ -270,9 +270,21 @@ func TestNotificationsStore(t *testing.T) {
 			t.Errorf("after marking a group read: %d unread, want 2", n)
 		}
 		wantErr(t, db.MarkNotificationRead(ctx, bob.ID, ns[0].ID, at(5)), forum.ErrNotFound)
+		// A deleted thread's notifications leave the list and the count.
+		must(t, db.SetPostDeleted(ctx, firstOf(t, db, st.ID), true, ada.ID, at(5)))
+		if n, _ := db.UnreadNotifications(ctx, mod.ID); n != 1 {
+			t.Errorf("after the staff thread's deletion: %d unread, want 1", n)
+		}
 		must(t, db.MarkAllNotificationsRead(ctx, mod.ID, at(6)))
 		if n, _ := db.UnreadNotifications(ctx, mod.ID); n != 0 {
 			t.Errorf("after marking all read: %d unread", n)
 		}
 	})
+}
+
+func firstOf(t *testing.T, db *DB, thread int64) int64 {
+	t.Helper()
+	ps, err := db.ListPosts(context.Background(), thread, 1, 1)
+	must(t, err)
+	return ps[0].ID
 }
