@@ -5,9 +5,9 @@ package e2e
 // into fields found by their labels, then reading what the page shows.
 //
 // Added when the feature lands (not tested now because Hearth does not
-// have them yet): likes, search, unread markers, private messages,
-// flagging posts, uploads (attachments, avatars), notification
-// preferences.
+// have them yet): search, unread markers, private messages, flagging
+// posts, uploads (attachments, avatars). Mentions, notifications, likes
+// and watching are in social_test.go.
 
 import (
 	"fmt"

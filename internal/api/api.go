@@ -117,6 +117,14 @@ func (a *API) routes() []route {
 		{"PATCH /api/v1/posts/{id}", member, a.editPost},
 		{"DELETE /api/v1/posts/{id}", member, a.deletePost},
 		{"POST /api/v1/posts/{id}/restore", member, a.restorePost},
+		{"POST /api/v1/posts/{id}/like", member, a.likePost},
+		{"DELETE /api/v1/posts/{id}/like", member, a.unlikePost},
+		{"GET /api/v1/members/{id}/likes", anyone, a.memberLikes},
+		{"PUT /api/v1/threads/{id}/level", member, a.threadLevel},
+		{"PUT /api/v1/categories/{id}/level", member, a.categoryLevel},
+		{"GET /api/v1/notifications", member, a.notifications},
+		{"POST /api/v1/notifications/read", member, a.markAllRead},
+		{"POST /api/v1/notifications/{id}/read", member, a.markRead},
 	}
 }
 

@@ -50,6 +50,7 @@ func (a *API) register(w http.ResponseWriter, r *http.Request, _ caller) {
 	var in struct {
 		Email    string `json:"email"`
 		Name     string `json:"name"`
+		Handle   string `json:"handle"`
 		Password string `json:"password"`
 	}
 	if err := decode(w, r, &in); err != nil {
@@ -60,7 +61,7 @@ func (a *API) register(w http.ResponseWriter, r *http.Request, _ caller) {
 		a.error(w, r, forum.Errorf(forum.ERATELIMIT, "Too many registrations from your network. Wait a few minutes and try again."))
 		return
 	}
-	if err := a.svc.Register(r.Context(), forum.NewMember{Email: in.Email, Name: in.Name, Password: in.Password}); err != nil {
+	if err := a.svc.Register(r.Context(), forum.NewMember{Email: in.Email, Name: in.Name, Handle: in.Handle, Password: in.Password}); err != nil {
 		a.error(w, r, err)
 		return
 	}

@@ -13,6 +13,7 @@ import (
 type memberJSON struct {
 	ID        int64     `json:"id"`
 	Name      string    `json:"name"`
+	Handle    string    `json:"handle"`
 	Email     string    `json:"email,omitempty"` // only to the member themselves and admins
 	Role      string    `json:"role"`
 	Status    string    `json:"status"`
@@ -22,10 +23,13 @@ type memberJSON struct {
 	PostCount int       `json:"post_count"`
 	CreatedAt time.Time `json:"created_at"`
 	URL       string    `json:"url"`
+
+	LikesGiven    int `json:"likes_given"`
+	LikesReceived int `json:"likes_received"`
 }
 
 func toMember(m *forum.Member, viewer *forum.Member) memberJSON {
-	j := memberJSON{ID: m.ID, Name: m.Name, Role: string(m.Role), Status: string(m.Status), Title: m.Title,
+	j := memberJSON{ID: m.ID, Name: m.Name, Handle: m.Handle, LikesGiven: m.LikesGiven, LikesReceived: m.LikesReceived, Role: string(m.Role), Status: string(m.Status), Title: m.Title,
 		Location: m.Location, Bio: m.Bio, PostCount: m.PostCount, CreatedAt: m.CreatedAt, URL: fmt.Sprintf("/m/%d", m.ID)}
 	if viewer != nil && (viewer.ID == m.ID || viewer.IsAdmin()) {
 		j.Email = m.Email
@@ -98,13 +102,14 @@ type postJSON struct {
 	EditedAt    *time.Time `json:"edited_at,omitempty"`
 	EditedBy    int64      `json:"edited_by,omitempty"`
 	Deleted     bool       `json:"deleted,omitempty"`
+	LikeCount   int        `json:"like_count"`
 	URL         string     `json:"url"`
 }
 
 func toPost(p *forum.Post) postJSON {
 	return postJSON{ID: p.ID, ThreadID: p.ThreadID, Position: p.Position, AuthorID: p.AuthorID, AuthorName: p.AuthorName,
 		Body: p.Body, HTML: p.HTML, QuotePostID: p.QuotePostID, CreatedAt: p.CreatedAt, EditedAt: timePtr(p.EditedAt),
-		EditedBy: p.EditedBy, Deleted: p.Deleted(), URL: forum.PostURL(p.ID)}
+		EditedBy: p.EditedBy, Deleted: p.Deleted(), LikeCount: p.LikeCount, URL: forum.PostURL(p.ID)}
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -112,4 +117,24 @@ func timePtr(t time.Time) *time.Time {
 		return nil
 	}
 	return &t
+}
+
+type notificationJSON struct {
+	ID          int64     `json:"id"` // marking it read marks its group
+	Kind        string    `json:"kind"`
+	Text        string    `json:"text"`
+	Count       int       `json:"count"`
+	Actors      []string  `json:"actors"`
+	ThreadID    int64     `json:"thread_id"`
+	ThreadTitle string    `json:"thread_title"`
+	PostID      int64     `json:"post_id"`
+	CreatedAt   time.Time `json:"created_at"`
+	Unread      bool      `json:"unread"`
+	URL         string    `json:"url"`
+}
+
+func toNotification(g *forum.NotificationGroup) notificationJSON {
+	return notificationJSON{ID: g.ID, Kind: string(g.Kind), Text: g.Text() + " " + g.ThreadTitle, Count: g.Count,
+		Actors: g.Actors, ThreadID: g.ThreadID, ThreadTitle: g.ThreadTitle, PostID: g.PostID, CreatedAt: g.CreatedAt,
+		Unread: g.Unread, URL: forum.PostURL(g.PostID)}
 }

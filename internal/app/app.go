@@ -28,6 +28,7 @@ import (
 	"hearth/internal/forum"
 	"hearth/internal/httpmw"
 	"hearth/internal/metrics"
+	"hearth/internal/notify"
 	"hearth/internal/ops"
 	"hearth/internal/render"
 	"hearth/internal/status"
@@ -54,6 +55,9 @@ type Config struct {
 	// LeaseTTL is how long a node's hold on singleton work lasts without
 	// renewal (default 30s): how soon another node takes over when it dies.
 	LeaseTTL time.Duration
+	// EventPoll is the longest a durable consumer of the event stream
+	// (notifications) waits between reads; default 500ms.
+	EventPoll time.Duration
 
 	// MetricsToken, when set, is the bearer token /metrics requires;
 	// without it /metrics answers only requests from this machine that
@@ -403,6 +407,14 @@ func (a *App) Serve(ctx context.Context) error {
 	go modes.run(mctx)
 	go a.lease.Run(mctx)
 	go a.pruneEvents(mctx)
+	// Durable consumers of the event stream, on the lease holder only.
+	notifications := &notify.Consumer{Store: a.Store}
+	if err := a.Store.StartConsumerAtHead(ctx, notifications.Name(), time.Now()); err != nil {
+		a.Log.Warn("the notifications consumer could not start at the end of the event stream; it reads from its start", "err", err)
+	}
+	runner := &events.Runner{Source: a.Store, Lease: a.lease, Log: a.Log, Poll: a.Config.EventPoll,
+		Consumers: []events.Consumer{notifications}}
+	go runner.Run(mctx)
 	select {
 	case err := <-errc:
 		return err

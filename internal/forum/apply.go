@@ -22,6 +22,8 @@ func (s *Service) ApplyEvent(e Event) {
 		c.ThreadChanged(e.ThreadID, s.listsOf(e.CategoryID)...)
 	case EventPostEdited:
 		c.PostEdited(e.ThreadID)
+	case EventPostLiked, EventPostUnliked:
+		c.PostLiked(e.ThreadID)
 	case EventPostDeleted, EventThreadDeleted:
 		c.PostDeleted(e.ThreadID, s.listsOf(e.CategoryID)...)
 	case EventMemberJoined, EventMemberProfile, EventMemberRole, EventMemberApproved,

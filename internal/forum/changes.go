@@ -198,6 +198,14 @@ func (c *Changes) PostEdited(thread int64) {
 	c.mu.Unlock()
 }
 
+// PostLiked records a like given or taken back: only its thread's pages
+// show the count.
+func (c *Changes) PostLiked(thread int64) {
+	c.mu.Lock()
+	c.threads[thread]++
+	c.mu.Unlock()
+}
+
 // PostDeleted records a post deleted (the whole thread, if it was the
 // first): as PostAdded, and what showed it (the thread's pages; lists,
 // where the thread and its last post show) must not keep saved copies.

@@ -29,6 +29,8 @@ const (
 	EventPostEdited        EventKind = "post.edited"
 	EventPostDeleted       EventKind = "post.deleted"
 	EventPostRestored      EventKind = "post.restored"
+	EventPostLiked         EventKind = "post.liked"   // MemberID liked PostID
+	EventPostUnliked       EventKind = "post.unliked" // MemberID took the like back
 	EventSettingChanged    EventKind = "setting.changed"
 	EventModeChanged       EventKind = "mode.changed"
 	EventRecounted         EventKind = "forum.recounted" // hearth repair corrected counters

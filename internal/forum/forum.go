@@ -39,6 +39,7 @@ type Member struct {
 	ID           int64
 	Email        string // stored lower-cased
 	Name         string
+	Handle       string // lower-case, unique: @handle mentions the member
 	PasswordHash string
 	Role         Role
 	Status       MemberStatus
@@ -47,6 +48,8 @@ type Member struct {
 	Bio          string
 	PostCount    int
 	CreatedAt    time.Time
+	// Likes the member gave and received, counted with each like.
+	LikesGiven, LikesReceived int
 	// SessionEpoch moves on when the password changes or the member is
 	// suspended; sessions made in an earlier epoch no longer count.
 	SessionEpoch int64
@@ -148,6 +151,7 @@ type Post struct {
 	EditedBy    int64     // who last edited: the author or a moderator; 0 if never
 	DeletedAt   time.Time // zero unless soft-deleted
 	DeletedBy   int64
+	LikeCount   int // members who like it
 
 	// Author details, filled on reads.
 	AuthorName      string

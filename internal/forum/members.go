@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,6 +33,7 @@ const (
 type NewMember struct {
 	Email    string
 	Name     string
+	Handle   string // "" for one made from the name
 	Password string
 	Role     Role         // defaults to RoleMember
 	Status   MemberStatus // set by the Service for registrations
@@ -81,11 +83,17 @@ func (s *Service) validateMember(nm NewMember) (*Member, error) {
 	if status == "" {
 		status = StatusActive
 	}
+	handle := ""
+	if strings.TrimSpace(nm.Handle) != "" {
+		if handle, err = handleField(nm.Handle); err != nil {
+			return nil, err
+		}
+	}
 	hash, err := password.Hash(nm.Password)
 	if err != nil {
 		return nil, err
 	}
-	return &Member{Email: email, Name: name, PasswordHash: hash, Role: role, Status: status, CreatedAt: s.now()}, nil
+	return &Member{Email: email, Name: name, Handle: handle, PasswordHash: hash, Role: role, Status: status, CreatedAt: s.now()}, nil
 }
 
 // CreateMember adds a member directly, for the shell and tests. It trusts
@@ -96,6 +104,9 @@ func (s *Service) CreateMember(ctx context.Context, nm NewMember) (*Member, erro
 		return nil, err
 	}
 	if err := s.store.CreateMember(ctx, m); err != nil {
+		if errors.Is(err, ErrHandleTaken) {
+			return nil, handleTaken(m.Handle)
+		}
 		if errors.Is(err, ErrConflict) {
 			return nil, FieldError("email", "A member with the email %s already exists.", m.Email)
 		}
@@ -136,6 +147,9 @@ func (s *Service) Register(ctx context.Context, nm NewMember) error {
 		return err
 	}
 	err = s.store.CreateMember(ctx, m)
+	if errors.Is(err, ErrHandleTaken) {
+		return handleTaken(m.Handle) // handles are public: saying so tells nothing of emails
+	}
 	if errors.Is(err, ErrConflict) {
 		// TODO(outbox): mail the address's owner that someone tried to
 		// register with it (a row in the mail outbox, once there is one),

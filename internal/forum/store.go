@@ -110,12 +110,15 @@ type Store interface {
 	// Recount recomputes every counter and last-post pointer from the posts
 	// and reports how many rows it changed.
 	Recount(ctx context.Context) (RecountReport, error)
+
+	SocialStore
 }
 
 // ThreadFilter selects threads for ListThreads.
 type ThreadFilter struct {
 	CategoryID     int64
-	IncludeDeleted bool // moderators see deleted threads
+	IncludeDeleted bool  // moderators see deleted threads
+	MemberID       int64 // leaves out the threads this member muted
 	Offset, Limit  int
 }
 

@@ -48,7 +48,7 @@ func (s *Service) Threads(ctx context.Context, actor *Member, categoryID int64, 
 	}
 	per := s.ThreadsPerPage
 	threads, total, err := s.store.ListThreads(ctx, ThreadFilter{
-		CategoryID: c.ID, IncludeDeleted: actor.IsModerator(),
+		CategoryID: c.ID, IncludeDeleted: actor.IsModerator(), MemberID: memberID(actor),
 		Offset: (page - 1) * per, Limit: per,
 	})
 	if err != nil {
@@ -59,6 +59,13 @@ func (s *Service) Threads(ctx context.Context, actor *Member, categoryID int64, 
 		return nil, ErrNotFound
 	}
 	return &ThreadList{Category: c, Parent: parent, Threads: threads, Page: page, Pages: n, Total: total}, nil
+}
+
+func memberID(m *Member) int64 {
+	if m == nil {
+		return 0
+	}
+	return m.ID
 }
 
 // thread loads a thread the actor may see, with its category and parent.

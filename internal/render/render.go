@@ -87,7 +87,7 @@ func newMarkdown() goldmark.Markdown {
 			extension.TaskList,
 		),
 		goldmark.WithParserOptions(
-			parser.WithASTTransformers(util.Prioritized(linkRelTransformer{}, 1000)),
+			parser.WithASTTransformers(util.Prioritized(linkRelTransformer{}, 1000), util.Prioritized(mentionTransformer{}, 900)),
 			// The guards of limits.go, each ahead of the parser it protects
 			// (a lower number runs first): blockquote 800, list 300,
 			// setext heading 100; link 200, strikethrough 500; table
@@ -129,6 +129,9 @@ func newPolicy() *bluemonday.Policy {
 	p.RequireNoFollowOnLinks(true)
 
 	p.AllowAttrs("class").Matching(codeClass).OnElements("code")
+	// Mentions (mentions.go). Markdown cannot put a class on a link, so
+	// only the mention transformer's links carry it.
+	p.AllowAttrs("class").Matching(regexp.MustCompile(`^mention$`)).OnElements("a")
 
 	// "3. foo" starts a list at 3; CommonMark caps the number at 9 digits.
 	p.AllowAttrs("start").Matching(regexp.MustCompile(`^[0-9]{1,9}$`)).OnElements("ol")

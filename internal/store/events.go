@@ -328,3 +328,17 @@ func (db *DB) ReleaseLease(ctx context.Context, name, holder string) error {
 	_, err := db.writeExec(ctx, "DELETE FROM leases WHERE name = $1 AND holder = $2", name, holder)
 	return db.wrap("release lease "+name, err)
 }
+
+// StartConsumerAtHead gives a durable consumer that never ran the cursor
+// at the end of the stream, so a consumer added to a running forum starts
+// with what happens from now on (the notifications of a week of old
+// events would be news to nobody). A consumer with a cursor keeps it.
+func (db *DB) StartConsumerAtHead(ctx context.Context, consumer string, now time.Time) error {
+	head, err := db.EventsHead(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = db.writeExec(ctx, `INSERT INTO event_cursors (consumer, position, updated_at) VALUES ($1, $2, $3)
+		ON CONFLICT (consumer) DO NOTHING`, consumer, string(head), toMillis(now))
+	return db.wrap("start the cursor of "+consumer, err)
+}

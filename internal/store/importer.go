@@ -15,14 +15,23 @@ import (
 func (db *DB) Import(ctx context.Context, b *forum.ImportBatch) error {
 	return db.inTx(ctx, "import", func(tx *sql.Tx) error {
 		err := db.bulkInsert(ctx, tx, "members", []string{"id", "email", "name", "password_hash", "role",
-			"status", "title", "location", "bio", "post_count", "created_at"}, len(b.Members),
+			"status", "title", "location", "bio", "post_count", "created_at", "handle"}, len(b.Members),
 			func(i int, a []any) []any {
 				m := b.Members[i]
+				var handle any // NULL: assignHandles makes one from the name
+				if m.Handle != "" {
+					handle = m.Handle
+				}
 				return append(a, m.ID, m.Email, m.Name, m.PasswordHash, string(m.Role), string(m.Status),
-					m.Title, m.Location, m.Bio, m.PostCount, toMillis(m.CreatedAt))
+					m.Title, m.Location, m.Bio, m.PostCount, toMillis(m.CreatedAt), handle)
 			})
 		if err != nil {
 			return err
+		}
+		if len(b.Members) > 0 {
+			if err := assignHandles(ctx, tx); err != nil {
+				return err
+			}
 		}
 
 		// A parent must exist before its children reference it.

@@ -11,13 +11,15 @@ import (
 )
 
 const memberColumns = `m.id, m.email, m.name, m.password_hash, m.role, m.status,
-	m.title, m.location, m.bio, m.post_count, m.created_at, m.session_epoch`
+	m.title, m.location, m.bio, m.post_count, m.created_at, m.session_epoch,
+	COALESCE(m.handle, ''), m.likes_given, m.likes_received`
 
 func scanMember(row interface{ Scan(...any) error }) (*forum.Member, error) {
 	var m forum.Member
 	var created int64
 	err := row.Scan(&m.ID, &m.Email, &m.Name, &m.PasswordHash, &m.Role, &m.Status,
-		&m.Title, &m.Location, &m.Bio, &m.PostCount, &created, &m.SessionEpoch)
+		&m.Title, &m.Location, &m.Bio, &m.PostCount, &created, &m.SessionEpoch,
+		&m.Handle, &m.LikesGiven, &m.LikesReceived)
 	if err != nil {
 		return nil, err
 	}
@@ -26,17 +28,45 @@ func scanMember(row interface{ Scan(...any) error }) (*forum.Member, error) {
 }
 
 const insertMember = `INSERT INTO members
-	(email, name, password_hash, role, status, title, location, bio, post_count, created_at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`
+	(email, name, password_hash, role, status, title, location, bio, post_count, created_at, handle)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`
 
 func insertMemberArgs(m *forum.Member) []any {
 	return []any{m.Email, m.Name, m.PasswordHash, string(m.Role), string(m.Status),
-		m.Title, m.Location, m.Bio, m.PostCount, toMillis(m.CreatedAt)}
+		m.Title, m.Location, m.Bio, m.PostCount, toMillis(m.CreatedAt), m.Handle}
+}
+
+// memberHandle checks the handle m chose is free, or gives m one made from
+// its name (numbered where taken). ErrHandleTaken if the chosen one is
+// another member's.
+func (db *DB) memberHandle(ctx context.Context, tx *sql.Tx, m *forum.Member) error {
+	taken := func(h string) bool {
+		var one int
+		return db.txRow(ctx, tx, "SELECT 1 FROM members WHERE handle = $1", h).Scan(&one) == nil
+	}
+	if m.Handle != "" {
+		if taken(m.Handle) {
+			return forum.ErrHandleTaken
+		}
+		_, err := db.txExec(ctx, tx, "DELETE FROM member_handles WHERE handle = $1", m.Handle)
+		return err
+	}
+	m.Handle = freeHandle(forum.SuggestHandle(m.Name), func(h string) bool {
+		if taken(h) {
+			return true
+		}
+		var one int // another member's old handle: left to lead to them
+		return db.txRow(ctx, tx, "SELECT 1 FROM member_handles WHERE handle = $1", h).Scan(&one) == nil
+	})
+	return nil
 }
 
 // CreateMember inserts m and sets m.ID; ErrConflict if the email is taken.
 func (db *DB) CreateMember(ctx context.Context, m *forum.Member) error {
 	return db.inTx(ctx, "create member", func(tx *sql.Tx) error {
+		if err := db.memberHandle(ctx, tx, m); err != nil {
+			return err
+		}
 		if err := db.txRow(ctx, tx, insertMember, insertMemberArgs(m)...).Scan(&m.ID); err != nil {
 			return err
 		}
@@ -71,6 +101,9 @@ func (db *DB) CreateFirstMember(ctx context.Context, m *forum.Member, tokenKey, 
 			return forum.ErrConflict
 		case voided == 0:
 			return forum.ErrNotFound
+		}
+		if err := db.memberHandle(ctx, tx, m); err != nil {
+			return err
 		}
 		if err := db.txRow(ctx, tx, insertMember, insertMemberArgs(m)...).Scan(&m.ID); err != nil {
 			return err

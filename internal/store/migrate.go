@@ -100,6 +100,9 @@ func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
 			if _, err := tx.ExecContext(ctx, string(text)); err != nil {
 				return &MigrationError{m.name, err}
 			}
+			if err := runGoStep(ctx, tx, m.name); err != nil {
+				return err
+			}
 			if _, err := tx.ExecContext(ctx,
 				"INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
 				m.version, m.name, time.Now().UnixMilli()); err != nil {

@@ -64,6 +64,9 @@ func (db *DB) DryRunMigrate(ctx context.Context) (applied []string, err error) {
 			if _, err := tx.ExecContext(ctx, string(text)); err != nil {
 				return &MigrationError{name, err}
 			}
+			if err := runGoStep(ctx, tx, name); err != nil {
+				return err
+			}
 			applied = append(applied, name)
 		}
 		return errDryRun

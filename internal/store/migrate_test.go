@@ -23,8 +23,10 @@ func TestMigrate(t *testing.T) {
 		}
 		applied, err := db.Migrate(ctx)
 		must(t, err)
-		if applied != latest {
-			t.Errorf("applied %d migrations, want %d", applied, latest)
+		ms, err := listMigrations(db.migrations)
+		must(t, err)
+		if applied != len(ms) { // numbers may have gaps while branches merge
+			t.Errorf("applied %d migrations, want %d", applied, len(ms))
 		}
 		current, _, err = db.SchemaVersion(ctx)
 		must(t, err)

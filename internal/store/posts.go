@@ -12,7 +12,7 @@ import (
 
 const postSelect = `SELECT p.id, p.thread_id, p.author_id, p.position, p.body, p.html,
 	COALESCE(p.quote_post_id, 0), p.created_at, p.edited_at, p.deleted_at, COALESCE(p.deleted_by, 0), COALESCE(p.edited_by, 0),
-	COALESCE(a.name, ''), COALESCE(a.title, ''), COALESCE(a.role, ''), COALESCE(a.post_count, 0)
+	p.like_count, COALESCE(a.name, ''), COALESCE(a.title, ''), COALESCE(a.role, ''), COALESCE(a.post_count, 0)
 FROM posts p
 LEFT JOIN members a ON a.id = p.author_id`
 
@@ -21,7 +21,7 @@ func scanPost(row interface{ Scan(...any) error }) (*forum.Post, error) {
 	var created, edited, deleted int64
 	err := row.Scan(&p.ID, &p.ThreadID, &p.AuthorID, &p.Position, &p.Body, &p.HTML,
 		&p.QuotePostID, &created, &edited, &deleted, &p.DeletedBy, &p.EditedBy,
-		&p.AuthorName, &p.AuthorTitle, &p.AuthorRole, &p.AuthorPostCount)
+		&p.LikeCount, &p.AuthorName, &p.AuthorTitle, &p.AuthorRole, &p.AuthorPostCount)
 	if err != nil {
 		return nil, err
 	}
@@ -68,6 +68,9 @@ func (db *DB) CreatePost(ctx context.Context, p *forum.Post) error {
 			}
 		}
 		if err := db.bumpMember(ctx, tx, p.AuthorID, 1); err != nil {
+			return err
+		}
+		if err := db.startTracking(ctx, tx, p.AuthorID, p.ThreadID); err != nil {
 			return err
 		}
 		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventPostCreated,

@@ -66,6 +66,9 @@ func (db *DB) CreateThread(ctx context.Context, t *forum.Thread, p *forum.Post) 
 		if err := db.bumpMember(ctx, tx, p.AuthorID, 1); err != nil {
 			return err
 		}
+		if err := db.startTracking(ctx, tx, p.AuthorID, threadID); err != nil {
+			return err
+		}
 		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventThreadCreated,
 			MemberID: p.AuthorID, CategoryID: t.CategoryID, ThreadID: threadID, PostID: postID})
 	})
@@ -108,10 +111,18 @@ func (db *DB) ListThreads(ctx context.Context, f forum.ThreadFilter) ([]*forum.T
 	if err != nil {
 		return nil, 0, db.wrap(op, err)
 	}
+	args := []any{f.CategoryID, limitOrAll(f.Limit), max(f.Offset, 0)}
+	if f.MemberID != 0 {
+		// The member's muted threads are left out while walking the index:
+		// one primary-key probe of thread_members per thread walked. The
+		// total stays the category's count (pages may end a little early).
+		where += " AND NOT EXISTS (SELECT 1 FROM thread_members tm WHERE tm.member_id = $4 AND tm.thread_id = threads.id AND tm.level = 0)"
+		args = append(args, f.MemberID)
+	}
 	rows, err := db.readRows(ctx, threadSelect+
 		" JOIN (SELECT id FROM threads"+where+" ORDER BY sticky DESC, last_post_at DESC, id DESC LIMIT $2 OFFSET $3) page ON page.id = t.id"+
 		" ORDER BY t.sticky DESC, t.last_post_at DESC, t.id DESC",
-		f.CategoryID, limitOrAll(f.Limit), max(f.Offset, 0))
+		args...)
 	if err != nil {
 		return nil, 0, db.wrap(op, err)
 	}

@@ -70,13 +70,13 @@ func (s *Server) setupForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
 	v := s.form(r, "Set up your forum")
 	v.Token = r.PostFormValue("token")
-	v.Values["email"], v.Values["name"] = r.PostFormValue("email"), r.PostFormValue("name")
+	v.Values["email"], v.Values["name"], v.Values["handle"] = r.PostFormValue("email"), r.PostFormValue("name"), r.PostFormValue("handle")
 	if !s.cfg.RegisterLimit.Allow(s.clientIP(r)) {
 		s.formError(w, r, "setup", v, forum.Errorf(forum.ERATELIMIT, "Too many attempts. Wait a few minutes and try again."))
 		return
 	}
 	m, err := s.svc.Setup(r.Context(), v.Token, forum.NewMember{
-		Email: v.Values["email"], Name: v.Values["name"], Password: r.PostFormValue("password"),
+		Email: v.Values["email"], Name: v.Values["name"], Handle: v.Values["handle"], Password: r.PostFormValue("password"),
 	})
 	if err != nil {
 		s.formError(w, r, "setup", v, err)
@@ -146,13 +146,13 @@ func (s *Server) registerForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	v := s.form(r, "Join")
-	v.Values["email"], v.Values["name"] = r.PostFormValue("email"), r.PostFormValue("name")
+	v.Values["email"], v.Values["name"], v.Values["handle"] = r.PostFormValue("email"), r.PostFormValue("name"), r.PostFormValue("handle")
 	if !s.cfg.RegisterLimit.Allow(s.clientIP(r)) {
 		s.formError(w, r, "register", v, forum.Errorf(forum.ERATELIMIT, "Too many registrations from your network. Wait a few minutes and try again."))
 		return
 	}
 	err := s.svc.Register(r.Context(), forum.NewMember{
-		Email: v.Values["email"], Name: v.Values["name"], Password: r.PostFormValue("password"),
+		Email: v.Values["email"], Name: v.Values["name"], Handle: v.Values["handle"], Password: r.PostFormValue("password"),
 	})
 	if err != nil {
 		s.formError(w, r, "register", v, err)

@@ -62,7 +62,7 @@ func (s *Server) editProfileForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := profileForm{formView: s.form(r, "Edit profile"), Member: m}
-	v.Values = map[string]string{"name": m.Name, "title": m.Title, "location": m.Location, "bio": m.Bio}
+	v.Values = map[string]string{"name": m.Name, "title": m.Title, "location": m.Location, "bio": m.Bio, "handle": m.Handle}
 	s.render(w, r, http.StatusOK, "editprofile", v)
 }
 
@@ -73,6 +73,9 @@ func (s *Server) editProfile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := profileForm{formView: s.form(r, "Edit profile"), Member: &forum.Member{ID: id}}
+	if m, err := s.svc.Member(r.Context(), actor(r), id); err == nil {
+		v.Values["handle"] = m.Handle
+	}
 	for _, f := range []string{"name", "title", "location", "bio"} {
 		v.Values[f] = r.PostFormValue(f)
 	}
@@ -98,7 +101,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := profileForm{formView: s.form(r, "Edit profile"), Member: a}
-	v.Values = map[string]string{"name": a.Name, "title": a.Title, "location": a.Location, "bio": a.Bio}
+	v.Values = map[string]string{"name": a.Name, "title": a.Title, "location": a.Location, "bio": a.Bio, "handle": a.Handle}
 	session, _ := r.Context().Value(keySession).(string)
 	ended, err := s.svc.ChangePassword(r.Context(), a, session, r.PostFormValue("current"), r.PostFormValue("new"))
 	if err != nil {
@@ -121,4 +124,40 @@ func passwordChanged(ended int) string {
 		return "Password changed. You were logged out on 1 other device."
 	}
 	return fmt.Sprintf("Password changed. You were logged out on %d other devices.", ended)
+}
+
+// editHandle changes a member's handle from the profile form.
+func (s *Server) editHandle(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	a := actor(r)
+	v := profileForm{formView: s.form(r, "Edit profile"), Member: &forum.Member{ID: id}}
+	if m, err := s.svc.Member(r.Context(), a, id); err == nil {
+		v.Member = m
+		v.Values = map[string]string{"name": m.Name, "title": m.Title, "location": m.Location, "bio": m.Bio}
+	}
+	v.Values["handle"] = r.PostFormValue("handle")
+	if _, err := s.svc.SetHandle(r.Context(), a, id, v.Values["handle"]); err != nil {
+		s.formErrorView(w, r, "editprofile", &v, &v.formView, err)
+		return
+	}
+	http.Redirect(w, r, "/m/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+}
+
+// handleRedirect sends /u/{handle}, where mentions link, to the member's
+// page: for a former handle too, permanently only for the current one.
+func (s *Server) handleRedirect(w http.ResponseWriter, r *http.Request) {
+	m, current, err := s.svc.MemberByHandle(r.Context(), actor(r), r.PathValue("handle"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	code := http.StatusMovedPermanently
+	if !current {
+		code = http.StatusFound // the old handle may go to someone else later
+	}
+	http.Redirect(w, r, "/m/"+strconv.FormatInt(m.ID, 10), code)
 }

@@ -71,8 +71,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 type categoryView struct {
 	Page
 	*forum.ThreadList
-	Pager   pager
-	CanPost bool
+	Pager     pager
+	CanPost   bool
+	LevelForm *levelForm // members only
 }
 
 func (s *Server) category(w http.ResponseWriter, r *http.Request) {
@@ -112,6 +113,14 @@ func (s *Server) category(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if a := actor(r); a != nil {
+		lvl, err := s.svc.CategoryLevel(r.Context(), a, list.Category.ID)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		v.LevelForm = &levelForm{Action: "/c/" + strconv.FormatInt(list.Category.ID, 10) + "/level", What: "category", Level: lvl}
+	}
 	shows(w, list.Members())
 	shows(w, forum.CategoryMembers(list.Category.Children))
 	s.render(w, r, http.StatusOK, "category", v)
@@ -128,6 +137,9 @@ type threadView struct {
 	Paused      bool          // read-only mode: no edit, delete, restore or moderation for this reader
 	PostsHTML   template.HTML // the posts, rendered by postsHTML
 	Reply       formView      // the reply box at the bottom
+	LevelHTML   template.HTML // the member's level form (a shell slot)
+	LevelForm   levelForm
+	Liked       map[int64]bool // the posts of the page the member likes
 }
 
 func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
@@ -172,6 +184,16 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Crumbs = append(v.Crumbs, Crumb{tp.Category.Name, categoryURL(tp.Category)})
 	if a != nil {
+		lvl, err := s.svc.ThreadLevel(r.Context(), a, tp.Thread.ID)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		v.LevelForm = levelForm{Action: "/t/" + strconv.FormatInt(tp.Thread.ID, 10) + "/level", What: "thread", Level: lvl}
+		if v.Liked, err = s.svc.LikedPosts(r.Context(), a, tp); err != nil {
+			s.error(w, r, err)
+			return
+		}
 		s.memberThread(w, r, &v)
 		return
 	}

@@ -87,6 +87,13 @@ func (s *Server) writePosts(out *bytes.Buffer, v *threadView) error {
 				if v.CanReply {
 					out.WriteString(`<a href="/t/` + strconv.FormatInt(tp.Thread.ID, 10) + `/reply?quote=` + id + `#body">Quote</a> `)
 				}
+				if p.AuthorID != a.ID && a.Active() {
+					f := s.tmpl.like[b2i(v.Liked[p.ID])]
+					out.WriteString(f[0])
+					out.WriteString(id)
+					out.WriteString(f[1])
+					out.WriteByte(' ')
+				}
 				if p.AuthorID == a.ID || v.IsMod {
 					out.WriteString(`<a href="/p/` + id + `/edit">Edit</a> <form method="post" action="/p/` + id +
 						`/delete" class="inline"><button type="submit" class="link">Delete</button></form>`)
@@ -99,4 +106,11 @@ func (s *Server) writePosts(out *bytes.Buffer, v *threadView) error {
 		out.WriteString("</article>\n")
 	}
 	return nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

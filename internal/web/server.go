@@ -140,6 +140,15 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /p/{id}/delete", s.deletePost)
 	mux.HandleFunc("POST /p/{id}/restore", s.restorePost)
 
+	mux.HandleFunc("POST /t/{id}/level", s.threadLevel)
+	mux.HandleFunc("POST /c/{id}/level", s.categoryLevel)
+	mux.HandleFunc("POST /p/{id}/like", s.likePost)
+	mux.HandleFunc("GET /notifications", s.notifications)
+	mux.HandleFunc("POST /notifications/read", s.markAllNotificationsRead)
+	mux.HandleFunc("POST /notifications/{id}/read", s.markNotificationRead)
+	mux.HandleFunc("GET /u/{handle}", s.handleRedirect)
+	mux.HandleFunc("POST /m/{id}/handle", s.editHandle)
+
 	mux.HandleFunc("GET /m/{id}", s.profile)
 	mux.HandleFunc("GET /m/{id}/edit", s.editProfileForm)
 	mux.HandleFunc("POST /m/{id}/edit", s.editProfile)

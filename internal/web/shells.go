@@ -55,6 +55,8 @@ const (
 	slotMemberID slot = iota
 	slotMemberName
 	slotPosts
+	slotUnread // the bell's count
+	slotLevel  // the reader's notification level form
 )
 
 // shellMarkers are the placeholders a shell is rendered with. They are
@@ -64,21 +66,27 @@ const (
 // marker strings show each reader their own name and copy every post into
 // the title.
 type shellMarkers struct {
-	id    int64  // the placeholder reader's id, rendered as digits
-	name  string // the placeholder reader's name: letters and digits survive escaping
-	posts string
+	id     int64  // the placeholder reader's id, rendered as digits
+	name   string // the placeholder reader's name: letters and digits survive escaping
+	posts  string
+	unread int    // the placeholder bell count, digits too
+	level  string // the level form
 }
 
 func newShellMarkers() shellMarkers {
-	var b [24]byte
+	var b [40]byte
 	rand.Read(b[:])
 	// A positive id of 18 digits (so it cannot collide with a real one,
-	// which counts up from 1); the name and posts markers are hex.
+	// which counts up from 1), the bell's count likewise; the name and
+	// posts markers are hex.
 	id := int64(binary.BigEndian.Uint64(b[:8])%9e17) + 1e17
+	unread := int(binary.BigEndian.Uint64(b[24:32])%9e17) + 1e17
 	return shellMarkers{
-		id:    id,
-		name:  "zzName" + hex.EncodeToString(b[8:16]) + "zz",
-		posts: "zzPosts" + hex.EncodeToString(b[16:24]) + "zz",
+		id:     id,
+		name:   "zzName" + hex.EncodeToString(b[8:16]) + "zz",
+		posts:  "zzPosts" + hex.EncodeToString(b[16:24]) + "zz",
+		unread: unread,
+		level:  "zzLevel" + hex.EncodeToString(b[32:40]) + "zz",
 	}
 }
 
@@ -93,6 +101,8 @@ func (m shellMarkers) list() []struct {
 		{[]byte(strconv.FormatInt(m.id, 10)), slotMemberID},
 		{[]byte(m.name), slotMemberName},
 		{[]byte(m.posts), slotPosts},
+		{[]byte(strconv.Itoa(m.unread)), slotUnread},
+		{[]byte(m.level), slotLevel},
 	}
 }
 
@@ -132,7 +142,9 @@ func (s *Server) memberThread(w http.ResponseWriter, r *http.Request, v *threadV
 		ms := newShellMarkers()
 		ph := *a // the placeholder reader: same role and status, marked id and name
 		ph.ID, ph.Name = ms.id, ms.name
-		v.Actor, v.PostsHTML = &ph, template.HTML(ms.posts)
+		unread := v.Unread
+		v.Actor, v.PostsHTML, v.Unread, v.LevelHTML = &ph, template.HTML(ms.posts), ms.unread, template.HTML(ms.level)
+		defer func() { v.Unread = unread }()
 		buf := bufPool.Get().(*bytes.Buffer)
 		buf.Reset()
 		defer bufPool.Put(buf)
@@ -162,6 +174,13 @@ func (s *Server) memberThread(w http.ResponseWriter, r *http.Request, v *threadV
 				s.error(w, r, err)
 				return
 			}
+		case slotUnread:
+			out.WriteString(strconv.Itoa(v.Unread))
+		case slotLevel:
+			f := s.tmpl.threadLevel[v.LevelForm.Shown()]
+			out.WriteString(f[0])
+			out.WriteString(strconv.FormatInt(v.Thread.ID, 10))
+			out.WriteString(f[1])
 		}
 		out.Write(sh.parts[i+1])
 	}

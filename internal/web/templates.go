@@ -32,6 +32,14 @@ var staticFS embed.FS
 type templates struct {
 	pages  map[string]*template.Template
 	assets map[string]asset // by file name
+	// like is the "likeform" template rendered once per state (not liked,
+	// liked) and cut where the post's id goes: a thread page writes it
+	// for every post, and executing the template each time cost more
+	// than the rest of the page's actions.
+	like [2][2]string
+	// threadLevel is the thread's "levelform" likewise, per level shown
+	// (forum.Level 0-3), cut where the thread's id goes.
+	threadLevel [4][2]string
 }
 
 type asset struct {
@@ -67,6 +75,8 @@ func loadTemplates() (*templates, error) {
 		"categoryURL": categoryURL,
 		"postURL":     forum.PostURL,
 		"memberURL":   func(id int64) string { return "/m/" + strconv.FormatInt(id, 10) },
+		"levels":      func() []forum.Level { return forum.Levels },
+		"levelLabel":  levelLabel,
 		"html":        func(s string) template.HTML { return template.HTML(s) }, // only for sanitized post HTML
 		"date":        func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 		"datetime":    func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
@@ -105,6 +115,29 @@ func loadTemplates() (*templates, error) {
 			return nil, fmt.Errorf("parse template %s: %w", name, err)
 		}
 		t.pages[name] = tp
+	}
+	for i, liked := range []bool{false, true} {
+		const marker = 987654321987654321 // no post has this id: ids count up from 1
+		var b strings.Builder
+		err := t.pages["thread"].ExecuteTemplate(&b, "likeform", struct {
+			ID    int64
+			Liked bool
+		}{marker, liked})
+		before, after, ok := strings.Cut(b.String(), strconv.FormatInt(marker, 10))
+		if err != nil || !ok || strings.Contains(after, strconv.FormatInt(marker, 10)) {
+			return nil, fmt.Errorf("render the like form: %v", err)
+		}
+		t.like[i] = [2]string{before, after}
+	}
+	for l := range t.threadLevel {
+		const marker = "987654321987654321"
+		var b strings.Builder
+		err := t.pages["thread"].ExecuteTemplate(&b, "levelform", levelForm{Action: "/t/" + marker + "/level", What: "thread", Level: forum.Level(l)})
+		before, after, ok := strings.Cut(b.String(), marker)
+		if err != nil || !ok || strings.Contains(after, marker) {
+			return nil, fmt.Errorf("render the level form: %v", err)
+		}
+		t.threadLevel[l] = [2]string{before, after}
 	}
 	return t, nil
 }
@@ -207,6 +240,7 @@ type Page struct {
 	Crumbs      []Crumb
 	NoIndex     bool
 	Banner      string // the forum's mode, when it is not normal
+	Unread      int    // the member's unread notification groups, for the bell
 }
 
 // Crumb is one step of the breadcrumb trail.
@@ -216,7 +250,21 @@ type Crumb struct {
 
 // page fills the common part of a view.
 func (s *Server) page(r *http.Request, title string) Page {
-	return Page{Title: title, SiteName: s.cfg.SiteName, Actor: actor(r), Banner: s.banner(r)}
+	return Page{Title: title, SiteName: s.cfg.SiteName, Actor: actor(r), Banner: s.banner(r), Unread: s.unread(r)}
+}
+
+// unread is the bell's count for the request's member: one index range
+// read. A failure shows 0 rather than failing the page.
+func (s *Server) unread(r *http.Request) int {
+	a := actor(r)
+	if a == nil {
+		return 0
+	}
+	n, err := s.svc.UnreadNotifications(r.Context(), a)
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // canonical returns the absolute URL for a path on this site.
@@ -226,4 +274,31 @@ func (s *Server) canonical(p string) string {
 		return p
 	}
 	return base + p
+}
+
+// levelForm is the view of the "levelform" template.
+type levelForm struct {
+	Action string
+	What   string // "thread" or "category"
+	Level  forum.Level
+}
+
+// Shown is the level the form shows chosen: no choice shows as normal.
+func (f levelForm) Shown() forum.Level {
+	if f.Level == forum.LevelDefault {
+		return forum.LevelNormal
+	}
+	return f.Level
+}
+
+func levelLabel(l forum.Level) string {
+	switch l {
+	case forum.LevelWatching:
+		return "Watching: every post"
+	case forum.LevelTracking:
+		return "Tracking: mentions and replies to you, and counts"
+	case forum.LevelMuted:
+		return "Muted: nothing, and hidden from lists"
+	}
+	return "Normal: mentions and replies to you"
 }
