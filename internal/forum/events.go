@@ -31,8 +31,8 @@ const (
 	EventPostRestored      EventKind = "post.restored"
 	EventSettingChanged    EventKind = "setting.changed"
 	EventModeChanged       EventKind = "mode.changed"
-	EventRecounted         EventKind = "forum.recounted" // hearth repair corrected counters
-	EventImported          EventKind = "forum.imported"  // rows written by seed or an importer
+	EventRecounted         EventKind = "forum.recounted"  // hearth repair corrected counters
+	EventImported          EventKind = "forum.imported"   // rows written by seed or an importer
 	EventBookmarkAdded     EventKind = "bookmark.added"   // MemberID bookmarked PostID
 	EventBookmarkRemoved   EventKind = "bookmark.removed" // and took it back
 )
