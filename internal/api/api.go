@@ -117,6 +117,9 @@ func (a *API) routes() []route {
 		{"PATCH /api/v1/posts/{id}", member, a.editPost},
 		{"DELETE /api/v1/posts/{id}", member, a.deletePost},
 		{"POST /api/v1/posts/{id}/restore", member, a.restorePost},
+		{"POST /api/v1/posts/{id}/bookmark", member, a.bookmark},
+		{"DELETE /api/v1/posts/{id}/bookmark", member, a.unbookmark},
+		{"GET /api/v1/bookmarks", member, a.bookmarks},
 	}
 }
 

@@ -65,6 +65,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	v := homeView{Page: s.page(r, s.cfg.SiteName), Categories: cats}
 	v.Canonical = s.canonical("/")
 	v.Description = s.cfg.SiteName + ": community forum"
+	v.Feed = s.feedLink("Latest threads", "/latest")
 	s.render(w, r, http.StatusOK, "home", v)
 }
 
@@ -102,6 +103,9 @@ func (s *Server) category(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Canonical = s.canonical(pageURL(base, n))
 	v.Description = list.Category.Description
+	if forum.Public(list.Category, list.Parent) {
+		v.Feed = s.feedLink(list.Category.Name, "/c/"+strconv.FormatInt(id, 10)+"/feed")
+	}
 	if list.Parent != nil {
 		v.Crumbs = []Crumb{{list.Parent.Name, categoryURL(list.Parent)}}
 	}
@@ -127,6 +131,7 @@ type threadView struct {
 	IsMod       bool
 	Paused      bool          // read-only mode: no edit, delete, restore or moderation for this reader
 	PostsHTML   template.HTML // the posts, rendered by postsHTML
+	Marks       forum.BookmarkSet // the reader's bookmarks, for the posts' buttons
 	Reply       formView      // the reply box at the bottom
 }
 
@@ -171,7 +176,14 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
 		v.Crumbs = append(v.Crumbs, Crumb{tp.Parent.Name, categoryURL(tp.Parent)})
 	}
 	v.Crumbs = append(v.Crumbs, Crumb{tp.Category.Name, categoryURL(tp.Category)})
+	if forum.Public(tp.Category, tp.Parent) && !tp.Thread.Deleted() {
+		v.Feed = s.feedLink(tp.Thread.Title, "/t/"+strconv.FormatInt(id, 10)+"/feed")
+	}
 	if a != nil {
+		if v.Marks, err = s.svc.BookmarkedPosts(r.Context(), a); err != nil {
+			s.error(w, r, err)
+			return
+		}
 		s.memberThread(w, r, &v)
 		return
 	}

@@ -87,6 +87,8 @@ func (s *Server) writePosts(out *bytes.Buffer, v *threadView) error {
 				if v.CanReply {
 					out.WriteString(`<a href="/t/` + strconv.FormatInt(tp.Thread.ID, 10) + `/reply?quote=` + id + `#body">Quote</a> `)
 				}
+				s.bookmarkButtons.write(out, id, v.Marks.Has(p.ID))
+				out.WriteByte(' ')
 				if p.AuthorID == a.ID || v.IsMod {
 					out.WriteString(`<a href="/p/` + id + `/edit">Edit</a> <form method="post" action="/p/` + id +
 						`/delete" class="inline"><button type="submit" class="link">Delete</button></form>`)

@@ -67,6 +67,7 @@ type Server struct {
 	cache      *pageCache        // guests' pages; nil when disabled
 	coreCache  *postCores        // posts' rendered header and body
 	shellCache *shellCache       // members' thread pages, less their own parts
+	bookmarkButtons *bookmarkButtons
 }
 
 // New returns a Server.
@@ -82,6 +83,9 @@ func New(svc *forum.Service, log *slog.Logger, cfg Config) (*Server, error) {
 		coreCache: newPostCores(svc.Changes(), 16<<20), shellCache: newShellCache(16 << 20),
 		gate: httpmw.Gate{Status: cfg.Status, DBDown: cfg.DBDown}}
 	srv.errs = httperr.Responder{Log: log, Surface: pages{srv}}
+	if srv.bookmarkButtons, err = newBookmarkButtons(t); err != nil {
+		return nil, err
+	}
 	if cfg.PageCacheBytes >= 0 {
 		n := cfg.PageCacheBytes
 		if n == 0 {
@@ -134,10 +138,19 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /t/{id}/flags", s.threadFlags)
 
 	mux.HandleFunc("GET /p/{id}", s.postRedirect)
+	mux.HandleFunc("POST /p/{id}/bookmark", s.setBookmark)
+	mux.HandleFunc("GET /bookmarks", s.bookmarks)
 	mux.HandleFunc("GET /p/{id}/edit", s.editPostForm)
 	mux.HandleFunc("POST /p/{id}/edit", s.editPost)
 	mux.HandleFunc("POST /p/{id}/delete", s.deletePost)
 	mux.HandleFunc("POST /p/{id}/restore", s.restorePost)
+
+	mux.HandleFunc("GET /latest.atom", s.asGuest(s.cached(s.frontFeedVersion, s.feed(atomFeed))))
+	mux.HandleFunc("GET /latest.rss", s.asGuest(s.cached(s.frontFeedVersion, s.feed(rssFeed))))
+	mux.HandleFunc("GET /c/{id}/feed.atom", s.asGuest(s.cached(s.categoryFeedVersion, s.feed(atomFeed))))
+	mux.HandleFunc("GET /c/{id}/feed.rss", s.asGuest(s.cached(s.categoryFeedVersion, s.feed(rssFeed))))
+	mux.HandleFunc("GET /t/{id}/feed.atom", s.asGuest(s.cached(s.threadVersion, s.feed(atomFeed))))
+	mux.HandleFunc("GET /t/{id}/feed.rss", s.asGuest(s.cached(s.threadVersion, s.feed(rssFeed))))
 
 	mux.HandleFunc("GET /m/{id}", s.profile)
 	mux.HandleFunc("GET /m/{id}/edit", s.editProfileForm)
