@@ -55,9 +55,9 @@ func (s *Server) categoryFeedVersion(r *http.Request) (func() forum.Version, boo
 // feedDoc is what either format is written from.
 type feedDoc struct {
 	id, title, subtitle, page, self string // absolute URLs but title and subtitle
-	site                                string // the site's name: the feed's author
-	updated                             time.Time
-	entries                             []feedEntry
+	site                            string // the site's name: the feed's author
+	updated                         time.Time
+	entries                         []feedEntry
 }
 
 type feedEntry struct {

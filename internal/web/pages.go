@@ -129,10 +129,10 @@ type threadView struct {
 	BottomPager pager // the same pages again below the posts, named apart
 	CanReply    bool
 	IsMod       bool
-	Paused      bool          // read-only mode: no edit, delete, restore or moderation for this reader
-	PostsHTML   template.HTML // the posts, rendered by postsHTML
+	Paused      bool              // read-only mode: no edit, delete, restore or moderation for this reader
+	PostsHTML   template.HTML     // the posts, rendered by postsHTML
 	Marks       forum.BookmarkSet // the reader's bookmarks, for the posts' buttons
-	Reply       formView      // the reply box at the bottom
+	Reply       formView          // the reply box at the bottom
 }
 
 func (s *Server) thread(w http.ResponseWriter, r *http.Request) {

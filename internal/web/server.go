@@ -58,15 +58,15 @@ func DefaultLimits(c *Config) {
 
 // Server is the HTTP surface of the forum.
 type Server struct {
-	svc        *forum.Service
-	log        *slog.Logger
-	cfg        Config
-	tmpl       *templates
-	errs       httperr.Responder // failures answered as pages
-	gate       httpmw.Gate       // maintenance mode and the database being down
-	cache      *pageCache        // guests' pages; nil when disabled
-	coreCache  *postCores        // posts' rendered header and body
-	shellCache *shellCache       // members' thread pages, less their own parts
+	svc             *forum.Service
+	log             *slog.Logger
+	cfg             Config
+	tmpl            *templates
+	errs            httperr.Responder // failures answered as pages
+	gate            httpmw.Gate       // maintenance mode and the database being down
+	cache           *pageCache        // guests' pages; nil when disabled
+	coreCache       *postCores        // posts' rendered header and body
+	shellCache      *shellCache       // members' thread pages, less their own parts
 	bookmarkButtons *bookmarkButtons
 }
 

@@ -206,7 +206,7 @@ type Page struct {
 	Actor       *forum.Member
 	Crumbs      []Crumb
 	NoIndex     bool
-	Banner      string // the forum's mode, when it is not normal
+	Banner      string    // the forum's mode, when it is not normal
 	Feed        *feedLink // the page's feeds, for guests' feed readers
 }
 
