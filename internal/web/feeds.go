@@ -102,7 +102,7 @@ func (s *Server) feed(format feedFormat) http.HandlerFunc {
 		}
 		h := w.Header()
 		h.Set("Content-Type", ctype)
-		h.Set("Cache-Control", "no-cache") // revalidated each time (a 304 is cheap): a deletion leaves at once
+		h.Set("Cache-Control", "no-cache")                               // revalidated each time (a 304 is cheap): a deletion leaves at once
 		h.Set("Last-Modified", time.Now().UTC().Format(http.TimeFormat)) // the cache makes it each rendering's own
 		h.Set("Content-Length", strconv.Itoa(len(body)))
 		w.Write(body)
