@@ -30,7 +30,10 @@ func readable(access forum.Access) string {
 const postJoins = `
 JOIN threads t ON t.id = p.thread_id
 JOIN categories c ON c.id = t.category_id
-LEFT JOIN categories pc ON pc.id = c.parent_id
+LEFT JOIN categories pc ON pc.id = c.parent_id`
+
+// authorJoin joins a post p to its author a.
+const authorJoin = `
 LEFT JOIN members a ON a.id = p.author_id`
 
 // AddBookmark records member's bookmark of post, once: a second one keeps
@@ -79,14 +82,14 @@ const excerptChars = 2000
 // post, thread and categories by primary key.
 func (db *DB) ListBookmarks(ctx context.Context, f forum.BookmarkFilter) ([]*forum.Bookmark, int, error) {
 	op := fmt.Sprintf("list bookmarks of member %d", f.MemberID)
-	from := " FROM bookmarks b JOIN posts p ON p.id = b.post_id" + postJoins +
-		" WHERE b.member_id = $1 AND " + readable(f.Access)
+	from := " FROM bookmarks b JOIN posts p ON p.id = b.post_id" + postJoins
+	where := " WHERE b.member_id = $1 AND " + readable(f.Access)
 	var total int
-	if err := db.readRow(ctx, "SELECT COUNT(*)"+from, f.MemberID).Scan(&total); err != nil {
+	if err := db.readRow(ctx, "SELECT COUNT(*)"+from+where, f.MemberID).Scan(&total); err != nil {
 		return nil, 0, db.wrap(op, err)
 	}
 	rows, err := db.readRows(ctx, `SELECT b.post_id, p.thread_id, p.position, t.title, t.slug, p.author_id, COALESCE(a.name, ''),
-		SUBSTR(p.html, 1, `+fmt.Sprint(excerptChars)+`), p.created_at, b.created_at, p.deleted_at`+from+
+		SUBSTR(p.html, 1, `+fmt.Sprint(excerptChars)+`), p.created_at, b.created_at, p.deleted_at`+from+authorJoin+where+
 		" ORDER BY b.created_at DESC, b.post_id DESC LIMIT $2 OFFSET $3",
 		f.MemberID, limitOrAll(f.Limit), max(f.Offset, 0))
 	if err != nil {

@@ -21,7 +21,7 @@ func (db *DB) FeedItems(ctx context.Context, f forum.FeedFilter) ([]*forum.FeedI
 	cols := `SELECT p.id, t.id, p.position, t.title, t.slug, p.author_id, COALESCE(a.name, ''),
 		CASE WHEN LENGTH(p.html) <= ` + whole + ` THEN p.html ELSE SUBSTR(p.html, 1, ` + fmt.Sprint(excerptChars) + `) END,
 		LENGTH(p.html) <= ` + whole + `, t.post_count, p.created_at, p.edited_at
-FROM posts p` + postJoins + " WHERE " + readable(forum.AccessGuest)
+FROM posts p` + postJoins + authorJoin + " WHERE " + readable(forum.AccessGuest)
 	var q string
 	var args []any
 	switch {
