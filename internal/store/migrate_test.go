@@ -23,8 +23,12 @@ func TestMigrate(t *testing.T) {
 		}
 		applied, err := db.Migrate(ctx)
 		must(t, err)
-		if applied != latest {
-			t.Errorf("applied %d migrations, want %d", applied, latest)
+		// Versions may leave gaps (each feature branch is given its own
+		// number), so count the files.
+		ms, err := listMigrations(db.migrations)
+		must(t, err)
+		if applied != len(ms) {
+			t.Errorf("applied %d migrations, want %d", applied, len(ms))
 		}
 		current, _, err = db.SchemaVersion(ctx)
 		must(t, err)
