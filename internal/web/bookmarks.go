@@ -78,9 +78,10 @@ func (s *Server) setBookmark(w http.ResponseWriter, r *http.Request) {
 type bookmarksView struct {
 	Page
 	*forum.BookmarkList
-	Items []bookmarkItem
-	Pager pager
-	Here  string // this page's address, where a removal comes back to
+	Items  []bookmarkItem
+	Pager  pager
+	Here   string // this page's address, where a removal comes back to
+	Paused bool   // read-only mode: no removing either
 }
 
 type bookmarkItem struct {
@@ -106,7 +107,7 @@ func (s *Server) bookmarks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := bookmarksView{Page: s.page(r, "Bookmarks"), BookmarkList: list, Pager: pager{"/bookmarks", n, list.Pages, ""},
-		Here: pageURL("/bookmarks", n)}
+		Here: pageURL("/bookmarks", n), Paused: s.writesPaused(actor(r))}
 	if n > 1 {
 		v.Title += " (page " + strconv.Itoa(n) + ")"
 	}
