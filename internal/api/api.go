@@ -125,6 +125,9 @@ func (a *API) routes() []route {
 		{"GET /api/v1/notifications", member, a.notifications},
 		{"POST /api/v1/notifications/read", member, a.markAllRead},
 		{"POST /api/v1/notifications/{id}/read", member, a.markRead},
+		{"POST /api/v1/posts/{id}/bookmark", member, a.bookmark},
+		{"DELETE /api/v1/posts/{id}/bookmark", member, a.unbookmark},
+		{"GET /api/v1/bookmarks", member, a.bookmarks},
 	}
 }
 

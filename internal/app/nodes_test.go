@@ -76,6 +76,17 @@ func TestTwoNodes(t *testing.T) {
 		return strings.Contains(p, "Edited on node A.") && !strings.Contains(p, "Written on node A.")
 	})
 
+	// A member's bookmarks, cached per member on B, follow one made on A.
+	if strings.Contains(memberB.get(path).body, "Remove bookmark") {
+		t.Fatal("sam's page on B shows a bookmark before any")
+	}
+	if st, out := api(t, nodeA.URL(), "POST", "/api/v1/posts/"+strconv.FormatInt(first.ID, 10)+"/bookmark", tokA("sam@example.org"), nil); st != 204 {
+		t.Fatalf("bookmark on A: %d %v", st, out)
+	}
+	within(t, "a bookmark on A on B's member page", time.Second, func() bool {
+		return strings.Contains(memberB.get(path).body, "Remove bookmark")
+	})
+
 	// Sessions: each node caches them; every node honours an end.
 	usable := func(tok string) bool {
 		st, _ := api(t, nodeB.URL(), "GET", "/api/v1/me", tok, nil)

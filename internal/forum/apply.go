@@ -31,6 +31,8 @@ func (s *Service) ApplyEvent(e Event) {
 		c.MemberChanged(e.MemberID)
 	case EventMemberPassword, EventSessionEnded:
 		c.SessionsEnded(e.MemberID)
+	case EventBookmarkAdded, EventBookmarkRemoved:
+		c.BookmarksChanged(e.MemberID)
 	case EventCategoryCreated, EventCategoryChanged:
 		s.parents.forget()
 		c.VisibilityChanged() // it may have become members- or staff-only, or moved

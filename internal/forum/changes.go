@@ -42,6 +42,8 @@ type Changes struct {
 	members                map[int64]uint64 // what pages show of a member: name, title, role
 	accounts               map[int64]uint64 // what its sessions hold besides: the password, the sessions
 	people                 atomic.Uint64    // moves with every count of members or accounts
+	bookmarks              map[int64]uint64 // a member's bookmarks
+	edits                  uint64           // every post edit: feeds list first posts' words
 }
 
 // Version is a snapshot of the counts something was derived from, read
@@ -58,6 +60,7 @@ func newChanges() *Changes {
 		threads: map[int64]uint64{}, hiddenThreads: map[int64]uint64{},
 		categories: map[int64]uint64{}, hiddenCats: map[int64]uint64{},
 		members: map[int64]uint64{}, accounts: map[int64]uint64{},
+		bookmarks: map[int64]uint64{},
 	}
 }
 
@@ -82,6 +85,44 @@ func (c *Changes) FrontVersion() Version {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return Version{c.global + c.front, c.hiddenGlobal + c.hiddenFront, c.people.Load()}
+}
+
+// FrontFeedVersion is the version the latest threads' feed depends on:
+// the front page's, and every edit, since the feed shows first posts'
+// words, which the front page does not.
+func (c *Changes) FrontFeedVersion() Version {
+	v := c.FrontVersion()
+	c.mu.RLock()
+	v.Stamp += c.edits
+	v.Hidden += c.edits // an edit takes the old words away
+	c.mu.RUnlock()
+	return v
+}
+
+// CategoryFeedVersion is the version a category's feed depends on: its
+// page's, and every edit (see FrontFeedVersion).
+func (c *Changes) CategoryFeedVersion(id int64) Version {
+	v := c.CategoryVersion(id)
+	c.mu.RLock()
+	v.Stamp += c.edits
+	v.Hidden += c.edits // an edit takes the old words away
+	c.mu.RUnlock()
+	return v
+}
+
+// BookmarksVersion is the version of member id's bookmarks.
+func (c *Changes) BookmarksVersion(id int64) uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.bookmarks[id]
+}
+
+// BookmarksChanged records that member id bookmarked a post or took a
+// bookmark back: only what shows that member's bookmarks changes.
+func (c *Changes) BookmarksChanged(id int64) {
+	c.mu.Lock()
+	c.bookmarks[id]++
+	c.mu.Unlock()
 }
 
 // MembersVersion is the version of what depends on members alone (a
@@ -195,6 +236,7 @@ func (c *Changes) PostEdited(thread int64) {
 	c.mu.Lock()
 	c.threads[thread]++
 	c.hiddenThreads[thread]++
+	c.edits++
 	c.mu.Unlock()
 }
 

@@ -33,8 +33,10 @@ const (
 	EventPostUnliked       EventKind = "post.unliked" // MemberID took the like back
 	EventSettingChanged    EventKind = "setting.changed"
 	EventModeChanged       EventKind = "mode.changed"
-	EventRecounted         EventKind = "forum.recounted" // hearth repair corrected counters
-	EventImported          EventKind = "forum.imported"  // rows written by seed or an importer
+	EventRecounted         EventKind = "forum.recounted"  // hearth repair corrected counters
+	EventImported          EventKind = "forum.imported"   // rows written by seed or an importer
+	EventBookmarkAdded     EventKind = "bookmark.added"   // MemberID bookmarked PostID
+	EventBookmarkRemoved   EventKind = "bookmark.removed" // and took it back
 )
 
 // Event is one entry of the event stream. It names its subjects by id and

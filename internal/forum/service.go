@@ -21,15 +21,16 @@ type Markup interface {
 // Service is the forum's use cases. Every method that acts for someone
 // takes the actor: a *Member, or nil for a guest.
 type Service struct {
-	store    Store
-	markup   Markup
-	now      func() time.Time
-	changes  *Changes
-	sessions *cache.Cache[string, *sessionEntry]
-	threads  *cache.Cache[threadPageKey, *threadPageEntry]
-	readOnly func() (bool, string)
-	limits   Limits
-	parents  parentCache // for ApplyEvent
+	store     Store
+	markup    Markup
+	now       func() time.Time
+	changes   *Changes
+	sessions  *cache.Cache[string, *sessionEntry]
+	threads   *cache.Cache[threadPageKey, *threadPageEntry]
+	bookmarks *cache.Cache[int64, BookmarkSet] // by member
+	readOnly  func() (bool, string)
+	limits    Limits
+	parents   parentCache // for ApplyEvent
 
 	PostsPerPage   int
 	ThreadsPerPage int
@@ -47,6 +48,7 @@ func NewService(store Store, markup Markup) *Service {
 	}
 	s.sessions = newSessionCache(s.changes, func() time.Time { return s.now() })
 	s.threads = newThreadPages(s.changes)
+	s.bookmarks = newBookmarkCache()
 	return s
 }
 
@@ -56,7 +58,7 @@ func (s *Service) Changes() *Changes { return s.changes }
 
 // CacheStats returns the counters of the service's caches by name.
 func (s *Service) CacheStats() map[string]cache.Stats {
-	return map[string]cache.Stats{"sessions": s.sessions.Stats(), "thread_pages": s.threads.Stats()}
+	return map[string]cache.Stats{"sessions": s.sessions.Stats(), "thread_pages": s.threads.Stats(), "bookmarks": s.bookmarks.Stats()}
 }
 
 // SetReadOnly installs the check of whether the admin has made the forum

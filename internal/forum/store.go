@@ -103,6 +103,24 @@ type Store interface {
 	// the thread too; restoring it restores the thread.
 	SetPostDeleted(ctx context.Context, id int64, deleted bool, by int64, at time.Time) error
 
+	// AddBookmark records that member bookmarked post at at, and reports
+	// whether it was new (a bookmark already there is kept as it was).
+	AddBookmark(ctx context.Context, member, post int64, at time.Time) (bool, error)
+	// RemoveBookmark deletes a bookmark and reports whether there was one.
+	RemoveBookmark(ctx context.Context, member, post int64) (bool, error)
+	// ListBookmarks returns one page of a member's bookmarks, newest first,
+	// and how many there are, leaving out in the query those of posts
+	// f.Access may not read.
+	ListBookmarks(ctx context.Context, f BookmarkFilter) ([]*Bookmark, int, error)
+	// BookmarkedPosts returns the ids of every post member has bookmarked,
+	// ascending.
+	BookmarkedPosts(ctx context.Context, member int64) ([]int64, error)
+	// FeedItems returns what a feed shows, as a guest may read it (public
+	// categories, nothing deleted), the newest first: the first posts of
+	// the newest threads (of f.CategoryID, or of the forum), or the newest
+	// posts of thread f.ThreadID.
+	FeedItems(ctx context.Context, f FeedFilter) ([]*FeedItem, error)
+
 	// Import writes a batch of records with their IDs as given, in one
 	// transaction, for seeding and importers. Counters are not maintained:
 	// call Recount afterwards.
@@ -133,4 +151,40 @@ type ImportBatch struct {
 // RecountReport says what Recount corrected.
 type RecountReport struct {
 	Members, Categories, Threads int
+}
+
+// Access is what a reader may see, for queries that enforce it themselves:
+// guests (and members awaiting approval) read public categories, members
+// all but staff-only ones, moderators everything, deleted posts included.
+type Access int
+
+const (
+	AccessGuest Access = iota
+	AccessMember
+	AccessStaff
+)
+
+// AccessOf returns actor's access, the same rule as the categories' own.
+func AccessOf(actor *Member) Access {
+	switch {
+	case actor.IsModerator():
+		return AccessStaff
+	case actor.Active():
+		return AccessMember
+	}
+	return AccessGuest
+}
+
+// BookmarkFilter selects bookmarks for ListBookmarks.
+type BookmarkFilter struct {
+	MemberID      int64
+	Access        Access
+	Offset, Limit int
+}
+
+// FeedFilter selects what FeedItems returns: a thread's posts, a
+// category's threads or, with neither, the forum's threads.
+type FeedFilter struct {
+	CategoryID, ThreadID int64
+	Limit                int
 }

@@ -36,6 +36,9 @@ type cachedPage struct {
 	ctype   string
 	cacheCt string
 	gzOnce  sync.Once
+	// modified is the Last-Modified of a page whose handler asked for one
+	// (feeds), else zero: see lastModified.
+	modified time.Time
 }
 
 func newPageCache(ch *forum.Changes, maxBytes int) *pageCache {
@@ -140,6 +143,9 @@ func (s *Server) cached(version versionOf, h http.HandlerFunc) http.HandlerFunc 
 				etag:  `"` + strconv.FormatUint(sum.Sum64(), 36) + `"`,
 				ctype: rec.header.Get("Content-Type"), cacheCt: rec.header.Get("Cache-Control"),
 			}
+			if rec.header.Get("Last-Modified") != "" {
+				e.modified = s.lastModified(key)
+			}
 			if e.shown != nil { // else a member changed while it was rendered: served once, not kept
 				s.cache.Put(key, v.Stamp, e, e.size())
 			}
@@ -214,8 +220,16 @@ func serveCached(w http.ResponseWriter, r *http.Request, e *cachedPage) {
 	h.Set("Cache-Control", e.cacheCt)
 	h.Set("ETag", e.etag)
 	h.Set("Vary", "Accept-Encoding, Cookie")
-	if inm := r.Header.Get("If-None-Match"); inm != "" && strings.Contains(inm, e.etag) {
-		w.WriteHeader(http.StatusNotModified)
+	if !e.modified.IsZero() {
+		h.Set("Last-Modified", e.modified.Format(http.TimeFormat))
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		if strings.Contains(inm, e.etag) {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	} else if ims, err := http.ParseTime(r.Header.Get("If-Modified-Since")); err == nil && !e.modified.IsZero() && !e.modified.After(ims) {
+		w.WriteHeader(http.StatusNotModified) // If-None-Match, when sent, decides alone (RFC 9110)
 		return
 	}
 	body := e.body
@@ -227,6 +241,25 @@ func serveCached(w http.ResponseWriter, r *http.Request, e *cachedPage) {
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
+}
+
+// lastModified is the Last-Modified of a new rendering of the page under
+// key: when it was rendered, in whole seconds, and always later than the
+// rendering before it. A copy is then never taken for current just
+// because it was rendered in the same second as the current one, nor
+// because the newest thing it lists is as old as before (a deletion
+// takes the newest away). Past a second ahead of the clock, which only
+// many renderings a second reach, it gives none: the ETag still works.
+func (s *Server) lastModified(key string) time.Time {
+	now := time.Now().UTC()
+	t := now.Truncate(time.Second)
+	if prev, ok := s.cache.Saved(key); ok && !prev.modified.IsZero() && !t.After(prev.modified) {
+		t = prev.modified.Add(time.Second)
+	}
+	if t.After(now.Add(time.Second)) {
+		return time.Time{}
+	}
+	return t
 }
 
 // cacheKey names a guest's page: its URL and the banner it shows, so a

@@ -65,6 +65,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	v := homeView{Page: s.page(r, s.cfg.SiteName), Categories: cats}
 	v.Canonical = s.canonical("/")
 	v.Description = s.cfg.SiteName + ": community forum"
+	v.Feed = s.feedLink("Latest threads", "/latest")
 	s.render(w, r, http.StatusOK, "home", v)
 }
 
@@ -103,6 +104,9 @@ func (s *Server) category(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Canonical = s.canonical(pageURL(base, n))
 	v.Description = list.Category.Description
+	if forum.Public(list.Category, list.Parent) {
+		v.Feed = s.feedLink(list.Category.Name, "/c/"+strconv.FormatInt(id, 10)+"/feed")
+	}
 	if list.Parent != nil {
 		v.Crumbs = []Crumb{{list.Parent.Name, categoryURL(list.Parent)}}
 	}
@@ -139,7 +143,8 @@ type threadView struct {
 	Reply       formView      // the reply box at the bottom
 	LevelHTML   template.HTML // the member's level form (a shell slot)
 	LevelForm   levelForm
-	Liked       map[int64]bool // the posts of the page the member likes
+	Liked       map[int64]bool    // the posts of the page the member likes
+	Marks       forum.BookmarkSet // the reader's bookmarks, for the posts' buttons
 }
 
 func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
@@ -183,6 +188,9 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
 		v.Crumbs = append(v.Crumbs, Crumb{tp.Parent.Name, categoryURL(tp.Parent)})
 	}
 	v.Crumbs = append(v.Crumbs, Crumb{tp.Category.Name, categoryURL(tp.Category)})
+	if forum.Public(tp.Category, tp.Parent) && !tp.Thread.Deleted() {
+		v.Feed = s.feedLink(tp.Thread.Title, "/t/"+strconv.FormatInt(id, 10)+"/feed")
+	}
 	if a != nil {
 		lvl, err := s.svc.ThreadLevel(r.Context(), a, tp.Thread.ID)
 		if err != nil {
@@ -191,6 +199,10 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
 		}
 		v.LevelForm = levelForm{Action: "/t/" + strconv.FormatInt(tp.Thread.ID, 10) + "/level", What: "thread", Level: lvl}
 		if v.Liked, err = s.svc.LikedPosts(r.Context(), a, tp); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		if v.Marks, err = s.svc.BookmarkedPosts(r.Context(), a); err != nil {
 			s.error(w, r, err)
 			return
 		}

@@ -94,6 +94,8 @@ func (s *Server) writePosts(out *bytes.Buffer, v *threadView) error {
 					out.WriteString(f[1])
 					out.WriteByte(' ')
 				}
+				s.bookmarkButtons.write(out, id, v.Marks.Has(p.ID))
+				out.WriteByte(' ')
 				if p.AuthorID == a.ID || v.IsMod {
 					out.WriteString(`<a href="/p/` + id + `/edit">Edit</a> <form method="post" action="/p/` + id +
 						`/delete" class="inline"><button type="submit" class="link">Delete</button></form>`)

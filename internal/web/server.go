@@ -58,16 +58,17 @@ func DefaultLimits(c *Config) {
 
 // Server is the HTTP surface of the forum.
 type Server struct {
-	svc        *forum.Service
-	log        *slog.Logger
-	cfg        Config
-	tmpl       *templates
-	errs       httperr.Responder // failures answered as pages
-	gate       httpmw.Gate       // maintenance mode and the database being down
-	cache      *pageCache        // guests' pages; nil when disabled
-	renders    renderFlights     // guests' pages being rendered, for those who miss meanwhile
-	coreCache  *postCores        // posts' rendered header and body
-	shellCache *shellCache       // members' thread pages, less their own parts
+	svc             *forum.Service
+	log             *slog.Logger
+	cfg             Config
+	tmpl            *templates
+	errs            httperr.Responder // failures answered as pages
+	gate            httpmw.Gate       // maintenance mode and the database being down
+	cache           *pageCache        // guests' pages; nil when disabled
+	renders         renderFlights     // guests' pages being rendered, for those who miss meanwhile
+	coreCache       *postCores        // posts' rendered header and body
+	shellCache      *shellCache       // members' thread pages, less their own parts
+	bookmarkButtons *bookmarkButtons
 }
 
 // New returns a Server.
@@ -83,6 +84,9 @@ func New(svc *forum.Service, log *slog.Logger, cfg Config) (*Server, error) {
 		coreCache: newPostCores(svc.Changes(), 16<<20), shellCache: newShellCache(16 << 20),
 		gate: httpmw.Gate{Status: cfg.Status, DBDown: cfg.DBDown}}
 	srv.errs = httperr.Responder{Log: log, Surface: pages{srv}}
+	if srv.bookmarkButtons, err = newBookmarkButtons(t); err != nil {
+		return nil, err
+	}
 	if cfg.PageCacheBytes >= 0 {
 		n := cfg.PageCacheBytes
 		if n == 0 {
@@ -135,6 +139,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /t/{id}/flags", s.threadFlags)
 
 	mux.HandleFunc("GET /p/{id}", s.postRedirect)
+	mux.HandleFunc("POST /p/{id}/bookmark", s.setBookmark)
+	mux.HandleFunc("GET /bookmarks", s.bookmarks)
 	mux.HandleFunc("GET /p/{id}/edit", s.editPostForm)
 	mux.HandleFunc("POST /p/{id}/edit", s.editPost)
 	mux.HandleFunc("POST /p/{id}/delete", s.deletePost)
@@ -148,6 +154,12 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /notifications/{id}/read", s.markNotificationRead)
 	mux.HandleFunc("GET /u/{handle}", s.handleRedirect)
 	mux.HandleFunc("POST /m/{id}/handle", s.editHandle)
+	mux.HandleFunc("GET /latest.atom", s.asGuest(s.cached(s.frontFeedVersion, s.feed(atomFeed))))
+	mux.HandleFunc("GET /latest.rss", s.asGuest(s.cached(s.frontFeedVersion, s.feed(rssFeed))))
+	mux.HandleFunc("GET /c/{id}/feed.atom", s.asGuest(s.cached(s.categoryFeedVersion, s.feed(atomFeed))))
+	mux.HandleFunc("GET /c/{id}/feed.rss", s.asGuest(s.cached(s.categoryFeedVersion, s.feed(rssFeed))))
+	mux.HandleFunc("GET /t/{id}/feed.atom", s.asGuest(s.cached(s.threadVersion, s.feed(atomFeed))))
+	mux.HandleFunc("GET /t/{id}/feed.rss", s.asGuest(s.cached(s.threadVersion, s.feed(rssFeed))))
 
 	mux.HandleFunc("GET /m/{id}", s.profile)
 	mux.HandleFunc("GET /m/{id}/edit", s.editProfileForm)

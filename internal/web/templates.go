@@ -239,8 +239,16 @@ type Page struct {
 	Actor       *forum.Member
 	Crumbs      []Crumb
 	NoIndex     bool
-	Banner      string // the forum's mode, when it is not normal
-	Unread      int    // the member's unread notification groups, for the bell
+	Banner      string    // the forum's mode, when it is not normal
+	Unread      int       // the member's unread notification groups, for the bell
+	Feed        *feedLink // the page's feeds, for guests' feed readers
+}
+
+// feedLink names a page's feeds: URL with ".atom" and with ".rss".
+type feedLink struct{ Title, URL string }
+
+func (s *Server) feedLink(title, path string) *feedLink {
+	return &feedLink{Title: title, URL: s.canonical(path)}
 }
 
 // Crumb is one step of the breadcrumb trail.
