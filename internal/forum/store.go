@@ -110,6 +110,8 @@ type Store interface {
 	// Recount recomputes every counter and last-post pointer from the posts
 	// and reports how many rows it changed.
 	Recount(ctx context.Context) (RecountReport, error)
+
+	UnreadStore // unread.go
 }
 
 // ThreadFilter selects threads for ListThreads.
