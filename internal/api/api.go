@@ -117,6 +117,9 @@ func (a *API) routes() []route {
 		{"PATCH /api/v1/posts/{id}", member, a.editPost},
 		{"DELETE /api/v1/posts/{id}", member, a.deletePost},
 		{"POST /api/v1/posts/{id}/restore", member, a.restorePost},
+		{"POST /api/v1/threads/{id}/read", member, a.markThreadRead},
+		{"POST /api/v1/categories/{id}/read", member, a.markCategoryRead},
+		{"POST /api/v1/read", member, a.markAllRead},
 	}
 }
 
