@@ -166,14 +166,7 @@ func (db *DB) MarkAllRead(ctx context.Context, memberID int64, at time.Time) err
 	})
 }
 
-// UnreadThreads lists what the front page counts for a member: threads
-// they read that have posts since (walking their own rows) and threads
-// created after since that they never read (walking threads_created from
-// since on), in the categories they may see: the visibility is part of
-// the query, as everywhere.
-func (db *DB) UnreadThreads(ctx context.Context, memberID int64, since time.Time, see forum.Visibility) ([]forum.UnreadThread, error) {
-	op := fmt.Sprintf("unread threads of member %d", memberID)
-	rows, err := db.readRows(ctx, `SELECT x.id, x.category_id, x.last_position, x.is_new FROM (
+const unreadThreadsSQL = `SELECT x.id, x.category_id, x.last_position, x.is_new FROM (
 		SELECT t.id, t.category_id, t.last_position, 0 AS is_new
 		FROM thread_members tm
 		JOIN threads t ON t.id = tm.thread_id
@@ -192,7 +185,16 @@ func (db *DB) UnreadThreads(ctx context.Context, memberID int64, since time.Time
 	JOIN categories c ON c.id = x.category_id
 	LEFT JOIN categories p ON p.id = c.parent_id
 	WHERE ($3 OR (NOT c.members_only AND NOT COALESCE(p.members_only, FALSE)))
-		AND ($4 OR (NOT c.staff_only AND NOT COALESCE(p.staff_only, FALSE)))`,
+		AND ($4 OR (NOT c.staff_only AND NOT COALESCE(p.staff_only, FALSE)))`
+
+// UnreadThreads lists what the front page counts for a member: threads
+// they read that have posts since (walking their own rows) and threads
+// created after since that they never read (walking threads_created from
+// since on), in the categories they may see: the visibility is part of
+// the query, as everywhere.
+func (db *DB) UnreadThreads(ctx context.Context, memberID int64, since time.Time, see forum.Visibility) ([]forum.UnreadThread, error) {
+	op := fmt.Sprintf("unread threads of member %d", memberID)
+	rows, err := db.readRows(ctx, unreadThreadsSQL,
 		memberID, toMillis(since), see.MembersOnly, see.StaffOnly)
 	if err != nil {
 		return nil, db.wrap(op, err)
