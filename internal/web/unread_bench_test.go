@@ -39,3 +39,8 @@ func BenchmarkFrontPageMemberUnread(b *testing.B) {
 	f := newBenchForum(b)
 	benchGet(b, f.handler, "/", f.cookie, "", "new</span>")
 }
+
+func BenchmarkCategoryPageMemberSmall(b *testing.B) {
+	f := newBenchForum(b)
+	benchGet(b, f.handler, f.catURL, f.cookie, "", "Lisbon")
+}
