@@ -128,6 +128,9 @@ func (a *API) routes() []route {
 		{"POST /api/v1/posts/{id}/bookmark", member, a.bookmark},
 		{"DELETE /api/v1/posts/{id}/bookmark", member, a.unbookmark},
 		{"GET /api/v1/bookmarks", member, a.bookmarks},
+		{"POST /api/v1/threads/{id}/read", member, a.markThreadRead},
+		{"POST /api/v1/categories/{id}/read", member, a.markCategoryRead},
+		{"POST /api/v1/read", member, a.markEverythingRead},
 	}
 }
 

@@ -141,9 +141,16 @@ func (a *API) threads(w http.ResponseWriter, r *http.Request, c caller) {
 		a.error(w, r, err)
 		return
 	}
+	us, err := a.svc.ThreadsUnread(r.Context(), c.member, list.Threads) // one query for the page
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
 	out := make([]threadJSON, 0, len(list.Threads))
 	for _, t := range list.Threads {
-		out = append(out, toThread(t))
+		j := toThread(t)
+		j.withUnread(us)
+		out = append(out, j)
 	}
 	a.json(w, http.StatusOK, map[string]any{
 		"category": toCategory(list.Category), "threads": out,
@@ -190,7 +197,13 @@ func (a *API) thread(w http.ResponseWriter, r *http.Request, c caller) {
 		a.error(w, r, err)
 		return
 	}
+	us, err := a.svc.ThreadsUnread(r.Context(), c.member, []*forum.Thread{tp.Thread})
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
 	j := toThread(tp.Thread)
+	j.withUnread(us)
 	j.Page, j.Pages = tp.Page, tp.Pages
 	j.Posts = make([]postJSON, 0, len(tp.Posts))
 	for _, p := range tp.Posts {

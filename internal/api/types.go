@@ -63,23 +63,27 @@ func toCategory(c *forum.Category) categoryJSON {
 }
 
 type threadJSON struct {
-	ID             int64      `json:"id"`
-	CategoryID     int64      `json:"category_id"`
-	Title          string     `json:"title"`
-	AuthorID       int64      `json:"author_id"`
-	AuthorName     string     `json:"author_name"`
-	Replies        int        `json:"replies"`
-	Sticky         bool       `json:"sticky"`
-	Locked         bool       `json:"locked"`
-	Deleted        bool       `json:"deleted,omitempty"`
-	CreatedAt      time.Time  `json:"created_at"`
-	LastPostAt     time.Time  `json:"last_post_at"`
-	LastPostID     int64      `json:"last_post_id"`
-	LastPosterName string     `json:"last_poster_name,omitempty"`
-	URL            string     `json:"url"`
-	Page           int        `json:"page,omitempty"`
-	Pages          int        `json:"pages,omitempty"`
-	Posts          []postJSON `json:"posts,omitempty"`
+	ID             int64     `json:"id"`
+	CategoryID     int64     `json:"category_id"`
+	Title          string    `json:"title"`
+	AuthorID       int64     `json:"author_id"`
+	AuthorName     string    `json:"author_name"`
+	Replies        int       `json:"replies"`
+	Sticky         bool      `json:"sticky"`
+	Locked         bool      `json:"locked"`
+	Deleted        bool      `json:"deleted,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
+	LastPostAt     time.Time `json:"last_post_at"`
+	LastPostID     int64     `json:"last_post_id"`
+	LastPosterName string    `json:"last_poster_name,omitempty"`
+	URL            string    `json:"url"`
+	// What the member calling has not read; absent for guests.
+	LastReadPosition *int       `json:"last_read_position,omitempty"`
+	Unread           *int       `json:"unread,omitempty"`
+	New              *bool      `json:"new,omitempty"`
+	Page             int        `json:"page,omitempty"`
+	Pages            int        `json:"pages,omitempty"`
+	Posts            []postJSON `json:"posts,omitempty"`
 }
 
 func toThread(t *forum.Thread) threadJSON {
@@ -87,6 +91,15 @@ func toThread(t *forum.Thread) threadJSON {
 		Replies: t.Replies(), Sticky: t.Sticky, Locked: t.Locked, Deleted: t.Deleted(), CreatedAt: t.CreatedAt,
 		LastPostAt: t.LastPostAt, LastPostID: t.LastPostID, LastPosterName: t.LastPosterName,
 		URL: fmt.Sprintf("/t/%d/%s", t.ID, t.Slug)}
+}
+
+// withUnread adds a member's unread state to a thread; us is nil for guests.
+func (j *threadJSON) withUnread(us map[int64]forum.ThreadUnread) {
+	if us == nil {
+		return
+	}
+	u := us[j.ID]
+	j.LastReadPosition, j.Unread, j.New = &u.LastReadPosition, &u.Unread, &u.New
 }
 
 type postJSON struct {

@@ -415,6 +415,11 @@ func (a *App) Serve(ctx context.Context) error {
 	runner := &events.Runner{Source: a.Store, Lease: a.lease, Log: a.Log, Poll: a.Config.EventPoll,
 		Consumers: []events.Consumer{notifications}}
 	go runner.Run(mctx)
+	// Read positions and visits of page views are buffered and written
+	// every second (forum.readBuffer); a crash loses at most that second.
+	go a.Service.RunReads(mctx, time.Second, func(err error) {
+		a.Log.Warn("saving read positions (kept for the next try)", "err", err)
+	})
 	select {
 	case err := <-errc:
 		return err
@@ -427,6 +432,10 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	// The requests are done: what they read goes to the database now.
+	if err := a.Service.FlushReads(sctx); err != nil {
+		a.Log.Warn("saving read positions at shutdown", "err", err)
 	}
 	return nil
 }

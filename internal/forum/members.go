@@ -251,6 +251,7 @@ func (s *Service) SessionMember(ctx context.Context, token string) (*Member, err
 		return nil, err
 	}
 	m := e.member
+	s.reads.seen(m.ID, s.now())
 	return &m, nil
 }
 

@@ -31,6 +31,7 @@ type Service struct {
 	readOnly  func() (bool, string)
 	limits    Limits
 	parents   parentCache // for ApplyEvent
+	reads     *readBuffer // read positions and visits, written every second
 
 	PostsPerPage   int
 	ThreadsPerPage int
@@ -42,6 +43,7 @@ func NewService(store Store, markup Markup) *Service {
 		store:          store,
 		markup:         markup,
 		changes:        newChanges(),
+		reads:          newReadBuffer(),
 		now:            func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
 		PostsPerPage:   20,
 		ThreadsPerPage: 30,

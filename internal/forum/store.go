@@ -130,6 +130,7 @@ type Store interface {
 	Recount(ctx context.Context) (RecountReport, error)
 
 	SocialStore
+	UnreadStore // unread.go
 }
 
 // ThreadFilter selects threads for ListThreads.

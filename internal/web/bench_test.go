@@ -41,6 +41,15 @@ type benchForum struct {
 	cookie    string // a member's session cookie
 	threadID  int64
 	apiToken  string // the same member's API token
+	app       *app.App
+	members   []*forum.Member
+	reader    *forum.Member // the member of cookie and apiToken
+	catID     int64
+	catURL    string
+}
+
+func newBenchThread(catID int64, title string) forum.NewThread {
+	return forum.NewThread{CategoryID: catID, Title: title, Body: benchPost}
 }
 
 func newBenchForum(b *testing.B) *benchForum {
@@ -94,7 +103,8 @@ func newBenchForum(b *testing.B) *benchForum {
 		b.Fatal(err)
 	}
 	return &benchForum{handler: a.Handler(), threadURL: fmt.Sprintf("/t/%d/%s", t.ID, t.Slug), cookie: "hearth_session=" + token,
-		threadID: t.ID, apiToken: apiToken}
+		threadID: t.ID, apiToken: apiToken, app: a, members: members, reader: members[2],
+		catID: cat.ID, catURL: fmt.Sprintf("/c/%d/%s", cat.ID, cat.Slug)}
 }
 
 // get serves one request through the complete handler (middleware

@@ -46,6 +46,7 @@ func pageNum(r *http.Request) (int, error) { return httperr.ParsePage(r) }
 type homeView struct {
 	Page
 	Categories []*forum.Category
+	Unread     map[int64]forum.CategoryUnread // the member's counts by category; nil for guests
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
@@ -63,6 +64,10 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	}
 	shows(w, forum.CategoryMembers(cats))
 	v := homeView{Page: s.page(r, s.cfg.SiteName), Categories: cats}
+	if v.Unread, err = s.svc.CategoriesUnread(r.Context(), actor(r), cats); err != nil {
+		s.error(w, r, err)
+		return
+	}
 	v.Canonical = s.canonical("/")
 	v.Description = s.cfg.SiteName + ": community forum"
 	v.Feed = s.feedLink("Latest threads", "/latest")
@@ -74,7 +79,8 @@ type categoryView struct {
 	*forum.ThreadList
 	Pager     pager
 	CanPost   bool
-	LevelForm *levelForm // members only
+	LevelForm *levelForm            // members only
+	Unread    map[int64]*unreadMark // the member's markers by thread; nil for guests
 }
 
 func (s *Server) category(w http.ResponseWriter, r *http.Request) {
@@ -124,6 +130,10 @@ func (s *Server) category(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		v.LevelForm = &levelForm{Action: "/c/" + strconv.FormatInt(list.Category.ID, 10) + "/level", What: "category", Level: lvl}
+	}
+	if v.Unread, err = s.unreadMarks(r, list.Threads); err != nil {
+		s.error(w, r, err)
+		return
 	}
 	shows(w, list.Members())
 	shows(w, forum.CategoryMembers(list.Category.Children))
@@ -205,6 +215,9 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
 		if v.Marks, err = s.svc.BookmarkedPosts(r.Context(), a); err != nil {
 			s.error(w, r, err)
 			return
+		}
+		if len(tp.Posts) > 0 { // buffered: the page view writes nothing itself
+			s.svc.Viewed(a, tp.Thread.ID, tp.Posts[len(tp.Posts)-1].Position)
 		}
 		s.memberThread(w, r, &v)
 		return

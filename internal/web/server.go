@@ -131,6 +131,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /c/{id}/{slug}", s.cached(s.categoryVersion, s.category))
 	mux.HandleFunc("GET /c/{id}/new", s.newThreadForm)
 	mux.HandleFunc("POST /c/{id}/new", s.newThread)
+	mux.HandleFunc("POST /c/{id}/read", s.markCategoryRead)
+	mux.HandleFunc("POST /read", s.markAllRead)
 
 	mux.HandleFunc("GET /t/{id}", s.thread)
 	mux.HandleFunc("GET /t/{id}/{slug}", s.cached(s.threadVersion, s.thread))

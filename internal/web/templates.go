@@ -82,6 +82,7 @@ func loadTemplates() (*templates, error) {
 		"datetime":    func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 		"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"pageURL":     pageURL,
+		"row":         rowOf,
 		"add1":        func(n int) int { return n + 1 },
 		"sub1":        func(n int) int { return n - 1 },
 		"field":       func(f, current string) struct{ F, Field string } { return struct{ F, Field string }{f, current} },
