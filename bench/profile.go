@@ -15,9 +15,9 @@ import (
 
 // profileRun is a CPU profile taken during one scenario's Hearth run.
 type profileRun struct {
-	Scenario string `json:"scenario"`
-	File     string `json:"file"`
-	Err      string `json:"error,omitempty"`
+	Scenario string        `json:"scenario"`
+	File     string        `json:"file"`
+	Err      string        `json:"error,omitempty"`
 	Top      []profileFunc `json:"top,omitempty"` // Hearth's own functions
 	path     string
 }

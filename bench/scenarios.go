@@ -426,7 +426,9 @@ func (r *runner) postingWithReads(ctx context.Context) (*result, error) {
 	if err := r.ref.load(ctx, routes{r.ds.threadURL: g}); err != nil {
 		return nil, err
 	}
-	readSpec := func(srv *server) wrkSpec { return r.half(r.spec("read", srv.base+r.ds.threadURL, script("read", false))) }
+	readSpec := func(srv *server) wrkSpec {
+		return r.half(r.spec("read", srv.base+r.ds.threadURL, script("read", false)))
+	}
 	postSpec := func(srv *server) wrkSpec {
 		s := r.half(r.spec("posting", srv.base+"/", script("posting", true)))
 		s.args = []string{data}

@@ -57,7 +57,9 @@ func (r *runner) twoNodes(ctx context.Context) (*result, error) {
 	if len(gb.Body) != len(g.Body) {
 		notes = append(notes, fmt.Sprintf("node b's page is %d bytes, node a's %d", len(gb.Body), len(g.Body)))
 	}
-	readSpec := func(srv *server) wrkSpec { return r.half(r.spec("read", srv.base+r.ds.threadURL, script("read", false))) }
+	readSpec := func(srv *server) wrkSpec {
+		return r.half(r.spec("read", srv.base+r.ds.threadURL, script("read", false)))
+	}
 	postSpec := func(srv *server) wrkSpec {
 		s := r.half(r.spec("posting", srv.base+"/", script("posting", true)))
 		s.args = []string{data}
