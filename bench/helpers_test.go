@@ -121,16 +121,19 @@ Duration: 2s, Total samples = 3.20s (160.00%)
 Showing nodes accounting for 2.90s, 90.62% of 3.20s total
       flat  flat%   sum%        cum   cum%
          0     0%     0%      2.50s 78.12%  net/http.(*conn).serve
-     0.01s  0.31%  0.31%      2.10s 65.62%  hearth/internal/app.(*App).Handler.func1
+     0.01s  0.31%  0.31%      2.10s 65.62%  hearth/internal/app.(*App).Handler
+         0     0%  0.31%      2.10s 65.62%  hearth/internal/httpmw.Wrap.requestID.func6
+         0     0%  0.31%      2.10s 65.62%  hearth/internal/app.New.(*Metrics).Middleware.func7.1
          0     0%  0.31%      1.90s 59.38%  hearth/internal/web.(*Server).thread
      0.20s  6.25%  6.56%      0.40s 12.50%  hearth/internal/web.writePage (inline)
+     0.05s  1.56%  8.12%      0.35s 10.94%  hearth/internal/web.(*Server).routes.func3
      0.30s  9.38% 15.94%      0.30s  9.38%  runtime.memmove
 `
 	top := hearthTop(out, 2)
-	if len(top) != 2 || top[0].Name != "hearth/internal/app.(*App).Handler.func1" || top[0].CumPct != 65.62 || top[0].FlatPct != 0.31 {
+	if len(top) != 2 || top[0].Name != "hearth/internal/app.(*App).Handler" || top[0].CumPct != 65.62 || top[0].FlatPct != 0.31 {
 		t.Fatalf("top = %+v", top)
 	}
-	if all := hearthTop(out, 10); len(all) != 3 || all[2].Name != "hearth/internal/web.writePage" {
+	if all := hearthTop(out, 10); len(all) != 4 || all[2].Name != "hearth/internal/web.writePage" || all[3].Name != "hearth/internal/web.(*Server).routes.func3" {
 		t.Fatalf("all = %+v", all)
 	}
 	if got := shortFunc(top[1].Name); got != "web.(*Server).thread" {

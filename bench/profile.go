@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -94,9 +95,15 @@ func (rep *report) summarizeProfiles(ctx context.Context, runs []*profileRun) {
 	}
 }
 
+// closure matches an anonymous function's name, e.g.
+// httpmw.Wrap.requestID.func6 or Middleware.func7.1.
+var closure = regexp.MustCompile(`\.func\d+(\.\d+)*$`)
+
 // hearthTop picks the first n functions of Hearth's own packages from the
 // output of `go tool pprof -top -cum`, whose lines are
-// "flat flat% sum% cum cum% name [(inline)]".
+// "flat flat% sum% cum cum% name [(inline)]". Closures that do next to
+// nothing themselves are left out: on every request path the middleware
+// chain's ten of them would fill the list with the same cumulative share.
 func hearthTop(out string, n int) []profileFunc {
 	var top []profileFunc
 	for line := range strings.SplitSeq(out, "\n") {
@@ -108,6 +115,9 @@ func hearthTop(out string, n int) []profileFunc {
 		cum, err2 := strconv.ParseFloat(strings.TrimSuffix(f[4], "%"), 64)
 		if err1 != nil || err2 != nil {
 			continue
+		}
+		if flat < 1 && closure.MatchString(f[5]) {
+			continue // a middleware's closure: it passes the request on
 		}
 		top = append(top, profileFunc{Name: f[5], FlatPct: flat, CumPct: cum})
 		if len(top) == n {

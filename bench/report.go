@@ -321,7 +321,7 @@ func (rep *report) markdown() string {
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", t.Name, mark, t.Detail)
 	}
 	if len(rep.Profiles) > 0 {
-		b.WriteString("\nCPU profiles of Hearth during each scenario (`go tool pprof -top -cum FILE`): its 10 own functions of the highest cumulative share, cum% (flat%).\n\n")
+		b.WriteString("\nCPU profiles of Hearth during each scenario (`go tool pprof -top -cum FILE`): its 10 own functions of the highest cumulative share, cum% (flat%), leaving out closures under 1% flat (the middleware chain, which only passes the request on).\n\n")
 		for _, p := range rep.Profiles {
 			if p.Err != "" {
 				fmt.Fprintf(&b, "- %s (%s): %s\n", p.Scenario, p.File, p.Err)
