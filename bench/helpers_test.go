@@ -191,6 +191,7 @@ func TestCompareMixed(t *testing.T) {
 		return &report{Engine: engine, Data: map[string]int64{"posts": posts},
 			Scenarios: []*result{{Name: "mixed", Ratio: r, Hearth: &side{RPS: r * 10000}}}}
 	}
+	withSeed := func(r *report, posts int) *report { r.SeedPosts = posts; return r }
 	const name = "t"
 	for _, tc := range []struct {
 		label     string
@@ -201,6 +202,7 @@ func TestCompareMixed(t *testing.T) {
 		{"5M run vs 500k file, 20% lower", mk("sqlite", 5_000_000, 0.40), mk("sqlite", 500_000, 0.50), "missed"},
 		{"500k run vs 5M file: roles swap", mk("sqlite", 500_000, 0.50), mk("sqlite", 5_000_000, 0.49), "met"},
 		{"same size", mk("sqlite", 500_000, 0.50), mk("sqlite", 500_000, 0.30), "not measured"},
+		{"same seed, more rows after posting", withSeed(mk("sqlite", 500_900, 0.50), 500_000), withSeed(mk("sqlite", 500_000, 0.30), 500_000), "not measured"},
 		{"no mixed in the file", mk("sqlite", 5_000_000, 0.5), &report{Data: map[string]int64{"posts": 500_000}}, "not measured"},
 	} {
 		got := compareMixed(tc.cur, tc.prev, "results-500k.json", name)

@@ -18,7 +18,8 @@ type report struct {
 	Database   string           `json:"database,omitempty"` // the -db DSN, without its password
 	Command    string           `json:"command"`
 	Machine    machine          `json:"machine"`
-	Data       map[string]int64 `json:"data"` // rows in the database at the start
+	Data       map[string]int64 `json:"data"`       // rows in the database at the start
+	SeedPosts  int              `json:"seed_posts"` // the size asked of hearth seed (the posting scenarios add to Data's)
 	DataDir    string           `json:"data_dir"`
 	Duration   string           `json:"duration_per_run"`
 	Conns      int              `json:"connections"`
@@ -53,15 +54,16 @@ type target struct {
 
 func newReport(r *runner) *report {
 	rep := &report{
-		Date:     time.Now().UTC().Format("2006-01-02 15:04 UTC"),
-		Engine:   "sqlite",
-		Command:  commandLine(r.o.args),
-		Machine:  machineInfo(),
-		Data:     r.ds.counts,
-		DataDir:  rel(r.o.root, r.o.data),
-		Duration: r.o.duration.String(),
-		Conns:    r.o.connections,
-		Threads:  r.o.wrkThreads,
+		Date:      time.Now().UTC().Format("2006-01-02 15:04 UTC"),
+		Engine:    "sqlite",
+		Command:   commandLine(r.o.args),
+		Machine:   machineInfo(),
+		Data:      r.ds.counts,
+		DataDir:   rel(r.o.root, r.o.data),
+		Duration:  r.o.duration.String(),
+		Conns:     r.o.connections,
+		SeedPosts: r.o.posts,
+		Threads:   r.o.wrkThreads,
 	}
 	rep.EngineInfo = r.ds.engine
 	if r.o.db != "" {
@@ -405,15 +407,15 @@ func compareMixed(cur, prev *report, prevName, name string) target {
 	}
 	big, small, bigName, smallName := cur, prev, "this run", prevName
 	bm, sm := a, b
-	if prev.Data["posts"] > cur.Data["posts"] {
+	if prev.size() > cur.size() {
 		big, small, bigName, smallName, bm, sm = prev, cur, prevName, "this run", b, a
 	}
-	if big.Data["posts"] == small.Data["posts"] {
-		return target{name, "not measured", fmt.Sprintf("both runs have %d posts", big.Data["posts"])}
+	if big.size() == small.size() {
+		return target{name, "not measured", fmt.Sprintf("both runs were seeded with %d posts", big.size())}
 	}
 	drop := 1 - ratio(bm.Ratio, sm.Ratio)
 	detail := fmt.Sprintf("%.0f%% of the reference at %d posts (%s, %.0f req/s) vs %.0f%% at %d posts (%s, %.0f req/s): %.0f%% lower",
-		bm.Ratio*100, big.Data["posts"], bigName, bm.Hearth.RPS, sm.Ratio*100, small.Data["posts"], smallName, sm.Hearth.RPS, drop*100)
+		bm.Ratio*100, big.size(), bigName, bm.Hearth.RPS, sm.Ratio*100, small.size(), smallName, sm.Hearth.RPS, drop*100)
 	if big.Engine != small.Engine {
 		detail += fmt.Sprintf(" (engines differ: %s vs %s)", big.Engine, small.Engine)
 	}
@@ -422,4 +424,13 @@ func compareMixed(cur, prev *report, prevName, name string) target {
 		st = "met"
 	}
 	return target{name, st, detail}
+}
+
+// size is the data set's seeded posts (rows counted, for files from before
+// seed_posts).
+func (rep *report) size() int64 {
+	if rep.SeedPosts > 0 {
+		return int64(rep.SeedPosts)
+	}
+	return rep.Data["posts"]
 }
