@@ -215,3 +215,39 @@ func TestCompareMixed(t *testing.T) {
 		t.Errorf("engine mismatch not said: %s", got.Detail)
 	}
 }
+
+func TestTargetsByEngine(t *testing.T) {
+	sd := func(rps float64) *side { return &side{RPS: rps, Requests: 100, P99ms: 10, P50ms: 1} }
+	two := &result{Name: "two-nodes", Hearth: sd(900), Reference: sd(1000), ReadsAlone: sd(500), NodeA: sd(400), NodeB: sd(500),
+		Posting: sd(50), PropagationMs: []float64{20, 1200, 30}, PropagationMedianMs: 30, PropagationMaxMs: 1200}
+	posting := &result{Name: "posting", Hearth: sd(1600), Reference: sd(20000), RepliesPerSec: 1600}
+	status := func(rep *report, prefix string) string {
+		for _, tg := range rep.Targets {
+			if strings.HasPrefix(tg.Name, prefix) {
+				return tg.Status
+			}
+		}
+		return "absent"
+	}
+	for _, tc := range []struct {
+		engine, posting, propagation, title string
+	}{
+		{"postgres", "met", "missed", "## Hearth load test on PostgreSQL"},
+		{"sqlite", "missed", "absent", "## Hearth load test on SQLite"},
+	} {
+		rep := &report{Engine: tc.engine, Data: map[string]int64{}, Scenarios: []*result{posting, two}}
+		rep.Targets = rep.checkTargets(nil)
+		if got := status(rep, "posting"); got != tc.posting {
+			t.Errorf("%s: posting target %s, want %s", tc.engine, got, tc.posting)
+		}
+		if got := status(rep, "a reply on node a"); got != tc.propagation {
+			t.Errorf("%s: propagation target %s, want %s", tc.engine, got, tc.propagation)
+		}
+		md := rep.markdown()
+		for _, want := range []string{tc.title, "two-nodes: reads on node b alone", "two-nodes: reads on both nodes", "median 30.0 ms, max 1200.0 ms"} {
+			if !strings.Contains(md, want) {
+				t.Errorf("%s: markdown lacks %q", tc.engine, want)
+			}
+		}
+	}
+}
