@@ -33,6 +33,9 @@ const seededMarker = "bench-seeded.json"
 // ensureSeeded reuses the data directory if it holds a completed seed, and
 // otherwise seeds it with `hearth seed`, streaming its progress.
 func ensureSeeded(ctx context.Context, p *procs, o *options, bin string) error {
+	if o.db != "" {
+		return ensureSeededPostgres(ctx, p, o, bin)
+	}
 	dbPath := filepath.Join(o.data, "hearth.db")
 	marker := filepath.Join(o.data, seededMarker)
 	_, dbErr := os.Stat(dbPath)
@@ -62,8 +65,21 @@ func ensureSeeded(ctx context.Context, p *procs, o *options, bin string) error {
 	step("Seeding %d members, %d threads, %d posts into %s (a few minutes for the full size)",
 		o.members, o.threads, o.posts, rel(o.root, o.data))
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, bin, "seed", "--data", o.data,
-		"--members", strconv.Itoa(o.members), "--threads", strconv.Itoa(o.threads), "--posts", strconv.Itoa(o.posts))
+	if err := runHearth(ctx, p, bin, "seed", "seed", "--data", o.data,
+		"--members", strconv.Itoa(o.members), "--threads", strconv.Itoa(o.threads), "--posts", strconv.Itoa(o.posts)); err != nil {
+		return err
+	}
+	took := time.Since(start).Round(time.Second)
+	info := fmt.Sprintf(`{"members":%d,"threads":%d,"posts":%d,"seeded_at":%q,"took":%q}`,
+		o.members, o.threads, o.posts, time.Now().UTC().Format(time.RFC3339), took)
+	step("Seeded in %s", took)
+	return os.WriteFile(marker, []byte(info+"\n"), 0o644)
+}
+
+// runHearth runs a hearth command to its end, streaming its output as
+// progress lines labelled with label.
+func runHearth(ctx context.Context, p *procs, bin, label string, args ...string) error {
+	cmd := exec.CommandContext(ctx, bin, args...)
 	p.prepare(cmd)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -75,19 +91,15 @@ func ensureSeeded(ctx context.Context, p *procs, o *options, bin string) error {
 	}
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
-		fmt.Fprintf(os.Stderr, "    seed: %s\n", sc.Text())
+		fmt.Fprintf(os.Stderr, "    %s: %s\n", label, sc.Text())
 	}
 	if err := cmd.Wait(); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return fmt.Errorf("hearth seed: %w", err)
+		return fmt.Errorf("hearth %s: %w", args[0], err)
 	}
-	took := time.Since(start).Round(time.Second)
-	info := fmt.Sprintf(`{"members":%d,"threads":%d,"posts":%d,"seeded_at":%q,"took":%q}`,
-		o.members, o.threads, o.posts, time.Now().UTC().Format(time.RFC3339), took)
-	step("Seeded in %s", took)
-	return os.WriteFile(marker, []byte(info+"\n"), 0o644)
+	return nil
 }
 
 // dataset is what the scenarios need from the seeded database.
@@ -100,6 +112,7 @@ type dataset struct {
 	postThreads []int64
 	members     []seedMember
 	counts      map[string]int64
+	engine      string // "SQLite", or the PostgreSQL server and its settings
 }
 
 type seedMember struct {
@@ -107,27 +120,33 @@ type seedMember struct {
 	Email string
 }
 
-// pickData reads the seeded database (read-only) for a thread, a category,
-// threads to reply to and members to log in as.
-func pickData(ctx context.Context, dbPath string) (*dataset, error) {
-	db, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro&_pragma=busy_timeout(5000)")
-	if err != nil {
-		return nil, err
+// openData opens the seeded database for pickData: the SQLite file
+// read-only, or the PostgreSQL database of -db.
+func openData(ctx context.Context, o *options) (*sql.DB, error) {
+	if o.db != "" {
+		return openPostgres(ctx, o.db)
 	}
-	defer db.Close()
+	return sql.Open("sqlite", "file:"+filepath.Join(o.data, "hearth.db")+"?mode=ro&_pragma=busy_timeout(5000)")
+}
+
+// pickData reads the seeded database for a thread, a category, threads to
+// reply to and members to log in as. Its SQL runs on both engines.
+func pickData(ctx context.Context, db *sql.DB, name string) (*dataset, error) {
 	ds := &dataset{counts: map[string]int64{}}
 	for _, t := range []string{"members", "categories", "threads", "posts"} {
 		var n int64
 		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM "+t).Scan(&n); err != nil {
-			return nil, fmt.Errorf("read %s: %w", dbPath, err)
+			return nil, fmt.Errorf("read %s: %w", name, err)
 		}
 		ds.counts[t] = n
 	}
-	// Public: neither the category nor its parent is members-only.
-	const public = `c.members_only = 0 AND (c.parent_id IS NULL OR NOT EXISTS
-		(SELECT 1 FROM categories p WHERE p.id = c.parent_id AND p.members_only <> 0))`
+	// Public: neither the category nor its parent is members-only or
+	// staff-only. Bare boolean columns: integers on SQLite, booleans on
+	// PostgreSQL.
+	const public = `NOT c.members_only AND NOT c.staff_only AND (c.parent_id IS NULL OR NOT EXISTS
+		(SELECT 1 FROM categories p WHERE p.id = c.parent_id AND (p.members_only OR p.staff_only)))`
 	var slug string
-	err = db.QueryRowContext(ctx, `SELECT t.id, t.slug, t.post_count FROM threads t JOIN categories c ON c.id = t.category_id
+	err := db.QueryRowContext(ctx, `SELECT t.id, t.slug, t.post_count FROM threads t JOIN categories c ON c.id = t.category_id
 		WHERE t.deleted_at = 0 AND `+public+` AND t.post_count BETWEEN 20 AND 60
 		  AND (SELECT count(*) FROM posts p WHERE p.thread_id = t.id AND p.position <= 20 AND p.deleted_at = 0) = 20
 		ORDER BY t.id LIMIT 1`).Scan(&ds.threadID, &slug, &ds.threadPosts)
@@ -153,7 +172,7 @@ func pickData(ctx context.Context, dbPath string) (*dataset, error) {
 	ds.categoryURL = fmt.Sprintf("/c/%d/%s", catID, slug)
 
 	rows, err := db.QueryContext(ctx, `SELECT t.id FROM threads t JOIN categories c ON c.id = t.category_id
-		WHERE t.deleted_at = 0 AND t.locked = 0 AND `+public+` ORDER BY random() LIMIT 500`)
+		WHERE t.deleted_at = 0 AND NOT t.locked AND `+public+` ORDER BY random() LIMIT 500`)
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +203,7 @@ func pickData(ctx context.Context, dbPath string) (*dataset, error) {
 	}
 	rows.Close()
 	if len(ds.postThreads) == 0 || len(ds.members) == 0 {
-		return nil, fmt.Errorf("%s has no open public threads or no active members", dbPath)
+		return nil, fmt.Errorf("%s has no open public threads or no active members", name)
 	}
 	return ds, rows.Err()
 }
@@ -194,6 +213,7 @@ type server struct {
 	*child
 	base    string
 	startup time.Duration
+	pprof   string // Hearth's --pprof address, with -profile
 }
 
 // freePort asks the kernel for an unused loopback port.
@@ -206,17 +226,36 @@ func freePort() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// startHearth starts `hearth serve` and measures its start-up: from exec
-// to the first 200 on /healthz, polled every 5ms.
-func startHearth(ctx context.Context, p *procs, bin, data, logPath string) (*server, error) {
+// startHearth starts `hearth serve` on data (and -db, if given) and
+// measures its start-up: from exec to the first 200 on /healthz, polled
+// every 5ms.
+func startHearth(ctx context.Context, p *procs, o *options, bin, data, logPath string) (*server, error) {
 	addr, err := freePort()
 	if err != nil {
 		return nil, err
 	}
 	// --migrate: a data set seeded by an older Hearth is upgraded (after a
 	// backup) instead of refused; no scheduled backup may run mid-measurement.
-	return launch(ctx, p, "hearth", addr, logPath, 60*time.Second,
-		bin, "serve", "--addr", addr, "--data", data, "--no-rate-limits", "--migrate", "--backup-every", "0")
+	args := []string{"serve", "--addr", addr, "--data", data, "--no-rate-limits", "--migrate", "--backup-every", "0"}
+	if o.db != "" {
+		args = append(args, "--db", o.db)
+	}
+	var pprofAddr string
+	if o.profile {
+		if pprofAddr, err = freePort(); err != nil {
+			return nil, err
+		}
+		args = append(args, "--pprof", pprofAddr)
+	}
+	if err := os.MkdirAll(data, 0o755); err != nil {
+		return nil, err
+	}
+	s, err := launch(ctx, p, "hearth", addr, logPath, 60*time.Second, bin, args...)
+	if err != nil {
+		return nil, err
+	}
+	s.pprof = pprofAddr
+	return s, nil
 }
 
 // launch starts a server process logging to logPath and waits until it

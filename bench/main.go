@@ -39,6 +39,9 @@ type options struct {
 	wrkThreads  int
 	scenarios   string
 	maxTime     time.Duration
+	db          string // PostgreSQL DSN, or "" for SQLite in data
+	profile     bool   // fetch a CPU profile of Hearth during each scenario
+	compare     string // an earlier results JSON, for the 5,000,000-post target
 	args        []string
 }
 
@@ -85,6 +88,9 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&o.wrkThreads, "threads-wrk", 2, "wrk threads")
 	fs.StringVar(&o.scenarios, "scenarios", "all", "comma-separated scenarios to run: "+strings.Join(scenarioNames(), ","))
 	fs.DurationVar(&o.maxTime, "max-time", 15*time.Minute, "give up (and stop everything) after this long, seeding excluded")
+	fs.StringVar(&o.db, "db", "", "run on PostgreSQL: a postgres:// DSN of a database for the bench alone (created if missing, seeded once)")
+	fs.BoolVar(&o.profile, "profile", false, "fetch a CPU profile of Hearth during each scenario (bench/out/NAME.pprof) and list its top functions")
+	fs.StringVar(&o.compare, "compare", "", "an earlier results JSON (e.g. of the 500,000-post size) to compare the mixed workload with")
 	// -threads is the seed size, as in `hearth seed`; wrk's thread count is
 	// -threads-wrk (alias -t).
 	fs.IntVar(&o.wrkThreads, "t", 2, "wrk threads (alias of -threads-wrk)")
@@ -111,6 +117,9 @@ func parseFlags(args []string) (*options, error) {
 	if o.connections < 2 || o.wrkThreads < 1 || o.connections < o.wrkThreads {
 		return nil, fmt.Errorf("need -connections >= 2 and >= -threads-wrk >= 1")
 	}
+	if o.db != "" && !isPostgresDSN(o.db) {
+		return nil, fmt.Errorf("-db wants a postgres:// DSN (SQLite is the default, in -data)")
+	}
 	if o.duration < time.Second {
 		return nil, fmt.Errorf("-duration must be at least 1s")
 	}
@@ -119,6 +128,10 @@ func parseFlags(args []string) (*options, error) {
 		return nil, err
 	}
 	o.root = root
+	if o.data == "" && o.db != "" {
+		// Node a's data directory (serve lock, backups); the data is in -db.
+		o.data = filepath.Join(root, "bench", "out", "pg-node")
+	}
 	if o.data == "" {
 		name := "data"
 		if o.members != 8000 || o.threads != 40000 || o.posts != 500000 {
@@ -189,14 +202,25 @@ func run(ctx context.Context, args []string) error {
 	ctx, cancel := context.WithTimeout(ctx, o.maxTime)
 	defer cancel()
 
-	ds, err := pickData(ctx, filepath.Join(o.data, "hearth.db"))
+	db, err := openData(ctx, o)
 	if err != nil {
 		return err
 	}
+	name := filepath.Join(o.data, "hearth.db")
+	engine := "SQLite"
+	if o.db != "" {
+		name, engine = redactDSN(o.db), pgInfo(ctx, db)
+	}
+	ds, err := pickData(ctx, db, name)
+	db.Close()
+	if err != nil {
+		return err
+	}
+	ds.engine = engine
 	step("Picked thread %s (%d posts), category %s, %d members, %d threads to post into",
 		ds.threadURL, ds.threadPosts, ds.categoryURL, len(ds.members), len(ds.postThreads))
 
-	h, err := startHearth(ctx, procs, bin, o.data, filepath.Join(outDir, "hearth.log"))
+	h, err := startHearth(ctx, procs, o, bin, o.data, filepath.Join(outDir, "hearth.log"))
 	if err != nil {
 		return err
 	}
@@ -207,7 +231,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	step("Reference server is up at %s (pid %d)", ref.base, ref.pid)
 
-	r := &runner{o: o, hearth: h, ref: ref, ds: ds, procs: procs, work: filepath.Join(outDir, "work")}
+	r := &runner{o: o, hearth: h, ref: ref, ds: ds, procs: procs, work: filepath.Join(outDir, "work"), bin: bin}
 	if err := os.MkdirAll(r.work, 0o700); err != nil {
 		return err
 	}
@@ -217,6 +241,12 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	rep.finish(o, h)
+	if o.profile {
+		rep.summarizeProfiles(ctx, r.profiles)
+	}
+	if o.compare != "" {
+		rep.Targets = append(rep.Targets, compareTarget(rep, o.compare))
+	}
 	fmt.Println()
 	md := rep.markdown()
 	fmt.Print(md)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -71,6 +72,20 @@ func (p *procs) stopAll() {
 			killGroup(c.cmd, syscall.SIGKILL)
 			<-c.exited
 		}
+	}
+}
+
+// stop stops one child as stopAll does, and forgets it.
+func (p *procs) stop(c *child) {
+	p.mu.Lock()
+	p.children = slices.DeleteFunc(p.children, func(x *child) bool { return x == c })
+	p.mu.Unlock()
+	killGroup(c.cmd, syscall.SIGTERM)
+	select {
+	case <-c.exited:
+	case <-time.After(5 * time.Second):
+		killGroup(c.cmd, syscall.SIGKILL)
+		<-c.exited
 	}
 }
 

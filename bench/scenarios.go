@@ -40,6 +40,7 @@ var scenarios = []scenario{
 	{"posting-with-reads", "guest reads while posting", (*runner).postingWithReads, true},
 	{"mixed", "mixed: 95% reads, 5% replies", (*runner).mixed, true},
 	{"compressed", "guest thread page, compressed", (*runner).compressed, false},
+	{"two-nodes", "two nodes on one PostgreSQL: reads on both, replies on one", (*runner).twoNodes, true},
 }
 
 func scenarioNames() []string {
@@ -113,6 +114,15 @@ type result struct {
 	P50Factor  float64 `json:"read_p50_factor,omitempty"` // reads meanwhile / alone
 	P99Factor  float64 `json:"read_p99_factor,omitempty"`
 
+	// two-nodes: each node's reads (Hearth is both together, ReadsAlone is
+	// node b's alone, Posting the replies to node a), and how long a reply
+	// on node a took to show on node b's thread page.
+	NodeA               *side     `json:"node_a,omitempty"`
+	NodeB               *side     `json:"node_b,omitempty"`
+	PropagationMs       []float64 `json:"propagation_ms,omitempty"`
+	PropagationMedianMs float64   `json:"propagation_median_ms,omitempty"`
+	PropagationMaxMs    float64   `json:"propagation_max_ms,omitempty"`
+
 	more []*result // further results of the same scenario (compressed: gzip besides br)
 }
 
@@ -124,16 +134,20 @@ type runner struct {
 	ds     *dataset
 	procs  *procs
 	work   string
+	bin    string // the hearth binary, for a second node
 
 	guest  *response // the guest thread page, captured once
 	tokens []string  // API tokens, fetched on first need
+
+	current  string        // the scenario running: names its profile
+	profiles []*profileRun // with -profile
 }
 
 func (r *runner) runAll(ctx context.Context, list []scenario) (*report, error) {
 	rep := newReport(r)
 	// Log the members in first: each login is an argon2id hash of 19 MiB,
 	// and the memory that takes has time to go back before the load.
-	if slices.ContainsFunc(list, func(s scenario) bool { return s.tokens }) {
+	if slices.ContainsFunc(list, func(s scenario) bool { return s.tokens && (s.name != "two-nodes" || r.o.db != "") }) {
 		if _, err := r.apiTokens(ctx); err != nil {
 			return nil, err
 		}
@@ -152,6 +166,7 @@ func (r *runner) runAll(ctx context.Context, list []scenario) (*report, error) {
 		default:
 		}
 		step("Scenario %s: %s", s.name, s.title)
+		r.current = s.name
 		res, err := s.run(r, ctx)
 		if err != nil {
 			return nil, fmt.Errorf("scenario %s: %w", s.name, err)
@@ -179,9 +194,25 @@ func (r *runner) spec(label, url, script string) wrkSpec {
 }
 
 // measure runs the wrk specs at the same time against srv, sampling srv's
-// memory and CPU meanwhile.
-func (r *runner) measure(ctx context.Context, srv *server, specs ...wrkSpec) ([]*wrkResult, *usage, error) {
-	smp := startSampler(srv.pid)
+// memory and CPU meanwhile, and with -profile its CPU profile as
+// bench/out/PROFILE.pprof (none if profile is "").
+func (r *runner) measure(ctx context.Context, srv *server, profile string, specs ...wrkSpec) ([]*wrkResult, *usage, error) {
+	w, us, err := r.measureOn(ctx, []*server{srv}, []string{profile}, specs...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return w, &us[0], nil
+}
+
+// measureOn is measure for several servers (the specs name their URLs),
+// each sampled and profiled (as profiles[i]) apart.
+func (r *runner) measureOn(ctx context.Context, srvs []*server, profiles []string, specs ...wrkSpec) ([]*wrkResult, []usage, error) {
+	var smps []*sampler
+	for i, srv := range srvs {
+		wait := r.startProfile(ctx, srv, profiles[i])
+		defer wait()
+		smps = append(smps, startSampler(srv.pid))
+	}
 	out := make([]*wrkResult, len(specs))
 	errs := make([]error, len(specs))
 	var wg sync.WaitGroup
@@ -193,13 +224,16 @@ func (r *runner) measure(ctx context.Context, srv *server, specs ...wrkSpec) ([]
 		}()
 	}
 	wg.Wait()
-	u := smp.stop()
+	us := make([]usage, len(smps))
+	for i, smp := range smps {
+		us[i] = smp.stop()
+	}
 	for _, err := range errs {
 		if err != nil {
 			return nil, nil, err
 		}
 	}
-	return out, &u, nil
+	return out, us, nil
 }
 
 func (r *runner) warmUp(ctx context.Context) error {
@@ -214,7 +248,7 @@ func (r *runner) warmUp(ctx context.Context) error {
 	for _, srv := range []*server{r.hearth, r.ref} {
 		s := r.spec("warmup", srv.base+r.ds.threadURL, script("read", false))
 		s.duration = 2 * time.Second
-		if _, _, err := r.measure(ctx, srv, s); err != nil {
+		if _, _, err := r.measure(ctx, srv, "", s); err != nil {
 			return err
 		}
 	}
@@ -276,7 +310,7 @@ func (r *runner) compare(ctx context.Context, res *result, mk func(srv *server) 
 	var sides [2]*side
 	for i, srv := range []*server{r.hearth, r.ref} {
 		s := mk(srv)
-		w, u, err := r.measure(ctx, srv, s)
+		w, u, err := r.measure(ctx, srv, r.current, s)
 		if err != nil {
 			return err
 		}
@@ -392,14 +426,11 @@ func (r *runner) postingWithReads(ctx context.Context) (*result, error) {
 	if err := r.ref.load(ctx, routes{r.ds.threadURL: g}); err != nil {
 		return nil, err
 	}
-	half := func(s wrkSpec) wrkSpec {
-		s.connections = max(1, r.o.connections/2)
-		s.threads = max(1, min(r.o.wrkThreads/2, s.connections))
-		return s
+	readSpec := func(srv *server) wrkSpec {
+		return r.half(r.spec("read", srv.base+r.ds.threadURL, script("read", false)))
 	}
-	readSpec := func(srv *server) wrkSpec { return half(r.spec("read", srv.base+r.ds.threadURL, script("read", false))) }
 	postSpec := func(srv *server) wrkSpec {
-		s := half(r.spec("posting", srv.base+"/", script("posting", true)))
+		s := r.half(r.spec("posting", srv.base+"/", script("posting", true)))
 		s.args = []string{data}
 		return s
 	}
@@ -407,14 +438,14 @@ func (r *runner) postingWithReads(ctx context.Context) (*result, error) {
 		Notes: fmt.Sprintf("reads and replies on %d connections each", max(1, r.o.connections/2))}
 
 	rs := readSpec(r.hearth)
-	w, u, err := r.measure(ctx, r.hearth, rs)
+	w, u, err := r.measure(ctx, r.hearth, "", rs)
 	if err != nil {
 		return nil, err
 	}
 	res.ReadsAlone = newSide(w[0], u, rs)
 
 	ps := postSpec(r.hearth)
-	w, u, err = r.measure(ctx, r.hearth, rs, ps)
+	w, u, err = r.measure(ctx, r.hearth, r.current, rs, ps)
 	if err != nil {
 		return nil, err
 	}
@@ -422,7 +453,7 @@ func (r *runner) postingWithReads(ctx context.Context) (*result, error) {
 	res.RepliesPerSec = replies(res.Posting)
 
 	rs, ps = readSpec(r.ref), postSpec(r.ref)
-	w, u, err = r.measure(ctx, r.ref, rs, ps)
+	w, u, err = r.measure(ctx, r.ref, "", rs, ps)
 	if err != nil {
 		return nil, err
 	}
@@ -504,6 +535,7 @@ func (r *runner) compressed(ctx context.Context) (*result, error) {
 	if gz.Header.Get("Content-Encoding") != "gzip" {
 		return res, nil
 	}
+	r.current = "compressed-gzip"
 	more, err := r.readCaptured(ctx, r.ds.threadURL, h, gz)
 	if err != nil {
 		return nil, err
