@@ -27,6 +27,7 @@ import (
 	"hearth/internal/events"
 	"hearth/internal/forum"
 	"hearth/internal/httpmw"
+	"hearth/internal/mail"
 	"hearth/internal/metrics"
 	"hearth/internal/ops"
 	"hearth/internal/render"
@@ -59,6 +60,9 @@ type Config struct {
 	// without it /metrics answers only requests from this machine that
 	// came through no proxy.
 	MetricsToken string
+
+	// Mail is the SMTP server and addresses mail goes out with.
+	Mail MailConfig
 
 	Log *slog.Logger
 }
@@ -96,6 +100,7 @@ type App struct {
 	ln      net.Listener
 	monitor *dbMonitor
 	lease   *events.Lease // singleton work: scheduled backups, pruning events
+	mail    *mail.Worker  // sends the outbox on the lease holder; nil without SMTP
 }
 
 // Singleton reports whether this node does the forum's once-per-forum work
@@ -228,7 +233,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.web = ws
+	if a.mail, err = a.newMailWorker(); err != nil {
+		a.ln.Close()
+		db.Close()
+		return nil, err
+	}
 	a.registerGauges()
+	a.registerMailMetrics()
 	m.RegisterCaches(a.CacheStats)
 	healthz, readyz := metrics.Health(a.ping, func(ctx context.Context) (bool, error) {
 		cur, latest, err := db.SchemaVersion(ctx)
@@ -403,6 +414,9 @@ func (a *App) Serve(ctx context.Context) error {
 	go modes.run(mctx)
 	go a.lease.Run(mctx)
 	go a.pruneEvents(mctx)
+	if a.mail != nil {
+		go a.mail.Run(mctx)
+	}
 	select {
 	case err := <-errc:
 		return err

@@ -220,3 +220,19 @@ func (db *DB) ListMail(ctx context.Context, state forum.MailState, limit int) ([
 	out, err := scanOutbox(rows)
 	return out, db.wrap("list the outbox", err)
 }
+
+// MailByKey returns the outbox row enqueued with key, or ErrNotFound.
+func (db *DB) MailByKey(ctx context.Context, key string) (*forum.OutboxMail, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+outboxCols+` FROM outbox WHERE dedupe_key = $1`, key)
+	if err != nil {
+		return nil, db.wrap("read the outbox", err)
+	}
+	out, err := scanOutbox(rows)
+	if err != nil {
+		return nil, db.wrap("read the outbox", err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("read the outbox: %w", forum.ErrNotFound)
+	}
+	return out[0], nil
+}
