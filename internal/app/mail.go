@@ -24,8 +24,8 @@ type MailConfig struct {
 	DisableDKIM bool   // for a development sink
 }
 
-// mailIdentity fills in the defaults from the base URL.
-func (c Config) mailIdentity() mail.Identity {
+// MailIdentity is who mail comes from, defaults filled in from the base URL.
+func (c Config) MailIdentity() mail.Identity {
 	m := c.Mail
 	domain := m.Domain
 	if domain == "" {
@@ -50,7 +50,7 @@ func (a *App) newMailWorker() (*mail.Worker, error) {
 	if c.Mail.SMTP.Host == "" {
 		return nil, nil
 	}
-	id := c.mailIdentity()
+	id := c.MailIdentity()
 	w := &mail.Worker{Outbox: a.Store, Identity: id, SMTP: c.Mail.SMTP, PerMinute: c.Mail.PerMinute, Held: a.lease.Held, Log: a.Log}
 	if !c.Mail.DisableDKIM {
 		sel := c.Mail.DKIMSelect
@@ -106,7 +106,7 @@ func (a *App) MailConfigured() bool { return a.mail != nil }
 
 // TestMail is the mail `hearth mail test` puts into the outbox.
 func TestMail(c Config, to string, now time.Time) forum.Mail {
-	id := c.mailIdentity()
+	id := c.MailIdentity()
 	key := fmt.Sprintf("test:%d", now.UnixNano())
 	return forum.Mail{
 		Key: key, Kind: "test", To: to, Sender: forum.SenderAccount,

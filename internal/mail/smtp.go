@@ -190,3 +190,14 @@ func classify(err error) error {
 	}
 	return &SendError{Msg: err.Error()}
 }
+
+// Check connects to the SMTP server, secures and logs in as a send would,
+// and hangs up: what `hearth doctor` tries.
+func Check(cfg SMTPConfig, helo string) error {
+	s := &smtpSender{cfg: cfg, helo: helo}
+	c, err := s.dial()
+	if err != nil {
+		return err
+	}
+	return c.Quit()
+}
