@@ -214,6 +214,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	cfg = a.Config
+	svc.SetSite(forum.Site{Name: cfg.SiteName, BaseURL: cfg.BaseURL})
 	proxies := cfg.Proxies()
 	clientIP := clientIPFunc(proxies, cfg.Log)
 	wcfg := web.Config{SiteName: cfg.SiteName, BaseURL: cfg.BaseURL, ClientIP: clientIP, Status: st, DBDown: mon.Down, StorageFull: mon.StorageFull}

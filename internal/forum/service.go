@@ -30,6 +30,7 @@ type Service struct {
 	readOnly func() (bool, string)
 	limits   Limits
 	parents  parentCache // for ApplyEvent
+	site     Site        // for account mail
 
 	PostsPerPage   int
 	ThreadsPerPage int

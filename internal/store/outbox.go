@@ -236,3 +236,62 @@ func (db *DB) MailByKey(ctx context.Context, key string) (*forum.OutboxMail, err
 	}
 	return out[0], nil
 }
+
+// CreatePasswordReset stores a reset link's token hash for member id and
+// enqueues the mail carrying it, in one transaction: the link is never
+// valid without its mail on its way, nor mailed without being valid.
+func (db *DB) CreatePasswordReset(ctx context.Context, tokenHash string, memberID int64, now, expires time.Time, m *forum.Mail) error {
+	return db.inTx(ctx, "create a password reset", func(tx *sql.Tx) error {
+		if _, err := db.txExec(ctx, tx, `INSERT INTO password_resets (token_hash, member_id, created_at, expires_at)
+			VALUES ($1, $2, $3, $4)`, tokenHash, memberID, toMillis(now), toMillis(expires)); err != nil {
+			return err
+		}
+		_, err := db.enqueueMail(ctx, tx, m, now)
+		return err
+	})
+}
+
+// PasswordResetMember returns the member of an unused, unexpired reset
+// token, or ErrNotFound.
+func (db *DB) PasswordResetMember(ctx context.Context, tokenHash string, now time.Time) (*forum.Member, error) {
+	var id int64
+	err := db.read.QueryRowContext(ctx, `SELECT member_id FROM password_resets
+		WHERE token_hash = $1 AND used_at = 0 AND expires_at > $2`, tokenHash, toMillis(now)).Scan(&id)
+	if err != nil {
+		return nil, db.wrap("read a password reset", err)
+	}
+	return db.MemberByID(ctx, id)
+}
+
+// ResetPassword uses a reset token: if it is unused and unexpired, it is
+// spent, the password set, every session ended and notice enqueued, in
+// one transaction. ErrNotFound if the token is not (or no longer) valid.
+func (db *DB) ResetPassword(ctx context.Context, tokenHash, hash string, now time.Time, notice *forum.Mail) (int64, error) {
+	var id int64
+	err := db.inTx(ctx, "reset a password", func(tx *sql.Tx) error {
+		err := db.txRow(ctx, tx, `UPDATE password_resets SET used_at = $3
+			WHERE token_hash = $1 AND used_at = 0 AND expires_at > $2 RETURNING member_id`, tokenHash, toMillis(now), toMillis(now)).Scan(&id)
+		if err != nil {
+			return err
+		}
+		var epoch int64
+		if err := db.txRow(ctx, tx, `UPDATE members SET password_hash = $2, session_epoch = session_epoch + 1
+			WHERE id = $1 RETURNING session_epoch`, id, hash).Scan(&epoch); err != nil {
+			return err
+		}
+		if _, err := db.endSessions(ctx, tx, id, epoch, "", now); err != nil {
+			return err
+		}
+		// Other links mailed before this one die with it.
+		if _, err := db.txExec(ctx, tx, `UPDATE password_resets SET used_at = $2 WHERE member_id = $1 AND used_at = 0`, id, toMillis(now)); err != nil {
+			return err
+		}
+		if notice != nil {
+			if _, err := db.enqueueMail(ctx, tx, notice, now); err != nil {
+				return err
+			}
+		}
+		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventMemberPassword, MemberID: id})
+	})
+	return id, err
+}

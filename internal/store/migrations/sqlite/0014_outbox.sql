@@ -26,3 +26,14 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (state, next_at);
 CREATE INDEX outbox_member ON outbox (member_id, created_at);
+
+-- Password reset links: only the token's SHA-256 is kept; a link works
+-- once, until expires_at.
+CREATE TABLE password_resets (
+    token_hash TEXT   PRIMARY KEY,
+    member_id  BIGINT NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    used_at    BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX password_resets_member ON password_resets (member_id, created_at);
