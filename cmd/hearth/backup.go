@@ -14,7 +14,11 @@ import (
 
 // opsConfig is the operator tools' view of the configuration.
 func opsConfig(c app.Config) ops.Config {
-	return ops.Config{DataDir: c.DataDir, DB: c.DB, Addr: c.Addr, BaseURL: c.BaseURL, Version: version(), Migrations: testMigrations()}
+	mc := ops.MailCheck{SMTP: c.Mail.SMTP, Selector: c.Mail.DKIMSelect}
+	if c.Mail.SMTP.Host != "" {
+		mc.Domain = c.MailIdentity().Domain
+	}
+	return ops.Config{DataDir: c.DataDir, DB: c.DB, Addr: c.Addr, BaseURL: c.BaseURL, Version: version(), Migrations: testMigrations(), Mail: mc}
 }
 
 func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {

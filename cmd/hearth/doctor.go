@@ -15,6 +15,7 @@ func doctorCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var asJSON, full bool
 	fs := newFlags("doctor", stderr)
 	storageFlags(fs, &c)
+	mailFlags(fs, &c)
 	fs.StringVar(&c.Addr, "addr", env("addr", ""), "the address serve listens on, to check it (env HEARTH_ADDR)")
 	fs.StringVar(&c.BaseURL, "base-url", env("base-url", ""), "serve's public URL, to check it (env HEARTH_BASE_URL)")
 	fs.BoolVar(&asJSON, "json", false, "print the report as JSON, for monitoring")

@@ -32,6 +32,7 @@ Usage:
   hearth verify [flags] URL   check a running site from outside: pages, log in, post, log out
   hearth mode MODE [flags]    normal, read-only or maintenance, with a reason members see
   hearth status [TEXT]        show the forum's mode and updates, or post an update members see
+  hearth mail test ADDRESS    send a test mail through the outbox; also: mail status, mail sink
   hearth version              print the version
 
 Run 'hearth COMMAND -h' for a command's flags. Every flag can also be set
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = modeCmd(args[1:], stdout, stderr)
 	case "status":
 		err = statusCmd(args[1:], stdout, stderr)
+	case "mail":
+		err = mailCmd(ctx, args[1:], stdout, stderr)
 	case "verify":
 		return verifyCmd(ctx, args[1:], stdin, stdout, stderr)
 	case "version", "-version", "--version":

@@ -94,6 +94,11 @@ func TestNodeKilledDuringWrites(t *testing.T) {
 
 	if len(refused) > 0 {
 		t.Errorf("the survivor refused replies while the other node died: %v", refused)
+		for _, l := range strings.Split(survivor.stderr.String(), "\n") {
+			if strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR") || strings.Contains(l, "status=5") {
+				t.Log(l)
+			}
+		}
 	}
 	if len(holderAcks) == 0 || len(survivorAcks) == 0 {
 		t.Fatalf("acknowledged: %d by the killed node, %d by the survivor: the test tested nothing", len(holderAcks), len(survivorAcks))

@@ -27,6 +27,7 @@ import (
 	"hearth/internal/events"
 	"hearth/internal/forum"
 	"hearth/internal/httpmw"
+	"hearth/internal/mail"
 	"hearth/internal/metrics"
 	"hearth/internal/notify"
 	"hearth/internal/ops"
@@ -64,6 +65,9 @@ type Config struct {
 	// came through no proxy.
 	MetricsToken string
 
+	// Mail is the SMTP server and addresses mail goes out with.
+	Mail MailConfig
+
 	Log *slog.Logger
 }
 
@@ -100,6 +104,7 @@ type App struct {
 	ln      net.Listener
 	monitor *dbMonitor
 	lease   *events.Lease // singleton work: scheduled backups, pruning events
+	mail    *mail.Worker  // sends the outbox on the lease holder; nil without SMTP
 }
 
 // Singleton reports whether this node does the forum's once-per-forum work
@@ -213,6 +218,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	cfg = a.Config
+	svc.SetSite(forum.Site{Name: cfg.SiteName, BaseURL: cfg.BaseURL})
 	proxies := cfg.Proxies()
 	clientIP := clientIPFunc(proxies, cfg.Log)
 	wcfg := web.Config{SiteName: cfg.SiteName, BaseURL: cfg.BaseURL, ClientIP: clientIP, Status: st, DBDown: mon.Down, StorageFull: mon.StorageFull}
@@ -232,7 +238,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.web = ws
+	if a.mail, err = a.newMailWorker(); err != nil {
+		a.ln.Close()
+		db.Close()
+		return nil, err
+	}
 	a.registerGauges()
+	a.registerMailMetrics()
 	m.RegisterCaches(a.CacheStats)
 	healthz, readyz := metrics.Health(a.ping, func(ctx context.Context) (bool, error) {
 		cur, latest, err := db.SchemaVersion(ctx)
@@ -420,6 +432,9 @@ func (a *App) Serve(ctx context.Context) error {
 	go a.Service.RunReads(mctx, time.Second, func(err error) {
 		a.Log.Warn("saving read positions (kept for the next try)", "err", err)
 	})
+	if a.mail != nil {
+		go a.mail.Run(mctx)
+	}
 	select {
 	case err := <-errc:
 		return err

@@ -445,7 +445,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor *Member, session, cu
 	if session != "" {
 		keep = hashToken(session)
 	}
-	ended, err := s.store.SetPassword(ctx, actor.ID, hash, keep, s.now())
+	ended, err := s.store.SetPassword(ctx, actor.ID, hash, keep, s.now(), s.passwordChangedMail(actor, s.now()))
 	if err != nil {
 		return 0, fmt.Errorf("change password of member %d: %w", actor.ID, err)
 	}

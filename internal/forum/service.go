@@ -32,6 +32,7 @@ type Service struct {
 	limits    Limits
 	parents   parentCache // for ApplyEvent
 	reads     *readBuffer // read positions and visits, written every second
+	site      Site        // for account mail
 
 	PostsPerPage   int
 	ThreadsPerPage int

@@ -31,9 +31,10 @@ type Store interface {
 	UpdateProfile(ctx context.Context, m *Member) error
 	// SetPassword saves a new password hash, moves the member's session
 	// epoch on and deletes every session of the member but keepTokenHash's
-	// ("" keeps none), in one transaction. Returns how many of the ended
+	// ("" keeps none) and enqueues notice (if not nil), in one transaction.
+	// Returns how many of the ended
 	// sessions were unexpired at now. ErrNotFound if there is no such member.
-	SetPassword(ctx context.Context, id int64, hash, keepTokenHash string, now time.Time) (int, error)
+	SetPassword(ctx context.Context, id int64, hash, keepTokenHash string, now time.Time, notice *Mail) (int, error)
 	// SetMemberRole saves a member's role. ErrNotFound if there is no such member.
 	SetMemberRole(ctx context.Context, id int64, role Role) error
 	// SetMemberStatus changes a member's status to to, if it is from (any
@@ -58,6 +59,17 @@ type Store interface {
 	DeleteSession(ctx context.Context, tokenHash string) error
 	// DeleteExpiredSessions removes sessions that expired before now.
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
+
+	// CreatePasswordReset stores a reset token's hash and enqueues the mail
+	// carrying its link, in one transaction.
+	CreatePasswordReset(ctx context.Context, tokenHash string, memberID int64, now, expires time.Time, m *Mail) error
+	// PasswordResetMember returns the member of an unused, unexpired reset
+	// token. ErrNotFound otherwise.
+	PasswordResetMember(ctx context.Context, tokenHash string, now time.Time) (*Member, error)
+	// ResetPassword spends the token, sets the password hash, ends every
+	// session and enqueues notice, in one transaction, and returns the
+	// member's id. ErrNotFound if the token is not valid.
+	ResetPassword(ctx context.Context, tokenHash, hash string, now time.Time, notice *Mail) (int64, error)
 
 	// Setting returns a site setting's value, or ErrNotFound.
 	Setting(ctx context.Context, key string) (string, error)

@@ -74,6 +74,11 @@ func New() *Metrics {
 // quick and safe to call concurrently; bound any database call it makes.
 // It panics if the name is taken or invalid: that is a wiring mistake,
 // found at startup.
+// RegisterCounterFunc exports a counter read from fn at each scrape.
+func (m *Metrics) RegisterCounterFunc(name, help string, fn func() float64) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, fn))
+}
+
 func (m *Metrics) RegisterGauge(name, help string, fn func() float64) {
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, fn))
 }

@@ -108,11 +108,32 @@ func (s *timedStore) UpdateProfile(ctx context.Context, m *forum.Member) (err er
 	return s.Store.UpdateProfile(ctx, m)
 }
 
-func (s *timedStore) SetPassword(ctx context.Context, id int64, hash, keepTokenHash string, now time.Time) (_ int, err error) {
+func (s *timedStore) CreatePasswordReset(ctx context.Context, tokenHash string, memberID int64, now, expires time.Time, m *forum.Mail) (err error) {
+	defer s.observe("CreatePasswordReset", time.Now(), &err)
+	ctx, done := s.bound(ctx, &err)
+	defer done()
+	return s.Store.CreatePasswordReset(ctx, tokenHash, memberID, now, expires, m)
+}
+
+func (s *timedStore) PasswordResetMember(ctx context.Context, tokenHash string, now time.Time) (_ *forum.Member, err error) {
+	defer s.observe("PasswordResetMember", time.Now(), &err)
+	ctx, done := s.bound(ctx, &err)
+	defer done()
+	return s.Store.PasswordResetMember(ctx, tokenHash, now)
+}
+
+func (s *timedStore) ResetPassword(ctx context.Context, tokenHash, hash string, now time.Time, notice *forum.Mail) (_ int64, err error) {
+	defer s.observe("ResetPassword", time.Now(), &err)
+	ctx, done := s.bound(ctx, &err)
+	defer done()
+	return s.Store.ResetPassword(ctx, tokenHash, hash, now, notice)
+}
+
+func (s *timedStore) SetPassword(ctx context.Context, id int64, hash, keepTokenHash string, now time.Time, notice *forum.Mail) (_ int, err error) {
 	defer s.observe("SetPassword", time.Now(), &err)
 	ctx, done := s.bound(ctx, &err)
 	defer done()
-	return s.Store.SetPassword(ctx, id, hash, keepTokenHash, now)
+	return s.Store.SetPassword(ctx, id, hash, keepTokenHash, now, notice)
 }
 
 func (s *timedStore) SetMemberRole(ctx context.Context, id int64, role forum.Role) (err error) {

@@ -320,10 +320,6 @@ func checkIntegrity(ctx context.Context, s *session) Check {
 	return c
 }
 
-func checkEmail(context.Context, *session) Check {
-	return Check{Name: "email", Status: Info, Message: "not configured (email comes later): no outbox, no SMTP server to check"}
-}
-
 func checkSearch(context.Context, *session) Check {
 	return Check{Name: "search index", Status: Info, Message: "no search index yet"}
 }

@@ -29,6 +29,7 @@ type Config struct {
 	Addr    string // serve's listen address, checked by doctor
 	BaseURL string // serve's public URL, checked by doctor
 	Version string // this binary's version, for messages and manifests
+	Mail    MailCheck
 
 	// Migrations replaces the embedded migrations when set: tests inject
 	// failing ones through it.

@@ -35,7 +35,7 @@ func TestSetPasswordEndsOtherSessions(t *testing.T) {
 		} {
 			must(t, db.CreateSession(ctx, s))
 		}
-		ended, err := db.SetPassword(ctx, m.ID, "new-hash", "here", at(10))
+		ended, err := db.SetPassword(ctx, m.ID, "new-hash", "here", at(10), nil)
 		must(t, err)
 		if ended != 2 {
 			t.Errorf("SetPassword ended %d live sessions, want 2 (the laptop and the script)", ended)

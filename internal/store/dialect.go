@@ -335,7 +335,7 @@ func (db *DB) tables(ctx context.Context) ([]string, error) {
 }
 
 // idTables are the tables whose ids an import carries over.
-var idTables = []string{"members", "categories", "threads", "posts", "events", "notifications"}
+var idTables = []string{"members", "categories", "threads", "posts", "events", "notifications", "outbox"}
 
 // isIOError reports whether err says the files under the database failed:
 // an I/O error (the disk or filesystem), or files that could not be opened

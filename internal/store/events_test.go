@@ -54,7 +54,7 @@ func TestWritesAppendEvents(t *testing.T) {
 		must(t, db.CreateSession(ctx, &forum.Session{TokenHash: "h1", MemberID: m.ID, Kind: "web", CreatedAt: at(1), ExpiresAt: at(100)}))
 		must(t, db.DeleteSession(ctx, "h1"))
 		must(t, db.DeleteSession(ctx, "h1")) // gone already: no event
-		if _, err := db.SetPassword(ctx, m.ID, "hash", "", at(2)); err != nil {
+		if _, err := db.SetPassword(ctx, m.ID, "hash", "", at(2), nil); err != nil {
 			t.Fatal(err)
 		}
 		cat := &forum.Category{Name: "General", Slug: "general"}

@@ -5,6 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"hearth/internal/forum"
 )
@@ -109,16 +113,35 @@ func (b *batcher) drain() {
 
 // run executes one batch in one transaction and tells every caller.
 func (b *batcher) run(batch []writeReq) {
-	errs := make([]error, len(batch))
-	fail := func(err error) {
-		for _, r := range batch {
+	var errs []error
+	var err error
+	for attempt := 1; ; attempt++ {
+		errs, err = b.attempt(batch)
+		// Two nodes' batches can lock the same thread, category and member
+		// rows in opposite orders; PostgreSQL then aborts one of them. The
+		// whole batch is tried again, its locks all released, rather than
+		// refusing its writes.
+		if !deadlocked(err, errs) || attempt == 5 {
+			break
+		}
+		time.Sleep(time.Duration(1+rand.IntN(10*attempt)) * time.Millisecond)
+	}
+	for i, r := range batch {
+		if err != nil {
 			r.done <- err
+		} else {
+			r.done <- errs[i]
 		}
 	}
+}
+
+// attempt runs the batch in one transaction: the writes' own errors, or
+// the error that undid them all.
+func (b *batcher) attempt(batch []writeReq) ([]error, error) {
+	errs := make([]error, len(batch))
 	tx, err := b.db.BeginTx(context.Background(), nil)
 	if err != nil {
-		fail(err)
-		return
+		return nil, err
 	}
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
@@ -127,30 +150,41 @@ func (b *batcher) run(batch []writeReq) {
 		}
 		if _, err := tx.Exec("SAVEPOINT w"); err != nil {
 			tx.Rollback()
-			fail(err)
-			return
+			return nil, err
 		}
 		if errs[i] = r.fn(tx); errs[i] != nil {
+			if deadlocked(errs[i], nil) {
+				tx.Rollback()
+				return nil, errs[i]
+			}
 			errs[i] = callerEnded(r.ctx, errs[i])
 			if _, err := tx.Exec("ROLLBACK TO w"); err != nil {
 				tx.Rollback()
-				fail(fmt.Errorf("roll back a failed write: %w", err))
-				return
+				return nil, fmt.Errorf("roll back a failed write: %w", err)
 			}
 		}
 		if _, err := tx.Exec("RELEASE w"); err != nil {
 			tx.Rollback()
-			fail(err)
-			return
+			return nil, err
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		fail(err)
-		return
+		return nil, err
 	}
-	for i, r := range batch {
-		r.done <- errs[i]
+	return errs, nil
+}
+
+// deadlocked reports whether err (or any of errs) is PostgreSQL aborting a
+// transaction to break a deadlock or a serialization conflict: worth
+// trying again.
+func deadlocked(err error, errs []error) bool {
+	for _, e := range append([]error{err}, errs...) {
+		var pe *pgconn.PgError
+		if errors.As(e, &pe) && (pe.Code == "40P01" || pe.Code == "40001") {
+			return true
+		}
 	}
+	return false
 }
 
 // callerEnded names the cause of a failure when the caller's context ended

@@ -141,7 +141,7 @@ func (db *DB) UpdateProfile(ctx context.Context, m *forum.Member) error {
 // SetPassword saves a new password hash, moves the session epoch on and
 // ends every session of the member but keepTokenHash's, in one
 // transaction. It returns how many unexpired sessions ended at now.
-func (db *DB) SetPassword(ctx context.Context, id int64, hash, keepTokenHash string, now time.Time) (int, error) {
+func (db *DB) SetPassword(ctx context.Context, id int64, hash, keepTokenHash string, now time.Time, notice *forum.Mail) (int, error) {
 	var ended int
 	err := db.inTx(ctx, fmt.Sprintf("set password of member %d", id), func(tx *sql.Tx) error {
 		var epoch int64
@@ -152,6 +152,11 @@ func (db *DB) SetPassword(ctx context.Context, id int64, hash, keepTokenHash str
 		}
 		if ended, err = db.endSessions(ctx, tx, id, epoch, keepTokenHash, now); err != nil {
 			return err
+		}
+		if notice != nil {
+			if _, err := db.enqueueMail(ctx, tx, notice, now); err != nil {
+				return err
+			}
 		}
 		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventMemberPassword, MemberID: id})
 	})

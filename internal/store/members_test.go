@@ -40,7 +40,7 @@ func TestMembers(t *testing.T) {
 		edit.PasswordHash, edit.Role, edit.Status = "stale", forum.RoleMember, forum.StatusPending
 		must(t, db.UpdateProfile(ctx, &edit))
 		must(t, db.SetMemberRole(ctx, m.ID, forum.RoleModerator))
-		_, err = db.SetPassword(ctx, m.ID, "h2", "", at(0))
+		_, err = db.SetPassword(ctx, m.ID, "h2", "", at(0), nil)
 		must(t, err)
 		must(t, db.SetMemberStatus(ctx, m.ID, "", forum.StatusSuspended))
 		m.Name, m.Title, m.Location, m.Bio = edit.Name, edit.Title, edit.Location, edit.Bio
@@ -53,7 +53,7 @@ func TestMembers(t *testing.T) {
 		}
 		wantErr(t, db.UpdateProfile(ctx, &forum.Member{ID: 9999}), forum.ErrNotFound)
 		wantErr(t, db.SetMemberRole(ctx, 9999, forum.RoleAdmin), forum.ErrNotFound)
-		_, err = db.SetPassword(ctx, 9999, "h", "", at(0))
+		_, err = db.SetPassword(ctx, 9999, "h", "", at(0), nil)
 		wantErr(t, err, forum.ErrNotFound)
 		wantErr(t, db.SetMemberStatus(ctx, 9999, "", forum.StatusActive), forum.ErrNotFound)
 		wantErr(t, db.SetMemberStatus(ctx, 9999, forum.StatusPending, forum.StatusActive), forum.ErrNotFound)

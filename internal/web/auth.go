@@ -103,8 +103,11 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	v.Next = safeNext(q.Get("next"))
 	v.Values["email"] = q.Get("email")
-	if q.Get("registered") == "1" {
+	switch {
+	case q.Get("registered") == "1":
 		v.Notice = forum.RegisteredMessage
+	case q.Get("reset") == "1":
+		v.Notice = "Your new password is saved, and every device was logged out. Log in with it."
 	}
 	s.render(w, r, http.StatusOK, "login", v)
 }

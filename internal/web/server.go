@@ -126,6 +126,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /register", s.registerForm)
 	mux.HandleFunc("POST /register", s.register)
 	mux.HandleFunc("GET /pending", s.pending)
+	mux.HandleFunc("GET /forgot", s.forgotForm)
+	mux.HandleFunc("POST /forgot", s.forgot)
+	mux.HandleFunc("GET /reset", s.resetForm)
+	mux.HandleFunc("POST /reset", s.reset)
 
 	mux.HandleFunc("GET /c/{id}", s.category)
 	mux.HandleFunc("GET /c/{id}/{slug}", s.cached(s.categoryVersion, s.category))
