@@ -104,6 +104,8 @@ func (a *API) routes() []route {
 		{"POST /api/v1/sessions", open, a.createSession},
 		{"DELETE /api/v1/sessions", member, a.deleteSession},
 		{"POST /api/v1/members", open, a.register},
+		{"POST /api/v1/password-resets", open, a.requestReset},
+		{"POST /api/v1/password-resets/use", open, a.useReset},
 		{"GET /api/v1/me", member, a.me},
 		{"GET /api/v1/members/{id}", anyone, a.member},
 		{"GET /api/v1/categories", anyone, a.categories},
