@@ -138,3 +138,44 @@ func TestPasswordReset(t *testing.T) {
 	}
 	apiLogin(t, a, "ada@example.org", "tidal charts for sailors")
 }
+
+// TestApprovalMail: a member who waited for approval is told by mail, once,
+// when an admin approves them.
+func TestApprovalMail(t *testing.T) {
+	a, sink := startWithMail(t)
+	ctx := t.Context()
+	admin, err := a.Service.CreateMember(ctx, adminMember())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Service.SetRequireApproval(ctx, admin, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Service.Register(ctx, forum.NewMember{Email: "new@example.org", Name: "New Agent", Password: "a long walk on the pier"}); err != nil {
+		t.Fatal(err)
+	}
+	m := mustMember(t, a, "new@example.org")
+	if m.Status != forum.StatusPending {
+		t.Fatalf("status %s", m.Status)
+	}
+	if err := a.Service.SetMemberStatus(ctx, admin, m.ID, forum.StatusPending, forum.StatusActive); err != nil {
+		t.Fatal(err)
+	}
+	subject, body := mailTo(t, sink, "new@example.org", 0)
+	if !strings.Contains(subject, "approved") || !strings.Contains(body, "/login") {
+		t.Errorf("approval mail: %q\n%s", subject, body)
+	}
+	// Suspended and reactivated: no second welcome.
+	must(t, a.Service.SetMemberStatus(ctx, admin, m.ID, "", forum.StatusSuspended))
+	must(t, a.Service.SetMemberStatus(ctx, admin, m.ID, "", forum.StatusActive))
+	time.Sleep(1500 * time.Millisecond)
+	n := 0
+	for _, r := range sink.Messages() {
+		if r.To[0] == "new@example.org" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d mails to the approved member, want 1", n)
+	}
+}

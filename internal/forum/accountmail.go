@@ -115,3 +115,13 @@ func (s *Service) passwordChangedMail(m *Member, now time.Time) *Mail {
 			m.Name, s.site.Name, now.UTC().Format("2 January 2006 at 15:04 MST"), s.site.BaseURL),
 	}
 }
+
+// approvedMail tells a member who waited for approval that they may post.
+func (s *Service) approvedMail(m *Member) *Mail {
+	return &Mail{
+		At:  s.now(),
+		Key: fmt.Sprintf("approved:%d", m.ID), Kind: "account.approved", MemberID: m.ID, To: m.Email, Sender: SenderAccount,
+		Subject: "Welcome to " + s.site.Name + ": your account is approved",
+		Text:    fmt.Sprintf("Hello %s,\n\nAn admin of %s approved your account: you can post now.\n\nLog in at %s/login\n", m.Name, s.site.Name, s.site.BaseURL),
+	}
+}

@@ -25,6 +25,7 @@ type Mail struct {
 	Text     string            // the plain-text part
 	HTML     string            // the HTML part; "" for text only
 	Headers  map[string]string // extra headers: List-Unsubscribe, In-Reply-To, References, …
+	At       time.Time         // when it was written, by the service's clock, for store calls that take no time of their own
 }
 
 // MailState is where an outbox row is.

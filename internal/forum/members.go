@@ -477,7 +477,13 @@ func (s *Service) SetMemberStatus(ctx context.Context, actor *Member, id int64, 
 	if !to.Valid() || (from != "" && !from.Valid()) {
 		return Errorf(EINVALID, "Unknown status: choose active, pending or suspended.")
 	}
-	err := s.store.SetMemberStatus(ctx, id, from, to)
+	var notice *Mail
+	if to == StatusActive {
+		if m, err := s.store.MemberByID(ctx, id); err == nil && m.Status == StatusPending {
+			notice = s.approvedMail(m)
+		}
+	}
+	err := s.store.SetMemberStatus(ctx, id, from, to, notice)
 	if errors.Is(err, ErrConflict) {
 		return Errorf(ECONFLICT, "This member is no longer %s: another admin changed their status meanwhile. Check the list and try again.", from)
 	}

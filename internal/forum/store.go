@@ -41,8 +41,9 @@ type Store interface {
 	// status when from is empty). Suspending moves the session epoch on and
 	// deletes all the member's sessions in the same transaction.
 	// ErrNotFound if there is no such member, ErrConflict if its status is
-	// not from.
-	SetMemberStatus(ctx context.Context, id int64, from, to MemberStatus) error
+	// not from. approved, if not nil, is enqueued in the same transaction
+	// when the change is from pending to active: the member's notice.
+	SetMemberStatus(ctx context.Context, id int64, from, to MemberStatus, approved *Mail) error
 	// ListMembers returns members with the given status (all if empty), oldest first.
 	ListMembers(ctx context.Context, status MemberStatus, limit int) ([]*Member, error)
 	// CountMembers returns the number of members of any status.

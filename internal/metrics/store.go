@@ -143,11 +143,11 @@ func (s *timedStore) SetMemberRole(ctx context.Context, id int64, role forum.Rol
 	return s.Store.SetMemberRole(ctx, id, role)
 }
 
-func (s *timedStore) SetMemberStatus(ctx context.Context, id int64, from, to forum.MemberStatus) (err error) {
+func (s *timedStore) SetMemberStatus(ctx context.Context, id int64, from, to forum.MemberStatus, approved *forum.Mail) (err error) {
 	defer s.observe("SetMemberStatus", time.Now(), &err)
 	ctx, done := s.bound(ctx, &err)
 	defer done()
-	return s.Store.SetMemberStatus(ctx, id, from, to)
+	return s.Store.SetMemberStatus(ctx, id, from, to, approved)
 }
 
 func (s *timedStore) ListMembers(ctx context.Context, status forum.MemberStatus, limit int) (_ []*forum.Member, err error) {

@@ -77,9 +77,9 @@ func TestSuspensionEndsSessions(t *testing.T) {
 		m := mkMember(t, db, "mia")
 		must(t, db.CreateSession(ctx, &forum.Session{TokenHash: "web", MemberID: m.ID, Kind: "web", ExpiresAt: at(60)}))
 		must(t, db.CreateSession(ctx, &forum.Session{TokenHash: "api", MemberID: m.ID, Kind: "api", ExpiresAt: at(60)}))
-		must(t, db.SetMemberStatus(ctx, m.ID, "", forum.StatusSuspended))
+		must(t, db.SetMemberStatus(ctx, m.ID, "", forum.StatusSuspended, nil))
 		exec(t, db, "INSERT INTO sessions (token_hash, member_id, kind, created_at, expires_at, epoch) VALUES ('missed', $1, 'web', 0, $2, 0)", m.ID, toMillis(at(60)))
-		must(t, db.SetMemberStatus(ctx, m.ID, forum.StatusSuspended, forum.StatusActive))
+		must(t, db.SetMemberStatus(ctx, m.ID, forum.StatusSuspended, forum.StatusActive, nil))
 		for _, h := range []string{"web", "api", "missed"} {
 			if live(t, db, h) {
 				t.Errorf("session %s lives after suspension and reactivation", h)
@@ -88,8 +88,8 @@ func TestSuspensionEndsSessions(t *testing.T) {
 		// Approving or moving between other statuses ends nothing.
 		n := mkMember(t, db, "pat")
 		must(t, db.CreateSession(ctx, &forum.Session{TokenHash: "pat", MemberID: n.ID, Kind: "web", ExpiresAt: at(60)}))
-		must(t, db.SetMemberStatus(ctx, n.ID, forum.StatusActive, forum.StatusPending))
-		must(t, db.SetMemberStatus(ctx, n.ID, forum.StatusPending, forum.StatusActive))
+		must(t, db.SetMemberStatus(ctx, n.ID, forum.StatusActive, forum.StatusPending, nil))
+		must(t, db.SetMemberStatus(ctx, n.ID, forum.StatusPending, forum.StatusActive, nil))
 		if !live(t, db, "pat") {
 			t.Error("approval ended the member's session")
 		}

@@ -47,7 +47,7 @@ func TestWritesAppendEvents(t *testing.T) {
 		_, c := readAll(t, db, "")
 		m := &forum.Member{Email: "ev@example.org", Name: "Eve", Role: forum.RoleMember, Status: forum.StatusPending, CreatedAt: at(0)}
 		must(t, db.CreateMember(ctx, m))
-		must(t, db.SetMemberStatus(ctx, m.ID, forum.StatusPending, forum.StatusActive))
+		must(t, db.SetMemberStatus(ctx, m.ID, forum.StatusPending, forum.StatusActive, nil))
 		m.Name = "Eve Evans"
 		must(t, db.UpdateProfile(ctx, m))
 		must(t, db.SetMemberRole(ctx, m.ID, forum.RoleModerator))
@@ -71,7 +71,7 @@ func TestWritesAppendEvents(t *testing.T) {
 		must(t, db.SetPostDeleted(ctx, reply.ID, true, m.ID, at(6)))
 		must(t, db.SetPostDeleted(ctx, reply.ID, false, m.ID, at(7)))
 		must(t, db.SetPostDeleted(ctx, first.ID, true, m.ID, at(8)))
-		must(t, db.SetMemberStatus(ctx, m.ID, "", forum.StatusSuspended))
+		must(t, db.SetMemberStatus(ctx, m.ID, "", forum.StatusSuspended, nil))
 		must(t, db.SetSetting(ctx, "require_approval", "1"))
 		must(t, db.RecordEvent(ctx, forum.Event{Kind: forum.EventModeChanged}))
 

@@ -177,7 +177,7 @@ func (db *DB) SetMemberRole(ctx context.Context, id int64, role forum.Role) erro
 // from is empty). Suspending moves the session epoch on and ends all the
 // member's sessions in the same transaction. ErrNotFound if there is no
 // such member, ErrConflict if its status is not from.
-func (db *DB) SetMemberStatus(ctx context.Context, id int64, from, to forum.MemberStatus) error {
+func (db *DB) SetMemberStatus(ctx context.Context, id int64, from, to forum.MemberStatus, approved *forum.Mail) error {
 	bump := 0
 	if to == forum.StatusSuspended {
 		bump = 1
@@ -208,6 +208,11 @@ func (db *DB) SetMemberStatus(ctx context.Context, id int64, from, to forum.Memb
 		}
 		if bump != 0 {
 			if _, err := db.endSessions(ctx, tx, id, epoch, "", time.Time{}); err != nil {
+				return err
+			}
+		}
+		if approved != nil && forum.MemberStatus(was) == forum.StatusPending && to == forum.StatusActive {
+			if _, err := db.enqueueMail(ctx, tx, approved, approved.At); err != nil {
 				return err
 			}
 		}

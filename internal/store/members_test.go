@@ -42,7 +42,7 @@ func TestMembers(t *testing.T) {
 		must(t, db.SetMemberRole(ctx, m.ID, forum.RoleModerator))
 		_, err = db.SetPassword(ctx, m.ID, "h2", "", at(0), nil)
 		must(t, err)
-		must(t, db.SetMemberStatus(ctx, m.ID, "", forum.StatusSuspended))
+		must(t, db.SetMemberStatus(ctx, m.ID, "", forum.StatusSuspended, nil))
 		m.Name, m.Title, m.Location, m.Bio = edit.Name, edit.Title, edit.Location, edit.Bio
 		m.PasswordHash, m.Role, m.Status = "h2", forum.RoleModerator, forum.StatusSuspended
 		m.SessionEpoch = 2 // the password change and the suspension each moved it on
@@ -55,10 +55,10 @@ func TestMembers(t *testing.T) {
 		wantErr(t, db.SetMemberRole(ctx, 9999, forum.RoleAdmin), forum.ErrNotFound)
 		_, err = db.SetPassword(ctx, 9999, "h", "", at(0), nil)
 		wantErr(t, err, forum.ErrNotFound)
-		wantErr(t, db.SetMemberStatus(ctx, 9999, "", forum.StatusActive), forum.ErrNotFound)
-		wantErr(t, db.SetMemberStatus(ctx, 9999, forum.StatusPending, forum.StatusActive), forum.ErrNotFound)
+		wantErr(t, db.SetMemberStatus(ctx, 9999, "", forum.StatusActive, nil), forum.ErrNotFound)
+		wantErr(t, db.SetMemberStatus(ctx, 9999, forum.StatusPending, forum.StatusActive, nil), forum.ErrNotFound)
 		// Approving someone no longer pending changes nothing.
-		wantErr(t, db.SetMemberStatus(ctx, m.ID, forum.StatusPending, forum.StatusActive), forum.ErrConflict)
+		wantErr(t, db.SetMemberStatus(ctx, m.ID, forum.StatusPending, forum.StatusActive, nil), forum.ErrConflict)
 		if got, _ := db.MemberByID(ctx, m.ID); got.Status != forum.StatusSuspended {
 			t.Errorf("status after a refused approval: %s", got.Status)
 		}

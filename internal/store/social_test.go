@@ -216,7 +216,7 @@ func TestNotificationsStore(t *testing.T) {
 		ctx := context.Background()
 		ada, bob, cy, dee, mod := mkMember(t, db, "ada"), mkMember(t, db, "bob"), mkMember(t, db, "cy"), mkMember(t, db, "dee"), mkMember(t, db, "mod")
 		must(t, db.SetMemberRole(ctx, mod.ID, forum.RoleModerator))
-		must(t, db.SetMemberStatus(ctx, dee.ID, "", forum.StatusSuspended))
+		must(t, db.SetMemberStatus(ctx, dee.ID, "", forum.StatusSuspended, nil))
 		c, staff := mkCategory(t, db, "c", 1), mkCategory(t, db, "staff", 2)
 		staff.StaffOnly = true
 		must(t, db.UpdateCategory(ctx, staff))
