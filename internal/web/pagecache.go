@@ -248,15 +248,16 @@ func serveCached(w http.ResponseWriter, r *http.Request, e *cachedPage) {
 // rendering before it. A copy is then never taken for current just
 // because it was rendered in the same second as the current one, nor
 // because the newest thing it lists is as old as before (a deletion
-// takes the newest away). Past a second ahead of the clock, which only
-// many renderings a second reach, it gives none: the ETag still works.
+// takes the newest away). Past ten seconds ahead of the clock, which only
+// many renderings a second for a while reach, it gives none: the ETag
+// still works.
 func (s *Server) lastModified(key string) time.Time {
 	now := time.Now().UTC()
 	t := now.Truncate(time.Second)
 	if prev, ok := s.cache.Saved(key); ok && !prev.modified.IsZero() && !t.After(prev.modified) {
 		t = prev.modified.Add(time.Second)
 	}
-	if t.After(now.Add(time.Second)) {
+	if t.After(now.Add(10 * time.Second)) {
 		return time.Time{}
 	}
 	return t
