@@ -1,0 +1,152 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"hearth/internal/forum"
+)
+
+// Search finds the posts matching q that q.Viewer may read. Two queries:
+// the candidates (the newest SearchCandidates matches, with the engine's
+// relevance), ranked here the same way on both engines; then the page's
+// rows with the start of their text. Permissions and filters are in the
+// first query's WHERE, so a page is never short of what the viewer sees.
+func (db *DB) Search(ctx context.Context, q forum.SearchQuery) ([]*forum.SearchHit, int, error) {
+	const op = "search"
+	if len(q.Terms) == 0 {
+		return nil, 0, nil
+	}
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	cond, relevance := db.dialect.searchMatch(q.Terms, q.Excluded, arg)
+	where := []string{cond}
+	switch q.Viewer {
+	case forum.ViewGuest:
+		where = append(where, "NOT c.members_only AND NOT c.staff_only",
+			"(pc.id IS NULL OR (NOT pc.members_only AND NOT pc.staff_only))")
+	case forum.ViewMember:
+		where = append(where, "NOT c.staff_only", "(pc.id IS NULL OR NOT pc.staff_only)")
+	}
+	if q.Viewer != forum.ViewStaff {
+		where = append(where, "p.deleted_at = 0", "t.deleted_at = 0")
+	}
+	if q.CategoryID != 0 {
+		a := arg(q.CategoryID)
+		where = append(where, "(c.id = "+a+" OR c.parent_id = "+a+")")
+	}
+	if q.AuthorID != 0 {
+		where = append(where, "p.author_id = "+arg(q.AuthorID))
+	}
+	if q.ThreadID != 0 {
+		where = append(where, "p.thread_id = "+arg(q.ThreadID))
+	}
+	if q.FirstOnly {
+		where = append(where, "p.position = 1")
+	}
+	if !q.From.IsZero() {
+		where = append(where, "p.created_at >= "+arg(toMillis(q.From)))
+	}
+	if !q.To.IsZero() {
+		where = append(where, "p.created_at < "+arg(toMillis(q.To)))
+	}
+	query := "SELECT p.id, " + relevance + ", p.created_at, CASE WHEN p.position = 1 THEN t.title ELSE '' END" +
+		" FROM " + db.dialect.searchFrom +
+		" JOIN threads t ON t.id = p.thread_id JOIN categories c ON c.id = t.category_id" +
+		" LEFT JOIN categories pc ON pc.id = c.parent_id" +
+		" WHERE " + strings.Join(where, " AND ") +
+		" ORDER BY p.id DESC LIMIT " + strconv.Itoa(forum.SearchCandidates)
+	// Not through the statement cache: every query has its own text.
+	rows, err := db.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, 0, db.wrap(op, err)
+	}
+	var cands []forum.SearchCandidate
+	for rows.Next() {
+		var c forum.SearchCandidate
+		var created int64
+		if err := rows.Scan(&c.PostID, &c.Relevance, &created, &c.Title); err != nil {
+			rows.Close()
+			return nil, 0, db.wrap(op, err)
+		}
+		c.CreatedAt = fromMillis(created)
+		cands = append(cands, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, 0, db.wrap(op, err)
+	}
+	forum.RankCandidates(cands, q.Terms, q.Now)
+	total := len(cands)
+	if q.Offset >= total {
+		return nil, total, nil
+	}
+	page := cands[q.Offset:min(q.Offset+max(q.Limit, 1), total)]
+	hits, err := db.searchHits(ctx, page)
+	return hits, total, db.wrap(op, err)
+}
+
+// searchHits loads what a result line shows for the page's posts, in the
+// page's order, with at most a few KB of each body.
+func (db *DB) searchHits(ctx context.Context, page []forum.SearchCandidate) ([]*forum.SearchHit, error) {
+	ids := make([]string, len(page))
+	order := make(map[int64]int, len(page))
+	for i, c := range page {
+		ids[i] = strconv.FormatInt(c.PostID, 10) // integers: nothing to escape
+		order[c.PostID] = i
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT p.id, p.thread_id, t.title, t.slug, t.category_id, c.name,
+		p.author_id, COALESCE(a.name, ''), p.position, p.created_at, p.deleted_at <> 0 OR t.deleted_at <> 0,
+		substr(p.body, 1, 4000)
+	FROM posts p JOIN threads t ON t.id = p.thread_id JOIN categories c ON c.id = t.category_id
+	LEFT JOIN members a ON a.id = p.author_id
+	WHERE p.id IN (`+strings.Join(ids, ", ")+`)`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	hits := make([]*forum.SearchHit, len(page))
+	for rows.Next() {
+		var h forum.SearchHit
+		var created int64
+		if err := rows.Scan(&h.PostID, &h.ThreadID, &h.ThreadTitle, &h.ThreadSlug, &h.CategoryID, &h.CategoryName,
+			&h.AuthorID, &h.AuthorName, &h.Position, &created, &h.Deleted, &h.Text); err != nil {
+			return nil, err
+		}
+		h.CreatedAt = fromMillis(created)
+		hits[order[h.PostID]] = &h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := hits[:0]
+	for _, h := range hits {
+		if h != nil { // hard-deleted meanwhile
+			out = append(out, h)
+		}
+	}
+	return out, nil
+}
+
+// SearchIndexStatus counts posts and the posts the search index holds.
+func (db *DB) SearchIndexStatus(ctx context.Context) (posts, indexed int64, err error) {
+	err = db.read.QueryRowContext(ctx, db.dialect.searchStatusSQL).Scan(&posts, &indexed)
+	return posts, indexed, db.wrap("search index status", err)
+}
+
+// RebuildSearch rebuilds the search index from posts and threads, in one
+// transaction (writes wait meanwhile; searches go on with the old index).
+func (db *DB) RebuildSearch(ctx context.Context) error {
+	return db.inTx(ctx, "rebuild search index", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, db.dialect.searchRebuildSQL); err != nil {
+			return fmt.Errorf("rebuild: %w", err)
+		}
+		return nil
+	})
+}
