@@ -117,6 +117,7 @@ func (a *API) routes() []route {
 		{"PATCH /api/v1/posts/{id}", member, a.editPost},
 		{"DELETE /api/v1/posts/{id}", member, a.deletePost},
 		{"POST /api/v1/posts/{id}/restore", member, a.restorePost},
+		{"GET /api/v1/search", anyone, a.search},
 	}
 }
 

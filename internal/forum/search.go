@@ -472,12 +472,22 @@ func plainText(md string) string {
 		md = md[:cut]
 	}
 	var b strings.Builder
+	lineStart := true
 	for i := 0; i < len(md); i++ {
 		c := md[i]
-		switch c {
-		case '*', '_', '`', '#', '>', '|', '~':
+		switch {
+		case c == '\n':
+			lineStart = true
 			b.WriteByte(' ')
-		case ']':
+			continue
+		case lineStart && (c == '>' || c == '#'): // quote and heading marks
+			b.WriteByte(' ')
+			continue
+		case c == ' ' || c == '\t':
+			b.WriteByte(' ')
+		case c == '*' || c == '_' || c == '`' || c == '|' || c == '~' || c == '[':
+			b.WriteByte(' ')
+		case c == ']':
 			// [text](url): keep the text, drop the target.
 			if i+1 < len(md) && md[i+1] == '(' {
 				if end := strings.IndexByte(md[i:], ')'); end > 0 {
@@ -485,10 +495,11 @@ func plainText(md string) string {
 				}
 			}
 			b.WriteByte(' ')
-		case '[':
-			b.WriteByte(' ')
 		default:
 			b.WriteByte(c)
+		}
+		if c != ' ' && c != '\t' {
+			lineStart = false
 		}
 	}
 	return strings.Join(strings.Fields(b.String()), " ")

@@ -139,6 +139,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /p/{id}/delete", s.deletePost)
 	mux.HandleFunc("POST /p/{id}/restore", s.restorePost)
 
+	mux.HandleFunc("GET /search", s.search)
+
 	mux.HandleFunc("GET /m/{id}", s.profile)
 	mux.HandleFunc("GET /m/{id}/edit", s.editProfileForm)
 	mux.HandleFunc("POST /m/{id}/edit", s.editProfile)
