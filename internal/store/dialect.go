@@ -263,9 +263,9 @@ type dialect struct {
 
 var (
 	sqliteDialect = &dialect{
-		name:             engineSQLite,
-		maxParams:        30000,
-		tableExistsSQL:   "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1",
+		name:           engineSQLite,
+		maxParams:      30000,
+		tableExistsSQL: "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1",
 		// The search index (a virtual table and its shadow tables) is
 		// derived from posts: backups and counts leave it out, and an
 		// import rebuilds it through the triggers.
