@@ -275,3 +275,22 @@ func TestSearchHostileQueries(t *testing.T) {
 		}
 	})
 }
+
+// A read connection's quick_check after writes and a rebuild: FTS5 must
+// check the index as it is, not as that connection last saw it (it reported
+// corruption that was not there before integrity.go's check touched it).
+func TestSearchQuickCheckAfterWrites(t *testing.T) {
+	db := openSQLiteTest(t)
+	if _, err := db.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	f := buildSearchForum(t, db)
+	must(t, db.QuickCheck(t.Context()))
+	for i := range 20 {
+		mkPost(t, db, f.ferry.ID, f.ada.ID, at(80+i))
+		must(t, db.QuickCheck(t.Context()))
+	}
+	must(t, db.RebuildSearch(t.Context()))
+	must(t, db.QuickCheck(t.Context()))
+	must(t, db.IntegrityCheck(t.Context()))
+}
