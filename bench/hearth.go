@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -18,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 	"time"
 
 	_ "modernc.org/sqlite"
@@ -100,6 +102,9 @@ type dataset struct {
 	postThreads []int64
 	members     []seedMember
 	counts      map[string]int64
+	// searches are many distinct queries made of the posts' own words:
+	// one word, two words and two-word phrases, a third each.
+	searches []string
 }
 
 type seedMember struct {
@@ -183,6 +188,9 @@ func pickData(ctx context.Context, dbPath string) (*dataset, error) {
 		ds.members = append(ds.members, m)
 	}
 	rows.Close()
+	if ds.searches, err = pickSearches(ctx, db); err != nil {
+		return nil, err
+	}
 	if len(ds.postThreads) == 0 || len(ds.members) == 0 {
 		return nil, fmt.Errorf("%s has no open public threads or no active members", dbPath)
 	}
@@ -344,4 +352,58 @@ func webLogin(ctx context.Context, base string, m seedMember) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("POST /login as %s: status %d and no hearth_session cookie", m.Email, res.StatusCode)
+}
+
+// pickSearches makes search queries from the words of posts spread over
+// the data set: deterministic, distinct, a third each of one word, two
+// words and a quoted two-word phrase (words that follow each other).
+func pickSearches(ctx context.Context, db *sql.DB) ([]string, error) {
+	rows, err := db.QueryContext(ctx, "SELECT body FROM posts WHERE id % 397 = 0 ORDER BY id LIMIT 600")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var texts [][]string
+	for rows.Next() {
+		var body string
+		if err := rows.Scan(&body); err != nil {
+			return nil, err
+		}
+		var words []string
+		for _, w := range strings.FieldsFunc(strings.ToLower(body), func(r rune) bool { return !unicode.IsLetter(r) }) {
+			if len(w) >= 4 {
+				words = append(words, w)
+			}
+		}
+		if len(words) >= 2 {
+			texts = append(texts, words)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(texts) == 0 {
+		return nil, errors.New("no posts to make search queries from")
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	seen := map[string]bool{}
+	var out []string
+	for tries := 0; len(out) < 900 && tries < 20000; tries++ {
+		words := texts[rng.IntN(len(texts))]
+		i := rng.IntN(len(words) - 1)
+		var q string
+		switch tries % 3 {
+		case 0:
+			q = words[i]
+		case 1:
+			q = words[i] + " " + words[rng.IntN(len(words))]
+		case 2:
+			q = `"` + words[i] + " " + words[i+1] + `"`
+		}
+		if !seen[q] {
+			seen[q] = true
+			out = append(out, "/search?q="+url.QueryEscape(q))
+		}
+	}
+	return out, nil
 }

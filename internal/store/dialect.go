@@ -254,6 +254,7 @@ type dialect struct {
 	// match returns the condition on it and the relevance expression (larger
 	// better) for terms, with their bind values, numbering from arg.
 	searchFrom  string
+	searchOrder string // newest candidates first, in the index's own order where it has one
 	searchMatch func(terms, excluded []forum.SearchTerm, arg func(any) string) (cond, relevance string)
 	// searchStatusSQL counts posts and indexed posts.
 	searchStatusSQL string
@@ -274,7 +275,8 @@ var (
 		versionSQL:       "SELECT sqlite_version()",
 		integrityPragmas: true,
 		fileCopy:         true,
-		searchFrom:       "post_search JOIN posts p ON p.id = post_search.rowid",
+		searchFrom:       "post_search JOIN posts p INDEXED BY posts_search_rows ON p.id = post_search.rowid",
+		searchOrder:      "post_search.rowid DESC", // FTS5 walks its doclist newest first and stops
 		searchMatch:      fts5Match,
 		searchStatusSQL:  "SELECT (SELECT COUNT(*) FROM posts), (SELECT COUNT(*) FROM post_search_docsize)",
 		searchRebuildSQL: "INSERT INTO post_search (post_search) VALUES ('rebuild')",
@@ -291,6 +293,7 @@ var (
 		truncate:         true,
 		sequences:        true,
 		searchFrom:       "posts p",
+		searchOrder:      "p.id DESC",
 		searchMatch:      tsMatch,
 		searchStatusSQL:  "SELECT COUNT(*), COUNT(search) FROM posts",
 		searchRebuildSQL: `UPDATE posts p SET search = v.search

@@ -61,7 +61,7 @@ func (db *DB) Search(ctx context.Context, q forum.SearchQuery) ([]*forum.SearchH
 		" JOIN threads t ON t.id = p.thread_id JOIN categories c ON c.id = t.category_id" +
 		" LEFT JOIN categories pc ON pc.id = c.parent_id" +
 		" WHERE " + strings.Join(where, " AND ") +
-		" ORDER BY p.id DESC LIMIT " + strconv.Itoa(forum.SearchCandidates)
+		" ORDER BY " + db.dialect.searchOrder + " LIMIT " + strconv.Itoa(forum.SearchCandidates)
 	// Not through the statement cache: every query has its own text.
 	rows, err := db.read.QueryContext(ctx, query, args...)
 	if err != nil {

@@ -47,4 +47,9 @@ CREATE TRIGGER threads_search_title AFTER UPDATE OF title ON threads BEGIN
         SELECT p.id, new.title, p.body FROM posts p WHERE p.thread_id = new.id AND p.position = 1;
 END;
 
+-- What a search reads of each candidate post, without its body and HTML:
+-- reaching created_at past them in the table row walks overflow pages
+-- (3-4x slower over a thousand candidates). Search names it (INDEXED BY).
+CREATE INDEX posts_search_rows ON posts (id, thread_id, position, created_at, deleted_at, author_id);
+
 INSERT INTO post_search (post_search) VALUES ('rebuild');
