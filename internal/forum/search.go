@@ -423,6 +423,9 @@ func (m *matcher) snippet(text string, n int) string {
 			break
 		}
 	}
+	if best < 8 {
+		best = 0 // so near the start, the start itself reads better
+	}
 	last := min(best+n, len(ws)) - 1
 	return m.render(text, ws, best, last)
 }
