@@ -294,3 +294,33 @@ func TestSearchQuickCheckAfterWrites(t *testing.T) {
 	must(t, db.QuickCheck(t.Context()))
 	must(t, db.IntegrityCheck(t.Context()))
 }
+
+// Import (seed, importers) and ImportTables (restoring a backup, moving
+// between engines) leave the index complete: the triggers index each row.
+func TestSearchAfterImport(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		ctx := t.Context()
+		seed(t, db, 5, 10, 3)
+		if posts, indexed, err := db.SearchIndexStatus(ctx); err != nil || posts != 30 || indexed != 30 {
+			t.Fatalf("after Import: %d of %d indexed (%v)", indexed, posts, err)
+		}
+		terms, _ := forum.ParseSearch(`"typical forum"`)
+		if _, total, err := db.Search(ctx, forum.SearchQuery{Terms: terms, Viewer: guest, Now: at(0), Limit: 20}); err != nil || total != 30 {
+			t.Errorf("search after Import: %d, %v", total, err)
+		}
+		twin := openSQLiteTest(t)
+		if _, err := twin.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		must(t, twin.ImportTables(ctx, false, func(emit func(string, map[string]any) error) error {
+			return db.ExportTables(ctx, emit)
+		}))
+		if posts, indexed, err := twin.SearchIndexStatus(ctx); err != nil || posts != 30 || indexed != 30 {
+			t.Errorf("after ImportTables from %s: %d of %d indexed (%v)", db.Engine(), indexed, posts, err)
+		}
+		terms, _ = forum.ParseSearch(`thread`)
+		if _, total, err := twin.Search(ctx, forum.SearchQuery{Terms: terms, Viewer: guest, FirstOnly: true, Now: at(0), Limit: 20}); err != nil || total != 10 {
+			t.Errorf("titles after ImportTables: %d, %v", total, err)
+		}
+	})
+}
