@@ -291,22 +291,36 @@ func Rank(relevance float64, created, now time.Time) float64 {
 // TitleIsQuery reports whether a thread title is, word for word and
 // folded, the query's terms: the "exact title match" that ranks first.
 func TitleIsQuery(title string, terms []SearchTerm) bool {
+	return titleMatcher(terms)(title)
+}
+
+// titleMatcher folds the query's words once for many titles.
+func titleMatcher(terms []SearchTerm) func(string) bool {
 	var want []string
+	size := 0
 	for _, t := range terms {
 		for _, w := range t.Words {
-			want = append(want, fold(w))
+			f := fold(w)
+			want = append(want, f)
+			size += len(f) // a title folds to no more bytes than it has
 		}
 	}
-	got := searchWords(title)
-	if len(got) != len(want) {
-		return false
-	}
-	for i := range got {
-		if fold(got[i]) != want[i] {
+	return func(title string) bool {
+		// Most titles are much longer than the query: no need to fold them.
+		if len(title) < size || len(title) > 4*size+4*len(want)+16 {
 			return false
 		}
+		got := searchWords(title)
+		if len(got) != len(want) {
+			return false
+		}
+		for i := range got {
+			if fold(got[i]) != want[i] {
+				return false
+			}
+		}
+		return true
 	}
-	return true
 }
 
 // fold lower-cases and removes diacritics, as both indexes do.
@@ -519,25 +533,29 @@ type SearchCandidate struct {
 // RankCandidates orders candidates best first: exact title matches, then
 // Rank. Stores call it so both engines order the same way.
 func RankCandidates(cs []SearchCandidate, terms []SearchTerm, now time.Time) {
+	isQuery := titleMatcher(terms)
 	type scored struct {
+		c     SearchCandidate
 		title bool
 		score float64
 	}
-	score := make(map[int64]scored, len(cs))
-	for _, c := range cs {
-		score[c.PostID] = scored{c.Title != "" && TitleIsQuery(c.Title, terms), Rank(c.Relevance, c.CreatedAt, now)}
+	ss := make([]scored, len(cs))
+	for i, c := range cs {
+		ss[i] = scored{c, c.Title != "" && isQuery(c.Title), Rank(c.Relevance, c.CreatedAt, now)}
 	}
-	slices.SortStableFunc(cs, func(a, b SearchCandidate) int {
-		sa, sb := score[a.PostID], score[b.PostID]
+	slices.SortFunc(ss, func(a, b scored) int {
 		switch {
-		case sa.title != sb.title:
-			if sa.title {
+		case a.title != b.title:
+			if a.title {
 				return -1
 			}
 			return 1
-		case sa.score != sb.score:
-			return cmp.Compare(sb.score, sa.score)
+		case a.score != b.score:
+			return cmp.Compare(b.score, a.score)
 		}
-		return cmp.Compare(b.PostID, a.PostID) // newer first
+		return cmp.Compare(b.c.PostID, a.c.PostID) // newer first
 	})
+	for i := range ss {
+		cs[i] = ss[i].c
+	}
 }

@@ -260,6 +260,11 @@ type dialect struct {
 	searchStatusSQL string
 	// searchRebuildSQL rebuilds the index from posts and threads.
 	searchRebuildSQL string
+	// analyzeSQL refreshes the planner's statistics after bulk writes: on
+	// PostgreSQL a search's plan (walk posts newest first, or the GIN index,
+	// for rare words) rests on them, and without them after a seed it took
+	// 263 ms a search instead of 16. SQLite's search plan is fixed.
+	analyzeSQL string
 }
 
 var (
@@ -296,6 +301,7 @@ var (
 		searchOrder:      "p.id DESC",
 		searchMatch:      tsMatch,
 		searchStatusSQL:  "SELECT COUNT(*), COUNT(search) FROM posts",
+		analyzeSQL:       "ANALYZE posts, threads, categories",
 		searchRebuildSQL: `UPDATE posts p SET search = v.search
 FROM (SELECT p2.id, hearth_post_search(CASE WHEN p2.position = 1 THEN t.title ELSE '' END, p2.body) AS search
 	FROM posts p2 JOIN threads t ON t.id = p2.thread_id) v

@@ -62,8 +62,9 @@ func (db *DB) Search(ctx context.Context, q forum.SearchQuery) ([]*forum.SearchH
 		" LEFT JOIN categories pc ON pc.id = c.parent_id" +
 		" WHERE " + strings.Join(where, " AND ") +
 		" ORDER BY " + db.dialect.searchOrder + " LIMIT " + strconv.Itoa(forum.SearchCandidates)
-	// Not through the statement cache: every query has its own text.
-	rows, err := db.read.QueryContext(ctx, query, args...)
+	// The text depends only on which filters are set (the terms are bound),
+	// so the statement cache holds at most a few hundred of them.
+	rows, err := db.readRows(ctx, query, args...)
 	if err != nil {
 		return nil, 0, db.wrap(op, err)
 	}
@@ -95,18 +96,19 @@ func (db *DB) Search(ctx context.Context, q forum.SearchQuery) ([]*forum.SearchH
 // searchHits loads what a result line shows for the page's posts, in the
 // page's order, with at most a few KB of each body.
 func (db *DB) searchHits(ctx context.Context, page []forum.SearchCandidate) ([]*forum.SearchHit, error) {
-	ids := make([]string, len(page))
+	marks := make([]string, len(page))
+	ids := make([]any, len(page))
 	order := make(map[int64]int, len(page))
 	for i, c := range page {
-		ids[i] = strconv.FormatInt(c.PostID, 10) // integers: nothing to escape
+		marks[i], ids[i] = "$"+strconv.Itoa(i+1), c.PostID
 		order[c.PostID] = i
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT p.id, p.thread_id, t.title, t.slug, t.category_id, c.name,
+	rows, err := db.readRows(ctx, `SELECT p.id, p.thread_id, t.title, t.slug, t.category_id, c.name,
 		p.author_id, COALESCE(a.name, ''), p.position, p.created_at, p.deleted_at <> 0 OR t.deleted_at <> 0,
 		substr(p.body, 1, 4000)
 	FROM posts p JOIN threads t ON t.id = p.thread_id JOIN categories c ON c.id = t.category_id
 	LEFT JOIN members a ON a.id = p.author_id
-	WHERE p.id IN (`+strings.Join(ids, ", ")+`)`)
+	WHERE p.id IN (`+strings.Join(marks, ", ")+`)`, ids...)
 	if err != nil {
 		return nil, err
 	}
