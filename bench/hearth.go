@@ -371,9 +371,7 @@ func pickSearches(ctx context.Context, db *sql.DB) ([]string, error) {
 		}
 		var words []string
 		for _, w := range strings.FieldsFunc(strings.ToLower(body), func(r rune) bool { return !unicode.IsLetter(r) }) {
-			if len(w) >= 4 {
-				words = append(words, w)
-			}
+			words = append(words, w) // all words, so that neighbours are neighbours
 		}
 		if len(words) >= 2 {
 			texts = append(texts, words)
@@ -390,13 +388,16 @@ func pickSearches(ctx context.Context, db *sql.DB) ([]string, error) {
 	var out []string
 	for tries := 0; len(out) < 900 && tries < 20000; tries++ {
 		words := texts[rng.IntN(len(texts))]
-		i := rng.IntN(len(words) - 1)
+		i, j := rng.IntN(len(words)-1), rng.IntN(len(words))
+		if len(words[i]) < 4 || len(words[j]) < 4 || len(words[i+1]) < 3 {
+			continue // words people search for, and phrases that exist
+		}
 		var q string
 		switch tries % 3 {
 		case 0:
 			q = words[i]
 		case 1:
-			q = words[i] + " " + words[rng.IntN(len(words))]
+			q = words[i] + " " + words[j]
 		case 2:
 			q = `"` + words[i] + " " + words[i+1] + `"`
 		}

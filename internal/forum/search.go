@@ -325,6 +325,16 @@ func titleMatcher(terms []SearchTerm) func(string) bool {
 
 // fold lower-cases and removes diacritics, as both indexes do.
 func fold(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii { // most words: no transformer to build
+		return strings.ToLower(s)
+	}
 	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
 	out, _, err := transform.String(t, s)
 	if err != nil {
@@ -339,10 +349,11 @@ func fold(s string) string {
 type matcher struct {
 	stems    map[string]bool
 	prefixes []string
+	seen     map[string]bool // word -> matches, as texts repeat words
 }
 
 func newMatcher(terms []SearchTerm) *matcher {
-	m := &matcher{stems: map[string]bool{}}
+	m := &matcher{stems: map[string]bool{}, seen: map[string]bool{}}
 	for _, t := range terms {
 		for i, w := range t.Words {
 			if t.Prefix && i == len(t.Words)-1 {
@@ -356,6 +367,15 @@ func newMatcher(terms []SearchTerm) *matcher {
 }
 
 func (m *matcher) matches(word string) bool {
+	if ok, seen := m.seen[word]; seen {
+		return ok
+	}
+	ok := m.match(word)
+	m.seen[word] = ok
+	return ok
+}
+
+func (m *matcher) match(word string) bool {
 	f := fold(word)
 	if m.stems[stem(f)] {
 		return true
@@ -366,6 +386,41 @@ func (m *matcher) matches(word string) bool {
 		}
 	}
 	return false
+}
+
+// TitleHasTerms reports whether every term's words appear in title (folded,
+// lightly stemmed): the relevance stores use when the engine's own is too
+// costly for a common word (see SearchCandidate.Relevance).
+func TitleHasTerms(title string, terms []SearchTerm) bool {
+	if title == "" {
+		return false
+	}
+	have := map[string]bool{}
+	for _, w := range searchWords(title) {
+		have[stem(fold(w))] = true
+	}
+	for _, t := range terms {
+		for i, w := range t.Words {
+			if t.Prefix && i == len(t.Words)-1 {
+				found := false
+				p := fold(w)
+				for _, tw := range searchWords(title) {
+					if strings.HasPrefix(fold(tw), p) {
+						found = true
+						break
+					}
+				}
+				if !found {
+					return false
+				}
+				continue
+			}
+			if !have[stem(fold(w))] {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // stem strips the common English endings, so "bookings" marks for "booking".

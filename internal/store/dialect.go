@@ -255,7 +255,10 @@ type dialect struct {
 	// better) for terms, with their bind values, numbering from arg.
 	searchFrom  string
 	searchOrder string // newest candidates first, in the index's own order where it has one
-	searchMatch func(terms, excluded []forum.SearchTerm, arg func(any) string) (cond, relevance string)
+	// relevanceWalksAll: the relevance reads every match of each term
+	// first (FTS5 bm25's IDF), not only the candidates' (ts_rank).
+	relevanceWalksAll bool
+	searchMatch       func(terms, excluded []forum.SearchTerm, arg func(any) string) (cond, relevance string)
 	// searchStatusSQL counts posts and indexed posts.
 	searchStatusSQL string
 	// searchRebuildSQL rebuilds the index from posts and threads.
@@ -277,14 +280,15 @@ var (
 		// import rebuilds it through the triggers.
 		tablesSQL: `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
 			AND name NOT LIKE 'post_search%' ORDER BY name`,
-		versionSQL:       "SELECT sqlite_version()",
-		integrityPragmas: true,
-		fileCopy:         true,
-		searchFrom:       "post_search JOIN posts p INDEXED BY posts_search_rows ON p.id = post_search.rowid",
-		searchOrder:      "post_search.rowid DESC", // FTS5 walks its doclist newest first and stops
-		searchMatch:      fts5Match,
-		searchStatusSQL:  "SELECT (SELECT COUNT(*) FROM posts), (SELECT COUNT(*) FROM post_search_docsize)",
-		searchRebuildSQL: "INSERT INTO post_search (post_search) VALUES ('rebuild')",
+		versionSQL:        "SELECT sqlite_version()",
+		integrityPragmas:  true,
+		fileCopy:          true,
+		searchFrom:        "post_search JOIN posts p INDEXED BY posts_search_rows ON p.id = post_search.rowid",
+		searchOrder:       "post_search.rowid DESC", // FTS5 walks its doclist newest first and stops
+		searchMatch:       fts5Match,
+		relevanceWalksAll: true,
+		searchStatusSQL:   "SELECT (SELECT COUNT(*) FROM posts), (SELECT COUNT(*) FROM post_search_docsize)",
+		searchRebuildSQL:  "INSERT INTO post_search (post_search) VALUES ('rebuild')",
 	}
 	postgresDialect = &dialect{
 		name:             enginePostgres,

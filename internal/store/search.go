@@ -56,31 +56,52 @@ func (db *DB) Search(ctx context.Context, q forum.SearchQuery) ([]*forum.SearchH
 	if !q.To.IsZero() {
 		where = append(where, "p.created_at < "+arg(toMillis(q.To)))
 	}
-	query := "SELECT p.id, " + relevance + ", p.created_at, CASE WHEN p.position = 1 THEN t.title ELSE '' END" +
-		" FROM " + db.dialect.searchFrom +
+	from := " FROM " + db.dialect.searchFrom +
 		" JOIN threads t ON t.id = p.thread_id JOIN categories c ON c.id = t.category_id" +
 		" LEFT JOIN categories pc ON pc.id = c.parent_id" +
 		" WHERE " + strings.Join(where, " AND ") +
 		" ORDER BY " + db.dialect.searchOrder + " LIMIT " + strconv.Itoa(forum.SearchCandidates)
-	// The text depends only on which filters are set (the terms are bound),
-	// so the statement cache holds at most a few hundred of them.
-	rows, err := db.readRows(ctx, query, args...)
-	if err != nil {
-		return nil, 0, db.wrap(op, err)
+	candidates := func(relevance string) ([]forum.SearchCandidate, error) {
+		// The text depends only on which filters are set (the terms are
+		// bound), so the statement cache holds at most a few hundred.
+		rows, err := db.readRows(ctx, "SELECT p.id, "+relevance+", p.created_at, CASE WHEN p.position = 1 THEN t.title ELSE '' END"+from, args...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var cands []forum.SearchCandidate
+		for rows.Next() {
+			var c forum.SearchCandidate
+			var created int64
+			if err := rows.Scan(&c.PostID, &c.Relevance, &created, &c.Title); err != nil {
+				return nil, err
+			}
+			c.CreatedAt = fromMillis(created)
+			cands = append(cands, c)
+		}
+		return cands, rows.Err()
 	}
 	var cands []forum.SearchCandidate
-	for rows.Next() {
-		var c forum.SearchCandidate
-		var created int64
-		if err := rows.Scan(&c.PostID, &c.Relevance, &created, &c.Title); err != nil {
-			rows.Close()
-			return nil, 0, db.wrap(op, err)
+	var err error
+	if db.dialect.relevanceWalksAll {
+		// bm25 counts every match of each phrase first (its IDF): a common
+		// word's 100,000 matches cost more than the search. So the newest
+		// candidates come first without it; when they are all the matches
+		// (fewer than the cap), bm25 is cheap and ranks them; otherwise a
+		// match in the title is the relevance, and recency orders the rest.
+		if cands, err = candidates("1.0"); err == nil && len(cands) < forum.SearchCandidates {
+			cands, err = candidates(relevance)
+		} else if err == nil {
+			for i := range cands {
+				if forum.TitleHasTerms(cands[i].Title, q.Terms) {
+					cands[i].Relevance = 3
+				}
+			}
 		}
-		c.CreatedAt = fromMillis(created)
-		cands = append(cands, c)
+	} else {
+		cands, err = candidates(relevance)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err != nil {
 		return nil, 0, db.wrap(op, err)
 	}
 	forum.RankCandidates(cands, q.Terms, q.Now)

@@ -89,9 +89,7 @@ func benchQueriesT(b testing.TB, db *DB, n int) []string {
 		}
 		var ws []string
 		for _, w := range strings.FieldsFunc(strings.ToLower(body), func(r rune) bool { return !unicode.IsLetter(r) }) {
-			if len(w) >= 4 {
-				ws = append(ws, w)
-			}
+			ws = append(ws, w) // all words, so that neighbours are neighbours
 		}
 		if len(ws) >= 2 {
 			texts = append(texts, ws)
@@ -102,8 +100,11 @@ func benchQueriesT(b testing.TB, db *DB, n int) []string {
 	var out []string
 	for tries := 0; len(out) < n && tries < 50*n; tries++ {
 		ws := texts[rng.IntN(len(texts))]
-		i := rng.IntN(len(ws) - 1)
-		q := []string{ws[i], ws[i] + " " + ws[rng.IntN(len(ws))], `"` + ws[i] + " " + ws[i+1] + `"`}[tries%3]
+		i, j := rng.IntN(len(ws)-1), rng.IntN(len(ws))
+		if len(ws[i]) < 4 || len(ws[j]) < 4 || len(ws[i+1]) < 3 {
+			continue // words people search for, and phrases that exist
+		}
+		q := []string{ws[i], ws[i] + " " + ws[j], `"` + ws[i] + " " + ws[i+1] + `"`}[tries%3]
 		if !seen[q] {
 			seen[q] = true
 			out = append(out, q)
