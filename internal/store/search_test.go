@@ -324,3 +324,34 @@ func TestSearchAfterImport(t *testing.T) {
 		}
 	})
 }
+
+// A word in more posts than the candidates: the newest are ranked, a title
+// match first (on SQLite by the title rule, as bm25 would count them all),
+// and the total says there are more.
+func TestSearchCommonWord(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		var b forum.ImportBatch
+		b.Members = []*forum.Member{{ID: 1, Email: "a@example.org", Name: "a", Role: forum.RoleMember, Status: forum.StatusActive, CreatedAt: t0}}
+		b.Categories = []*forum.Category{{ID: 1, Name: "General", Slug: "general"}}
+		n := forum.SearchCandidates + 200
+		for i := 1; i <= n; i++ {
+			title := fmt.Sprintf("Thread %d", i)
+			if i == n-10 {
+				title = "Gondola prices this year"
+			}
+			b.Threads = append(b.Threads, &forum.Thread{ID: int64(i), CategoryID: 1, AuthorID: 1, Title: title, Slug: "t", CreatedAt: at(i)})
+			b.Posts = append(b.Posts, &forum.Post{ID: int64(i), ThreadID: int64(i), AuthorID: 1, Position: 1,
+				Body: "A gondola ride in Venice, and other words.", HTML: "x", CreatedAt: at(i)})
+		}
+		must(t, db.Import(t.Context(), &b))
+		terms, _ := forum.ParseSearch("gondola")
+		hits, total, err := db.Search(t.Context(), forum.SearchQuery{Terms: terms, Viewer: guest, Now: at(n), Limit: 3})
+		must(t, err)
+		if total != forum.SearchCandidates || len(hits) != 3 {
+			t.Fatalf("%d hits of %d", len(hits), total)
+		}
+		if hits[0].ThreadTitle != "Gondola prices this year" || hits[1].PostID != int64(n) || hits[2].PostID != int64(n-1) {
+			t.Errorf("ranked %d %q, %d, %d; want the title match, then the newest", hits[0].PostID, hits[0].ThreadTitle, hits[1].PostID, hits[2].PostID)
+		}
+	})
+}
