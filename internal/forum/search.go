@@ -39,7 +39,7 @@ const (
 	// ones by post id. Rare words have fewer and are ranked completely; a
 	// word in a tenth of all posts is ranked among its newest matches,
 	// which keeps every query's cost bounded (and p95 in milliseconds).
-	SearchCandidates = 1000
+	SearchCandidates = 500
 	// snippetSource bounds the text a snippet is made from, in bytes.
 	snippetSource = 4000
 )
