@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -19,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	_ "modernc.org/sqlite"
 )
@@ -113,6 +115,9 @@ type dataset struct {
 	members     []seedMember
 	counts      map[string]int64
 	engine      string // "SQLite", or the PostgreSQL server and its settings
+	// searches are many distinct queries made of the posts' own words:
+	// one word, two words and two-word phrases, a third each.
+	searches []string
 }
 
 type seedMember struct {
@@ -202,6 +207,9 @@ func pickData(ctx context.Context, db *sql.DB, name string) (*dataset, error) {
 		ds.members = append(ds.members, m)
 	}
 	rows.Close()
+	if ds.searches, err = pickSearches(ctx, db); err != nil {
+		return nil, err
+	}
 	if len(ds.postThreads) == 0 || len(ds.members) == 0 {
 		return nil, fmt.Errorf("%s has no open public threads or no active members", name)
 	}
@@ -383,4 +391,59 @@ func webLogin(ctx context.Context, base string, m seedMember) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("POST /login as %s: status %d and no hearth_session cookie", m.Email, res.StatusCode)
+}
+
+// pickSearches makes search queries from the words of posts spread over
+// the data set: deterministic, distinct, a third each of one word, two
+// words and a quoted two-word phrase (words that follow each other).
+func pickSearches(ctx context.Context, db *sql.DB) ([]string, error) {
+	rows, err := db.QueryContext(ctx, "SELECT body FROM posts WHERE id % 397 = 0 ORDER BY id LIMIT 600")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var texts [][]string
+	for rows.Next() {
+		var body string
+		if err := rows.Scan(&body); err != nil {
+			return nil, err
+		}
+		var words []string
+		for _, w := range strings.FieldsFunc(strings.ToLower(body), func(r rune) bool { return !unicode.IsLetter(r) }) {
+			words = append(words, w) // all words, so that neighbours are neighbours
+		}
+		if len(words) >= 2 {
+			texts = append(texts, words)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(texts) == 0 {
+		return nil, errors.New("no posts to make search queries from")
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	seen := map[string]bool{}
+	var out []string
+	for tries := 0; len(out) < 900 && tries < 20000; tries++ {
+		words := texts[rng.IntN(len(texts))]
+		i, j := rng.IntN(len(words)-1), rng.IntN(len(words))
+		if len(words[i]) < 4 || len(words[j]) < 4 || len(words[i+1]) < 3 {
+			continue // words people search for, and phrases that exist
+		}
+		var q string
+		switch tries % 3 {
+		case 0:
+			q = words[i]
+		case 1:
+			q = words[i] + " " + words[j]
+		case 2:
+			q = `"` + words[i] + " " + words[i+1] + `"`
+		}
+		if !seen[q] {
+			seen[q] = true
+			out = append(out, "/search?q="+url.QueryEscape(q))
+		}
+	}
+	return out, nil
 }

@@ -50,7 +50,7 @@ func TestOperatorCommands(t *testing.T) {
 
 	args = []string{"repair", "--data", data}
 	code, out, errs = runCmd(t, "", args...)
-	must(code, out, errs, "no search index yet", args...)
+	must(code, out, errs, "rebuilt the search index", args...)
 
 	args = []string{"migrate", "--data", data, "--dry-run"}
 	code, out, errs = runCmd(t, "", args...)

@@ -133,6 +133,7 @@ func (a *API) routes() []route {
 		{"POST /api/v1/threads/{id}/read", member, a.markThreadRead},
 		{"POST /api/v1/categories/{id}/read", member, a.markCategoryRead},
 		{"POST /api/v1/read", member, a.markEverythingRead},
+		{"GET /api/v1/search", anyone, a.search},
 	}
 }
 

@@ -133,6 +133,16 @@ type Store interface {
 	// the newest threads (of f.CategoryID, or of the forum), or the newest
 	// posts of thread f.ThreadID.
 	FeedItems(ctx context.Context, f FeedFilter) ([]*FeedItem, error)
+	// Search returns one page of the posts matching q that q.Viewer may
+	// read, ranked (RankCandidates over at most SearchCandidates matches,
+	// the newest), with their text bounded for snippets, and the number of
+	// matches ranked. Permissions are part of the query.
+	Search(ctx context.Context, q SearchQuery) ([]*SearchHit, int, error)
+	// SearchIndexStatus counts the posts and the posts the search index
+	// holds; they are equal when the index is complete.
+	SearchIndexStatus(ctx context.Context) (posts, indexed int64, err error)
+	// RebuildSearch rebuilds the search index from the posts and threads.
+	RebuildSearch(ctx context.Context) error
 
 	// Import writes a batch of records with their IDs as given, in one
 	// transaction, for seeding and importers. Counters are not maintained:

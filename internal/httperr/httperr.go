@@ -13,6 +13,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
+	"time"
 
 	"hearth/internal/forum"
 )
@@ -226,4 +228,57 @@ func writeJSON(w http.ResponseWriter, r *http.Request, status int, msg, field st
 	h.Del("Content-Encoding")
 	w.WriteHeader(status)
 	w.Write(append(b, '\n'))
+}
+
+// ParseSearch reads a search's query string, the same for both surfaces:
+// q, category, author, thread (ids), first (1, true or on), from and to
+// (YYYY-MM-DD) and page. A filter that does not parse is EINVALID on its
+// field, with a sentence saying what it takes.
+func ParseSearch(r *http.Request) (forum.SearchInput, error) {
+	v := r.URL.Query()
+	in := forum.SearchInput{Q: v.Get("q")}
+	var err error
+	if in.Page, err = ParsePage(r); err != nil {
+		return in, err
+	}
+	ids := []struct {
+		field, what string
+		to          *int64
+	}{
+		{"category", "a category", &in.CategoryID}, {"author", "a member", &in.AuthorID}, {"thread", "a thread", &in.ThreadID},
+	}
+	for _, f := range ids {
+		s := strings.TrimSpace(v.Get(f.field))
+		if s == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 1 {
+			return in, forum.FieldError(f.field, "%s must be the number of %s.", f.field, f.what)
+		}
+		*f.to = n
+	}
+	switch strings.ToLower(v.Get("first")) {
+	case "", "0", "false", "off":
+	case "1", "true", "on":
+		in.FirstOnly = true
+	default:
+		return in, forum.FieldError("first", "first must be 1 or 0.")
+	}
+	dates := []struct {
+		field string
+		to    *time.Time
+	}{{"from", &in.From}, {"to", &in.To}}
+	for _, f := range dates {
+		s := strings.TrimSpace(v.Get(f.field))
+		if s == "" {
+			continue
+		}
+		d, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			return in, forum.FieldError(f.field, "%s must be a date like 2026-12-01.", f.field)
+		}
+		*f.to = d
+	}
+	return in, nil
 }

@@ -320,9 +320,44 @@ func checkIntegrity(ctx context.Context, s *session) Check {
 	return c
 }
 
-func checkSearch(context.Context, *session) Check {
-	return Check{Name: "search index", Status: Info, Message: "no search index yet"}
+// checkSearch compares the number of posts with the number the search
+// index holds (and, with --full on SQLite, the index with the posts' text).
+func checkSearch(ctx context.Context, s *session) Check {
+	c := Check{Name: "search index"}
+	if s.db == nil {
+		return skipped(c.Name)
+	}
+	if cur, _, err := s.db.SchemaVersion(ctx); err != nil || cur < searchSchema {
+		c.Status, c.Message = Info, "not checked: the schema has no search index yet (run `hearth migrate`)"
+		return c
+	}
+	posts, indexed, err := s.db.SearchIndexStatus(ctx)
+	if err != nil {
+		c.Status, c.Message = Fail, "cannot read the search index: "+err.Error()
+		c.Fix = "run `hearth repair`, which rebuilds the index"
+		return c
+	}
+	if posts != indexed {
+		c.Status, c.Message = Fail, fmt.Sprintf("the search index holds %d of %d posts: searches miss the others", indexed, posts)
+		c.Fix = "run `hearth repair`, which rebuilds the index (safe while the forum serves)"
+		return c
+	}
+	c.Status, c.Message = OK, fmt.Sprintf("all %d posts are indexed", posts)
+	if s.opts.Full {
+		if err := s.db.SearchIntegrityCheck(ctx); err != nil {
+			c.Status, c.Message = Fail, "the search index differs from the posts: "+err.Error()
+			c.Fix = "run `hearth repair`, which rebuilds the index (safe while the forum serves)"
+			return c
+		}
+		if s.db.Engine() == "sqlite" {
+			c.Message += ", and the index matches their text"
+		}
+	}
+	return c
 }
+
+// searchSchema is the migration that made the search index.
+const searchSchema = 15
 
 func checkBackups(_ context.Context, s *session) Check {
 	c := Check{Name: "backups"}

@@ -195,3 +195,28 @@ func TestRepair(t *testing.T) {
 		t.Errorf("second repair changed %d: %+v", r.Changed(), r)
 	}
 }
+
+// TestDoctorSearchIndex: doctor counts the index against the posts (and
+// compares their text with --full); repair rebuilds a lost index.
+func TestDoctorSearchIndex(t *testing.T) {
+	cfg := newForum(t, 30)
+	r := Doctor(t.Context(), cfg, DoctorOptions{Full: true})
+	if c := check(t, r, "search index"); c.Status != OK || !strings.Contains(c.Message, "all 30 posts are indexed, and the index matches") {
+		t.Errorf("healthy index: %+v", c)
+	}
+	rawExec(t, cfg.DSN(), "INSERT INTO post_search (post_search, rowid, title, body) SELECT 'delete', id, '', body FROM posts WHERE position > 1 AND id < 5")
+	if c := check(t, Doctor(t.Context(), cfg, DoctorOptions{}), "search index"); c.Status != Fail ||
+		!strings.Contains(c.Message, "holds 27 of 30 posts") || !strings.Contains(c.Fix, "hearth repair") {
+		t.Errorf("damaged index: %+v", c)
+	}
+	db := openMigrated(t, cfg.DSN())
+	rep, err := Repair(t.Context(), db, t0)
+	must(t, err)
+	if s := rep.Steps[len(rep.Steps)-1]; !strings.Contains(s.Message, "rebuilt the search index: 30 of 30 posts") {
+		t.Errorf("repair: %+v", s)
+	}
+	db.Close()
+	if c := check(t, Doctor(t.Context(), cfg, DoctorOptions{Full: true}), "search index"); c.Status != OK {
+		t.Errorf("after repair: %+v", c)
+	}
+}

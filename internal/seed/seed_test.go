@@ -59,6 +59,10 @@ func TestRunSmall(t *testing.T) {
 	if n, err := db.CountMembers(ctx); err != nil || n != 50 {
 		t.Errorf("CountMembers = %d, %v; want 50", n, err)
 	}
+	// Import indexes what it writes: search finds the seeded posts at once.
+	if posts, indexed, err := db.SearchIndexStatus(ctx); err != nil || posts != 500 || indexed != 500 {
+		t.Errorf("search index holds %d of %d posts (%v), want all 500", indexed, posts, err)
+	}
 	cats, err := db.ListCategories(ctx)
 	if err != nil {
 		t.Fatal(err)

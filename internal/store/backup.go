@@ -108,7 +108,8 @@ func (db *DB) ExportTables(ctx context.Context, fn func(table string, row map[st
 // engineOnly are columns that mean nothing in another database: a
 // PostgreSQL transaction id. Backups leave them out; the importing database
 // fills in its own default.
-var engineOnly = map[string]bool{"events.txid": true}
+// The search vector is derived: the target's triggers make their own.
+var engineOnly = map[string]bool{"events.txid": true, "posts.search": true}
 
 func exportTable(ctx context.Context, tx *sql.Tx, table string, fn func(string, map[string]any) error) error {
 	q := "SELECT * FROM " + table

@@ -66,7 +66,22 @@ func (db *DB) check(ctx context.Context, pragma string) error {
 	if !db.dialect.integrityPragmas {
 		return nil
 	}
-	rows, err := db.read.QueryContext(ctx, pragma)
+	// One connection, one read transaction: FTS5 checks its index with the
+	// structure it last read on this connection, which a write since then
+	// has made stale (it reports corruption that is not there). Touching
+	// the index first in the same transaction makes it read the current one.
+	tx, err := db.read.BeginTx(ctx, nil)
+	if err != nil {
+		return db.integrityErr(err)
+	}
+	defer tx.Rollback()
+	if ok, err := db.tableExists(ctx, tx, "post_search"); err == nil && ok {
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM post_search WHERE post_search MATCH 'hearth'").Scan(&n); err != nil {
+			return db.integrityErr(err)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, pragma)
 	if err != nil {
 		return db.integrityErr(err)
 	}

@@ -75,7 +75,8 @@ FROM (
 WHERE members.id = s.id AND members.post_count <> s.n`
 
 // Recount recomputes every counter and last-post pointer from the posts, in
-// one transaction, and reports how many rows it corrected per table.
+// one transaction, and reports how many rows it corrected per table; then,
+// on PostgreSQL, it refreshes the planner's statistics.
 func (db *DB) Recount(ctx context.Context) (forum.RecountReport, error) {
 	var r forum.RecountReport
 	err := db.inTx(ctx, "recount", func(tx *sql.Tx) error {
@@ -108,6 +109,13 @@ func (db *DB) Recount(ctx context.Context) (forum.RecountReport, error) {
 	})
 	if err != nil {
 		return forum.RecountReport{}, err
+	}
+	// Recount follows every bulk import (seed, importers): the statistics
+	// are as stale as the counters were.
+	if db.dialect.analyzeSQL != "" {
+		if _, err := db.write.ExecContext(ctx, db.dialect.analyzeSQL); err != nil {
+			return r, db.wrap("analyze", err)
+		}
 	}
 	return r, nil
 }

@@ -166,6 +166,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /c/{id}/feed.rss", s.asGuest(s.cached(s.categoryFeedVersion, s.feed(rssFeed))))
 	mux.HandleFunc("GET /t/{id}/feed.atom", s.asGuest(s.cached(s.threadVersion, s.feed(atomFeed))))
 	mux.HandleFunc("GET /t/{id}/feed.rss", s.asGuest(s.cached(s.threadVersion, s.feed(rssFeed))))
+	mux.HandleFunc("GET /search", s.search)
 
 	mux.HandleFunc("GET /m/{id}", s.profile)
 	mux.HandleFunc("GET /m/{id}/edit", s.editProfileForm)

@@ -157,6 +157,9 @@ func pageURL(base string, n int) string {
 	if n <= 1 {
 		return base
 	}
+	if strings.Contains(base, "?") { // a search's query string
+		return base + "&page=" + strconv.Itoa(n)
+	}
 	return base + "?page=" + strconv.Itoa(n)
 }
 

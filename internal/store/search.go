@@ -1,0 +1,188 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"hearth/internal/forum"
+)
+
+// Search finds the posts matching q that q.Viewer may read. Two queries:
+// the candidates (the newest SearchCandidates matches, with the engine's
+// relevance), ranked here the same way on both engines; then the page's
+// rows with the start of their text. Permissions and filters are in the
+// first query's WHERE, so a page is never short of what the viewer sees.
+func (db *DB) Search(ctx context.Context, q forum.SearchQuery) ([]*forum.SearchHit, int, error) {
+	const op = "search"
+	if len(q.Terms) == 0 {
+		return nil, 0, nil
+	}
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	cond, relevance := db.dialect.searchMatch(q.Terms, q.Excluded, arg)
+	where := []string{cond}
+	switch q.Viewer {
+	case forum.ViewGuest:
+		where = append(where, "NOT c.members_only AND NOT c.staff_only",
+			"(pc.id IS NULL OR (NOT pc.members_only AND NOT pc.staff_only))")
+	case forum.ViewMember:
+		where = append(where, "NOT c.staff_only", "(pc.id IS NULL OR NOT pc.staff_only)")
+	}
+	if q.Viewer != forum.ViewStaff {
+		where = append(where, "p.deleted_at = 0", "t.deleted_at = 0")
+	}
+	if q.CategoryID != 0 {
+		a := arg(q.CategoryID)
+		where = append(where, "(c.id = "+a+" OR c.parent_id = "+a+")")
+	}
+	if q.AuthorID != 0 {
+		where = append(where, "p.author_id = "+arg(q.AuthorID))
+	}
+	if q.ThreadID != 0 {
+		where = append(where, "p.thread_id = "+arg(q.ThreadID))
+	}
+	if q.FirstOnly {
+		where = append(where, "p.position = 1")
+	}
+	if !q.From.IsZero() {
+		where = append(where, "p.created_at >= "+arg(toMillis(q.From)))
+	}
+	if !q.To.IsZero() {
+		where = append(where, "p.created_at < "+arg(toMillis(q.To)))
+	}
+	from := " FROM " + db.dialect.searchFrom +
+		" JOIN threads t ON t.id = p.thread_id JOIN categories c ON c.id = t.category_id" +
+		" LEFT JOIN categories pc ON pc.id = c.parent_id" +
+		" WHERE " + strings.Join(where, " AND ") +
+		" ORDER BY " + db.dialect.searchOrder + " LIMIT " + strconv.Itoa(forum.SearchCandidates)
+	candidates := func(relevance string) ([]forum.SearchCandidate, error) {
+		// The text depends only on which filters are set (the terms are
+		// bound), so the statement cache holds at most a few hundred.
+		rows, err := db.readRows(ctx, "SELECT p.id, "+relevance+", p.created_at, CASE WHEN p.position = 1 THEN t.title ELSE '' END"+from, args...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var cands []forum.SearchCandidate
+		for rows.Next() {
+			var c forum.SearchCandidate
+			var created int64
+			if err := rows.Scan(&c.PostID, &c.Relevance, &created, &c.Title); err != nil {
+				return nil, err
+			}
+			c.CreatedAt = fromMillis(created)
+			cands = append(cands, c)
+		}
+		return cands, rows.Err()
+	}
+	var cands []forum.SearchCandidate
+	var err error
+	if db.dialect.relevanceWalksAll {
+		// bm25 counts every match of each phrase first (its IDF): a common
+		// word's 100,000 matches cost more than the search. So the newest
+		// candidates come first without it; when they are all the matches
+		// (fewer than the cap), bm25 is cheap and ranks them; otherwise a
+		// match in the title is the relevance, and recency orders the rest.
+		if cands, err = candidates("1.0"); err == nil && len(cands) < forum.SearchCandidates {
+			cands, err = candidates(relevance)
+		} else if err == nil {
+			for i := range cands {
+				if forum.TitleHasTerms(cands[i].Title, q.Terms) {
+					cands[i].Relevance = 3
+				}
+			}
+		}
+	} else {
+		cands, err = candidates(relevance)
+	}
+	if err != nil {
+		return nil, 0, db.wrap(op, err)
+	}
+	forum.RankCandidates(cands, q.Terms, q.Now)
+	total := len(cands)
+	if q.Offset >= total {
+		return nil, total, nil
+	}
+	page := cands[q.Offset:min(q.Offset+max(q.Limit, 1), total)]
+	hits, err := db.searchHits(ctx, page)
+	return hits, total, db.wrap(op, err)
+}
+
+// searchHits loads what a result line shows for the page's posts, in the
+// page's order, with at most a few KB of each body.
+func (db *DB) searchHits(ctx context.Context, page []forum.SearchCandidate) ([]*forum.SearchHit, error) {
+	marks := make([]string, len(page))
+	ids := make([]any, len(page))
+	order := make(map[int64]int, len(page))
+	for i, c := range page {
+		marks[i], ids[i] = "$"+strconv.Itoa(i+1), c.PostID
+		order[c.PostID] = i
+	}
+	rows, err := db.readRows(ctx, `SELECT p.id, p.thread_id, t.title, t.slug, t.category_id, c.name,
+		p.author_id, COALESCE(a.name, ''), p.position, p.created_at, p.deleted_at <> 0 OR t.deleted_at <> 0,
+		substr(p.body, 1, 4000)
+	FROM posts p JOIN threads t ON t.id = p.thread_id JOIN categories c ON c.id = t.category_id
+	LEFT JOIN members a ON a.id = p.author_id
+	WHERE p.id IN (`+strings.Join(marks, ", ")+`)`, ids...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	hits := make([]*forum.SearchHit, len(page))
+	for rows.Next() {
+		var h forum.SearchHit
+		var created int64
+		if err := rows.Scan(&h.PostID, &h.ThreadID, &h.ThreadTitle, &h.ThreadSlug, &h.CategoryID, &h.CategoryName,
+			&h.AuthorID, &h.AuthorName, &h.Position, &created, &h.Deleted, &h.Text); err != nil {
+			return nil, err
+		}
+		h.CreatedAt = fromMillis(created)
+		hits[order[h.PostID]] = &h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := hits[:0]
+	for _, h := range hits {
+		if h != nil { // hard-deleted meanwhile
+			out = append(out, h)
+		}
+	}
+	return out, nil
+}
+
+// SearchIndexStatus counts posts and the posts the search index holds.
+func (db *DB) SearchIndexStatus(ctx context.Context) (posts, indexed int64, err error) {
+	err = db.read.QueryRowContext(ctx, db.dialect.searchStatusSQL).Scan(&posts, &indexed)
+	return posts, indexed, db.wrap("search index status", err)
+}
+
+// RebuildSearch rebuilds the search index from posts and threads, in one
+// transaction (writes wait meanwhile; searches go on with the old index).
+func (db *DB) RebuildSearch(ctx context.Context) error {
+	return db.inTx(ctx, "rebuild search index", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, db.dialect.searchRebuildSQL); err != nil {
+			return fmt.Errorf("rebuild: %w", err)
+		}
+		return nil
+	})
+}
+
+// SearchIntegrityCheck compares the SQLite search index with the posts it
+// was made from, token by token (FTS5 'integrity-check'; slow on a big
+// forum, so only `hearth doctor --full` runs it). PostgreSQL's vectors are
+// counted by SearchIndexStatus; there is nothing more to compare.
+func (db *DB) SearchIntegrityCheck(ctx context.Context) error {
+	if db.dialect.name != engineSQLite {
+		return nil
+	}
+	// On the writer: it is an INSERT to FTS5, though it changes nothing.
+	_, err := db.write.ExecContext(ctx, "INSERT INTO post_search (post_search, rank) VALUES ('integrity-check', 1)")
+	return db.wrap("search index integrity check", err)
+}
