@@ -73,18 +73,7 @@ func TestCrashLosesNoAcknowledgedPost(t *testing.T) {
 // crashRounds reads a round count from the environment.
 func crashRounds(t *testing.T, name string, def int) int {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("the crash loops build and kill real processes; skipped with -short")
-	}
-	s := os.Getenv(name)
-	if s == "" {
-		return def
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
-		t.Fatalf("%s=%q: want a whole number from 1", name, s)
-	}
-	return n
+	return storetest.CrashRounds(t, name, def)
 }
 
 // crashDB is the storage a child runs on: its flags, and how the test

@@ -75,17 +75,7 @@ func crashChild(dsn, smtpAddr string) int {
 }
 
 func TestMailWorkerCrashLoop(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the crash loop kills real processes; skipped with -short")
-	}
-	rounds := 5
-	if s := os.Getenv("HEARTH_CRASH_MAIL_ROUNDS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			t.Fatalf("HEARTH_CRASH_MAIL_ROUNDS=%q: want a whole number from 1", s)
-		}
-		rounds = n
-	}
+	rounds := storetest.CrashRounds(t, "HEARTH_CRASH_MAIL_ROUNDS", 5)
 	t.Run("sqlite", func(t *testing.T) {
 		dsn := filepath.Join(t.TempDir(), "hearth.db")
 		db, err := store.Open(t.Context(), dsn)

@@ -129,17 +129,7 @@ func fixture(ctx context.Context, db *store.DB) (thread, author int64, err error
 }
 
 func TestNotificationsCrashLoop(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the crash loop kills real processes; skipped with -short")
-	}
-	rounds := 5
-	if s := os.Getenv("HEARTH_CRASH_ROUNDS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			t.Fatalf("HEARTH_CRASH_ROUNDS=%q: want a whole number from 1", s)
-		}
-		rounds = n
-	}
+	rounds := storetest.CrashRounds(t, "HEARTH_CRASH_ROUNDS", 5)
 	t.Run("sqlite", func(t *testing.T) {
 		crashLoop(t, filepath.Join(t.TempDir(), "hearth.db"), rounds)
 	})
