@@ -338,7 +338,7 @@ func (r *runner) memberThread(ctx context.Context) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res.Notes = "logged in as " + r.ds.members[0].Email + "; Hearth has no unread markers or likes yet, so this is the logged-in view (reply box, own-post links)"
+	res.Notes = "logged in as " + r.ds.members[0].Email + ": the member's view (unread markers, likes, bookmarks, the bell, the reply box)"
 	return res, nil
 }
 
