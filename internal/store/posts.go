@@ -93,8 +93,13 @@ func (db *DB) PostByID(ctx context.Context, id int64) (*forum.Post, error) {
 // ones included, in order.
 func (db *DB) ListPosts(ctx context.Context, threadID int64, from, to int) ([]*forum.Post, error) {
 	op := fmt.Sprintf("list posts of thread %d", threadID)
-	rows, err := db.readRows(ctx, postSelect+
+	return db.queryPosts(ctx, op, postSelect+
 		" WHERE p.thread_id = $1 AND p.position BETWEEN $2 AND $3 ORDER BY p.position", threadID, from, to)
+}
+
+// queryPosts runs a query of postSelect's columns and scans its posts.
+func (db *DB) queryPosts(ctx context.Context, op, q string, args ...any) ([]*forum.Post, error) {
+	rows, err := db.readRows(ctx, q, args...)
 	if err != nil {
 		return nil, db.wrap(op, err)
 	}

@@ -186,26 +186,13 @@ func visibleCategory(f forum.Visibility) string {
 // MemberLikes returns the posts a member liked that f may see, newest like first.
 func (db *DB) MemberLikes(ctx context.Context, member int64, f forum.Visibility, offset, limit int) ([]*forum.Post, error) {
 	op := fmt.Sprintf("list likes of member %d", member)
-	rows, err := db.readRows(ctx, postSelect+`
+	return db.queryPosts(ctx, op, postSelect+`
 		JOIN post_likes l ON l.post_id = p.id
 		JOIN threads t ON t.id = p.thread_id
 		JOIN categories c ON c.id = t.category_id
 		LEFT JOIN categories pc ON pc.id = c.parent_id
 		WHERE l.member_id = $1 AND p.deleted_at = 0 AND t.deleted_at = 0 AND `+visibleCategory(f)+`
 		ORDER BY l.created_at DESC, l.post_id DESC LIMIT $2 OFFSET $3`, member, limitOrAll(limit), max(offset, 0))
-	if err != nil {
-		return nil, db.wrap(op, err)
-	}
-	defer rows.Close()
-	var out []*forum.Post
-	for rows.Next() {
-		p, err := scanPost(rows)
-		if err != nil {
-			return nil, db.wrap(op, err)
-		}
-		out = append(out, p)
-	}
-	return out, db.wrap(op, rows.Err())
 }
 
 func levelArg(l forum.Level) any {
