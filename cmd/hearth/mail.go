@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -181,14 +182,12 @@ func mailSink(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	defer s.Close()
+	host, port, _ := net.SplitHostPort(s.Addr())
 	fmt.Fprintf(stdout, "Mail sink listening on %s; messages go to %s. Start the forum with:\n  hearth serve --smtp-host %s --smtp-port %s --smtp-tls none --no-dkim\n",
-		s.Addr(), dir, hostOf(s.Addr()), portOf(s.Addr()))
+		s.Addr(), dir, host, port)
 	<-ctx.Done()
 	return nil
 }
-
-func hostOf(a string) string { h, _, _ := strings.Cut(a, ":"); return h }
-func portOf(a string) string { _, p, _ := strings.Cut(a, ":"); return p }
 
 // firstArg splits off a leading positional argument, so it may come
 // before the flags.
