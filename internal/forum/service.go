@@ -33,6 +33,7 @@ type Service struct {
 	parents   parentCache // for ApplyEvent
 	reads     *readBuffer // read positions and visits, written every second
 	site      Site        // for account mail
+	secret    secretCache // for mail tokens
 
 	PostsPerPage   int
 	ThreadsPerPage int

@@ -76,6 +76,9 @@ type Store interface {
 	Setting(ctx context.Context, key string) (string, error)
 	// SetSetting inserts or replaces a site setting.
 	SetSetting(ctx context.Context, key, value string) error
+	// EnsureSetting stores value under key unless the key has a value, and
+	// returns the value the key has then: the first node to ask wins.
+	EnsureSetting(ctx context.Context, key, value string) (string, error)
 
 	// CreateCategory inserts c and sets c.ID.
 	CreateCategory(ctx context.Context, c *Category) error

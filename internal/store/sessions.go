@@ -77,6 +77,20 @@ func (db *DB) SetSetting(ctx context.Context, key, value string) error {
 	})
 }
 
+// EnsureSetting stores value under key unless the key has a value, and
+// returns the value the key has then.
+func (db *DB) EnsureSetting(ctx context.Context, key, value string) (string, error) {
+	var v string
+	err := db.inTx(ctx, fmt.Sprintf("save setting %q", key), func(tx *sql.Tx) error {
+		if _, err := db.txExec(ctx, tx, `INSERT INTO settings (key, value) VALUES ($1, $2)
+			ON CONFLICT (key) DO NOTHING`, key, value); err != nil {
+			return err
+		}
+		return db.txRow(ctx, tx, "SELECT value FROM settings WHERE key = $1", key).Scan(&v)
+	})
+	return v, err
+}
+
 // StatusKey is the setting that carries the forum's mode and status
 // updates between nodes; each node keeps its own copy in its status file.
 const StatusKey = "status"
