@@ -295,17 +295,21 @@ func (db *DB) addNotifications(ctx context.Context, tx *sql.Tx, r forum.NotifyRe
 		// The query starts from the few candidates (the watchers, or the
 		// members named), never from every member: a reply's event is
 		// handled in a fraction of a millisecond on a forum of thousands.
-		from := "FROM members m"
+		// CROSS JOIN is how SQLite is told to keep that order: left to
+		// itself it walked every active member by the status index and
+		// probed the watchers (15 ms an event with 8,000 members).
+		from, join := "FROM members m", ""
 		if st.Watchers != forum.WatchNone {
 			from = `FROM (SELECT member_id AS id FROM thread_members WHERE thread_id = $5 AND level = 3
 				UNION SELECT member_id FROM category_members WHERE category_id IN ($8, $9) AND level = 3) w
-				JOIN members m ON m.id = w.id`
+				CROSS JOIN members m`
+			join = " AND m.id = w.id"
 		}
 		q := `INSERT INTO notifications (member_id, kind, group_key, event_id, actor_id, thread_id, post_id, created_at)
 			SELECT m.id, CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS BIGINT), CAST($4 AS BIGINT),
 				CAST($5 AS BIGINT), CAST($6 AS BIGINT), CAST($7 AS BIGINT)
 			` + from + `
-			WHERE m.id <> $4 AND m.status = 'active'
+			WHERE m.id <> $4 AND m.status = 'active'` + join + `
 			AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.event_id = $3 AND n.member_id = m.id)`
 		if staff || parentStaff {
 			q += " AND m.role IN ('moderator', 'admin')"
@@ -326,7 +330,7 @@ func (db *DB) addNotifications(ctx context.Context, tx *sql.Tx, r forum.NotifyRe
 			q += " AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.member_id = m.id AND n.group_key = $2 AND n.actor_id = $4)"
 		}
 		q += " ON CONFLICT (event_id, member_id, kind) DO NOTHING"
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		if _, err := db.txExec(ctx, tx, q, args...); err != nil {
 			return fmt.Errorf("notify %s: %w", st.Kind, err)
 		}
 	}
