@@ -420,7 +420,7 @@ func (a *App) Serve(ctx context.Context) error {
 	go a.lease.Run(mctx)
 	go a.pruneEvents(mctx)
 	// Durable consumers of the event stream, on the lease holder only.
-	notifications := &notify.Consumer{Store: a.Store}
+	notifications := &notify.Consumer{Store: a.Store, Notified: a.Service.Changes().NotificationsChanged}
 	if err := a.Store.StartConsumerAtHead(ctx, notifications.Name(), time.Now()); err != nil {
 		a.Log.Warn("the notifications consumer could not start at the end of the event stream; it reads from its start", "err", err)
 	}

@@ -16,8 +16,12 @@ func (s *Service) ApplyEvent(e Event) {
 	switch e.Kind {
 	case EventPostCreated, EventThreadCreated:
 		c.PostAdded(e.ThreadID, s.listsOf(e.CategoryID)...)
+		c.LevelsChanged(e.MemberID) // posting starts tracking the thread
 	case EventPostRestored, EventThreadRestored:
 		c.PostRestored(e.ThreadID, s.listsOf(e.CategoryID)...)
+		if e.Kind == EventThreadRestored {
+			c.NotificationsChanged(0)
+		}
 	case EventThreadFlags:
 		c.ThreadChanged(e.ThreadID, s.listsOf(e.CategoryID)...)
 	case EventPostEdited:
@@ -26,6 +30,9 @@ func (s *Service) ApplyEvent(e Event) {
 		c.PostLiked(e.ThreadID)
 	case EventPostDeleted, EventThreadDeleted:
 		c.PostDeleted(e.ThreadID, s.listsOf(e.CategoryID)...)
+		if e.Kind == EventThreadDeleted {
+			c.NotificationsChanged(0) // bells leave deleted threads out
+		}
 	case EventMemberJoined, EventMemberProfile, EventMemberRole, EventMemberApproved,
 		EventMemberSuspended, EventMemberReactivated, EventMemberStatus:
 		c.MemberChanged(e.MemberID)
@@ -33,6 +40,10 @@ func (s *Service) ApplyEvent(e Event) {
 		c.SessionsEnded(e.MemberID)
 	case EventBookmarkAdded, EventBookmarkRemoved:
 		c.BookmarksChanged(e.MemberID)
+	case EventNotified:
+		c.NotificationsChanged(e.MemberID)
+	case EventLevelChanged:
+		c.LevelsChanged(e.MemberID)
 	case EventCategoryCreated, EventCategoryChanged:
 		s.parents.forget()
 		c.VisibilityChanged() // it may have become members- or staff-only, or moved

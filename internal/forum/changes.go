@@ -43,6 +43,9 @@ type Changes struct {
 	accounts               map[int64]uint64 // what its sessions hold besides: the password, the sessions
 	people                 atomic.Uint64    // moves with every count of members or accounts
 	bookmarks              map[int64]uint64 // a member's bookmarks
+	bells                  map[int64]uint64 // a member's unread notifications
+	bellsAll               uint64           // everyone's (a thread deleted, or many notified at once)
+	levels                 map[int64]uint64 // a member's levels on threads
 	edits                  uint64           // every post edit: feeds list first posts' words
 }
 
@@ -60,7 +63,7 @@ func newChanges() *Changes {
 		threads: map[int64]uint64{}, hiddenThreads: map[int64]uint64{},
 		categories: map[int64]uint64{}, hiddenCats: map[int64]uint64{},
 		members: map[int64]uint64{}, accounts: map[int64]uint64{},
-		bookmarks: map[int64]uint64{},
+		bookmarks: map[int64]uint64{}, bells: map[int64]uint64{}, levels: map[int64]uint64{},
 	}
 }
 
@@ -122,6 +125,40 @@ func (c *Changes) BookmarksVersion(id int64) uint64 {
 func (c *Changes) BookmarksChanged(id int64) {
 	c.mu.Lock()
 	c.bookmarks[id]++
+	c.mu.Unlock()
+}
+
+// BellVersion is the version of member id's count of unread notifications.
+func (c *Changes) BellVersion(id int64) uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.bells[id] + c.bellsAll
+}
+
+// NotificationsChanged records that member id's notifications came or
+// were read; id 0 means any member's.
+func (c *Changes) NotificationsChanged(id int64) {
+	c.mu.Lock()
+	if id == 0 {
+		c.bellsAll++
+	} else {
+		c.bells[id]++
+	}
+	c.mu.Unlock()
+}
+
+// LevelsVersion is the version of member id's levels on threads.
+func (c *Changes) LevelsVersion(id int64) uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.levels[id]
+}
+
+// LevelsChanged records that member id chose a level, or posted (which
+// starts tracking a thread).
+func (c *Changes) LevelsChanged(id int64) {
+	c.mu.Lock()
+	c.levels[id]++
 	c.mu.Unlock()
 }
 

@@ -37,6 +37,8 @@ const (
 	EventImported          EventKind = "forum.imported"   // rows written by seed or an importer
 	EventBookmarkAdded     EventKind = "bookmark.added"   // MemberID bookmarked PostID
 	EventBookmarkRemoved   EventKind = "bookmark.removed" // and took it back
+	EventNotified          EventKind = "member.notified"  // MemberID's notifications came or were read; 0: several members'
+	EventLevelChanged      EventKind = "member.level"     // MemberID chose a level on a thread or category
 )
 
 // Event is one entry of the event stream. It names its subjects by id and

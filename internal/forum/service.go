@@ -28,6 +28,8 @@ type Service struct {
 	sessions  *cache.Cache[string, *sessionEntry]
 	threads   *cache.Cache[threadPageKey, *threadPageEntry]
 	bookmarks *cache.Cache[int64, BookmarkSet] // by member
+	bells     *cache.Cache[int64, int]         // unread notifications, by member
+	levels    *cache.Cache[levelKey, Level]    // a member's chosen level on a thread
 	readOnly  func() (bool, string)
 	limits    Limits
 	parents   parentCache // for ApplyEvent
@@ -53,6 +55,7 @@ func NewService(store Store, markup Markup) *Service {
 	s.sessions = newSessionCache(s.changes, func() time.Time { return s.now() })
 	s.threads = newThreadPages(s.changes)
 	s.bookmarks = newBookmarkCache()
+	newMemberCaches(s)
 	return s
 }
 
@@ -62,7 +65,8 @@ func (s *Service) Changes() *Changes { return s.changes }
 
 // CacheStats returns the counters of the service's caches by name.
 func (s *Service) CacheStats() map[string]cache.Stats {
-	return map[string]cache.Stats{"sessions": s.sessions.Stats(), "thread_pages": s.threads.Stats(), "bookmarks": s.bookmarks.Stats()}
+	return map[string]cache.Stats{"sessions": s.sessions.Stats(), "thread_pages": s.threads.Stats(), "bookmarks": s.bookmarks.Stats(),
+		"bells": s.bells.Stats(), "levels": s.levels.Stats()}
 }
 
 // SetReadOnly installs the check of whether the admin has made the forum

@@ -152,8 +152,9 @@ type SocialStore interface {
 	CategoryLevel(ctx context.Context, member, category int64) (Level, error)
 
 	// AddNotifications writes what the requests notify, in one transaction;
-	// writing the same requests again adds nothing.
-	AddNotifications(ctx context.Context, rs []NotifyRequest) error
+	// writing the same requests again adds nothing. It returns the members
+	// notified (0: too many to name).
+	AddNotifications(ctx context.Context, rs []NotifyRequest) ([]int64, error)
 	// Notifications returns a member's newest notifications, at most limit,
 	// with actor names and thread titles.
 	Notifications(ctx context.Context, member int64, limit int) ([]*Notification, error)
@@ -319,14 +320,6 @@ func mayChooseLevel(actor *Member) error {
 	return nil
 }
 
-// ThreadLevel returns the actor's level on a thread they may see.
-func (s *Service) ThreadLevel(ctx context.Context, actor *Member, id int64) (Level, error) {
-	if actor == nil {
-		return LevelDefault, nil
-	}
-	return s.store.ThreadLevel(ctx, actor.ID, id)
-}
-
 // SetThreadLevel sets the actor's level on a thread they may see. A muted
 // thread leaves the actor's category lists.
 func (s *Service) SetThreadLevel(ctx context.Context, actor *Member, id int64, l Level) error {
@@ -336,7 +329,11 @@ func (s *Service) SetThreadLevel(ctx context.Context, actor *Member, id int64, l
 	if _, _, _, err := s.thread(ctx, actor, id); err != nil {
 		return err
 	}
-	return s.store.SetThreadLevel(ctx, actor.ID, id, l)
+	if err := s.store.SetThreadLevel(ctx, actor.ID, id, l); err != nil {
+		return err
+	}
+	s.changes.LevelsChanged(actor.ID)
+	return nil
 }
 
 // CategoryLevel returns the actor's level on a category.
@@ -355,7 +352,11 @@ func (s *Service) SetCategoryLevel(ctx context.Context, actor *Member, id int64,
 	if _, _, err := s.Category(ctx, actor, id); err != nil {
 		return err
 	}
-	return s.store.SetCategoryLevel(ctx, actor.ID, id, l)
+	if err := s.store.SetCategoryLevel(ctx, actor.ID, id, l); err != nil {
+		return err
+	}
+	s.changes.LevelsChanged(actor.ID)
+	return nil
 }
 
 // NotificationGroup is what the bell lists: one notification, or several
@@ -451,22 +452,17 @@ func GroupNotifications(ns []*Notification) []*NotificationGroup {
 	return out
 }
 
-// UnreadNotifications counts the actor's unread notification groups, for
-// the bell; 0 for guests.
-func (s *Service) UnreadNotifications(ctx context.Context, actor *Member) (int, error) {
-	if actor == nil {
-		return 0, nil
-	}
-	return s.store.UnreadNotifications(ctx, actor.ID)
-}
-
 // MarkNotificationRead marks one of the actor's notifications (and its
 // group) read.
 func (s *Service) MarkNotificationRead(ctx context.Context, actor *Member, id int64) error {
 	if actor == nil {
 		return Errorf(EUNAUTHORIZED, "Log in to see your notifications.")
 	}
-	return s.store.MarkNotificationRead(ctx, actor.ID, id, s.now())
+	if err := s.store.MarkNotificationRead(ctx, actor.ID, id, s.now()); err != nil {
+		return err
+	}
+	s.changes.NotificationsChanged(actor.ID)
+	return nil
 }
 
 // MarkAllNotificationsRead marks all of the actor's notifications read.
@@ -474,5 +470,9 @@ func (s *Service) MarkAllNotificationsRead(ctx context.Context, actor *Member) e
 	if actor == nil {
 		return Errorf(EUNAUTHORIZED, "Log in to see your notifications.")
 	}
-	return s.store.MarkAllNotificationsRead(ctx, actor.ID, s.now())
+	if err := s.store.MarkAllNotificationsRead(ctx, actor.ID, s.now()); err != nil {
+		return err
+	}
+	s.changes.NotificationsChanged(actor.ID)
+	return nil
 }

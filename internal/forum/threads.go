@@ -168,7 +168,8 @@ func (s *Service) CreateThread(ctx context.Context, actor *Member, nt NewThread)
 		return nil, nil, fmt.Errorf("create thread: %w", err)
 	}
 	s.changes.PostAdded(t.ID, lists(c, parent)...)
-	s.Viewed(actor, t.ID, 1) // their own thread is neither new nor unread to them
+	s.changes.LevelsChanged(actor.ID) // they track it now
+	s.Viewed(actor, t.ID, 1)          // their own thread is neither new nor unread to them
 	return t, p, nil
 }
 
@@ -211,6 +212,7 @@ func (s *Service) Reply(ctx context.Context, actor *Member, threadID int64, src 
 		return nil, fmt.Errorf("reply to thread %d: %w", t.ID, err)
 	}
 	s.changes.PostAdded(t.ID, lists(c, parent)...)
+	s.changes.LevelsChanged(actor.ID) // they track it now
 	s.Viewed(actor, t.ID, p.Position) // their own reply is not unread to them
 	return p, nil
 }

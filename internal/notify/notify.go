@@ -19,7 +19,7 @@ type Store interface {
 	PostByID(ctx context.Context, id int64) (*forum.Post, error)
 	ThreadByID(ctx context.Context, id int64) (*forum.Thread, error)
 	MembersByHandle(ctx context.Context, hs []string) (map[string]int64, error)
-	AddNotifications(ctx context.Context, rs []forum.NotifyRequest) error
+	AddNotifications(ctx context.Context, rs []forum.NotifyRequest) ([]int64, error)
 }
 
 // Consumer is the notifications consumer. Who may hear of an event
@@ -28,6 +28,10 @@ type Store interface {
 // how, in order of precedence: mentioned, quoted, replied to, watching.
 type Consumer struct {
 	Store Store
+	// Notified, if set, hears of the members notified (0: many), once
+	// their notifications are written: this node's cached bells. Other
+	// nodes learn from the member.notified events.
+	Notified func(member int64)
 }
 
 // Name is the consumer's cursor in event_cursors.
@@ -55,7 +59,16 @@ func (c *Consumer) Handle(ctx context.Context, evs []forum.Event) error {
 	if len(rs) == 0 {
 		return nil
 	}
-	return c.Store.AddNotifications(ctx, rs)
+	ids, err := c.Store.AddNotifications(ctx, rs)
+	if err != nil {
+		return err
+	}
+	if c.Notified != nil {
+		for _, id := range ids {
+			c.Notified(id)
+		}
+	}
+	return nil
 }
 
 // visiblePost loads the event's post and thread, or nil when either is

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -205,16 +207,24 @@ func levelArg(l forum.Level) any {
 // SetThreadLevel saves a member's level on a thread and no other column of
 // the row (the read position is the unread tracker's).
 func (db *DB) SetThreadLevel(ctx context.Context, member, thread int64, l forum.Level) error {
-	_, err := db.writeExec(ctx, `INSERT INTO thread_members (member_id, thread_id, level) VALUES ($1, $2, $3)
-		ON CONFLICT (member_id, thread_id) DO UPDATE SET level = excluded.level`, member, thread, levelArg(l))
-	return db.wrap(fmt.Sprintf("set level on thread %d", thread), err)
+	return db.inTx(ctx, fmt.Sprintf("set level on thread %d", thread), func(tx *sql.Tx) error {
+		if _, err := db.txExec(ctx, tx, `INSERT INTO thread_members (member_id, thread_id, level) VALUES ($1, $2, $3)
+		ON CONFLICT (member_id, thread_id) DO UPDATE SET level = excluded.level`, member, thread, levelArg(l)); err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventLevelChanged, MemberID: member, ThreadID: thread})
+	})
 }
 
 // SetCategoryLevel saves a member's level on a category, and nothing else.
 func (db *DB) SetCategoryLevel(ctx context.Context, member, category int64, l forum.Level) error {
-	_, err := db.writeExec(ctx, `INSERT INTO category_members (member_id, category_id, level) VALUES ($1, $2, $3)
-		ON CONFLICT (member_id, category_id) DO UPDATE SET level = excluded.level`, member, category, levelArg(l))
-	return db.wrap(fmt.Sprintf("set level on category %d", category), err)
+	return db.inTx(ctx, fmt.Sprintf("set level on category %d", category), func(tx *sql.Tx) error {
+		if _, err := db.txExec(ctx, tx, `INSERT INTO category_members (member_id, category_id, level) VALUES ($1, $2, $3)
+		ON CONFLICT (member_id, category_id) DO UPDATE SET level = excluded.level`, member, category, levelArg(l)); err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventLevelChanged, MemberID: member, CategoryID: category})
+	})
 }
 
 // startTracking makes a member who posts in a thread track it, unless they
@@ -267,18 +277,40 @@ const effectiveLevel = `COALESCE(
 // not muted (watching, for watchers), and who have no notification of
 // this event yet (a recipient gets the first step naming them). The
 // unique key (event_id, member_id, kind) makes a replay add nothing.
-func (db *DB) AddNotifications(ctx context.Context, rs []forum.NotifyRequest) error {
-	return db.inTx(ctx, "add notifications", func(tx *sql.Tx) error {
+//
+// It appends a member.notified event per member notified, so that every
+// other node's cached bell counts move, and returns those members for this
+// node's; beyond maxNotifiedEvents members, one event (and id 0) for
+// everyone.
+func (db *DB) AddNotifications(ctx context.Context, rs []forum.NotifyRequest) ([]int64, error) {
+	var ids []int64
+	err := db.inTx(ctx, "add notifications", func(tx *sql.Tx) error {
+		ids = ids[:0]
+		notified := map[int64]bool{}
 		for _, r := range rs {
-			if err := db.addNotifications(ctx, tx, r); err != nil {
+			if err := db.addNotifications(ctx, tx, r, notified); err != nil {
 				return fmt.Errorf("event %d: %w", r.EventID, err)
+			}
+		}
+		if len(notified) > maxNotifiedEvents {
+			ids = append(ids, 0)
+			return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventNotified})
+		}
+		for _, id := range slices.Sorted(maps.Keys(notified)) {
+			ids = append(ids, id)
+			if err := db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventNotified, MemberID: id}); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
+	return ids, err
 }
 
-func (db *DB) addNotifications(ctx context.Context, tx *sql.Tx, r forum.NotifyRequest) error {
+// maxNotifiedEvents bounds the events one batch of notifications appends.
+const maxNotifiedEvents = 32
+
+func (db *DB) addNotifications(ctx context.Context, tx *sql.Tx, r forum.NotifyRequest, notified map[int64]bool) error {
 	var parent int64
 	var staff, parentStaff bool
 	err := db.txRow(ctx, tx, `SELECT COALESCE(c.parent_id, 0), c.staff_only, COALESCE(pc.staff_only, FALSE)
@@ -329,8 +361,23 @@ func (db *DB) addNotifications(ctx context.Context, tx *sql.Tx, r forum.NotifyRe
 			// Liking, unliking and liking again tells the author once.
 			q += " AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.member_id = m.id AND n.group_key = $2 AND n.actor_id = $4)"
 		}
-		q += " ON CONFLICT (event_id, member_id, kind) DO NOTHING"
-		if _, err := db.txExec(ctx, tx, q, args...); err != nil {
+		q += " ON CONFLICT (event_id, member_id, kind) DO NOTHING RETURNING member_id"
+		rows, err := db.txQuery(ctx, tx, q, args...)
+		if err != nil {
+			return fmt.Errorf("notify %s: %w", st.Kind, err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			notified[id] = true
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("notify %s: %w", st.Kind, err)
+		}
+		if err := rows.Err(); err != nil {
 			return fmt.Errorf("notify %s: %w", st.Kind, err)
 		}
 	}
@@ -385,14 +432,20 @@ func (db *DB) MarkNotificationRead(ctx context.Context, member, id int64, at tim
 		if err := db.txRow(ctx, tx, "SELECT group_key FROM notifications WHERE id = $1 AND member_id = $2", id, member).Scan(&group); err != nil {
 			return err
 		}
-		_, err := db.txExec(ctx, tx, "UPDATE notifications SET read_at = $3 WHERE member_id = $1 AND group_key = $2 AND read_at = 0",
-			member, group, toMillis(at))
-		return err
+		if _, err := db.txExec(ctx, tx, "UPDATE notifications SET read_at = $3 WHERE member_id = $1 AND group_key = $2 AND read_at = 0",
+			member, group, toMillis(at)); err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventNotified, MemberID: member})
 	})
 }
 
 // MarkAllNotificationsRead marks all of a member's notifications read.
 func (db *DB) MarkAllNotificationsRead(ctx context.Context, member int64, at time.Time) error {
-	_, err := db.writeExec(ctx, "UPDATE notifications SET read_at = $2 WHERE member_id = $1 AND read_at = 0", member, toMillis(at))
-	return db.wrap("mark notifications read", err)
+	return db.inTx(ctx, "mark notifications read", func(tx *sql.Tx) error {
+		if _, err := db.txExec(ctx, tx, "UPDATE notifications SET read_at = $2 WHERE member_id = $1 AND read_at = 0", member, toMillis(at)); err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventNotified, MemberID: member})
+	})
 }

@@ -51,7 +51,7 @@ func BenchmarkAddNotifications(b *testing.B) {
 							{Kind: forum.NotifyPost, Watchers: forum.WatchThread},
 						}})
 				}
-				if err := db.AddNotifications(ctx, rs); err != nil {
+				if _, err := db.AddNotifications(ctx, rs); err != nil {
 					b.Fatal(err)
 				}
 			}

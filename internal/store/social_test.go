@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"io/fs"
+	"slices"
 	"testing"
 	"testing/fstest"
 
@@ -236,8 +237,12 @@ func TestNotificationsStore(t *testing.T) {
 			// In a staff-only category only the moderator hears.
 			req(101, st.ID, staff.ID, forum.NotifyStep{Kind: forum.NotifyMention, Members: everyone}),
 		}
-		for range 2 { // a replay adds nothing
-			must(t, db.AddNotifications(ctx, rs))
+		for i := range 2 { // a replay adds nothing, and names nobody
+			ids, err := db.AddNotifications(ctx, rs)
+			must(t, err)
+			if want := []int64{bob.ID, mod.ID}; i == 0 && !slices.Equal(ids, want) || i == 1 && len(ids) != 0 {
+				t.Errorf("round %d: notified %v, want %v the first time and none the second", i, ids, want)
+			}
 		}
 		count := func(m int64) int {
 			ns, err := db.Notifications(ctx, m, 100)
@@ -253,8 +258,9 @@ func TestNotificationsStore(t *testing.T) {
 			}
 		}
 		// Watchers: mod watches the category (no thread choice), bob does not.
-		must(t, db.AddNotifications(ctx, []forum.NotifyRequest{req(102, th.ID, c.ID, forum.NotifyStep{Kind: forum.NotifyPost, Watchers: forum.WatchThread}),
-			req(103, th.ID, c.ID, forum.NotifyStep{Kind: forum.NotifyPost, Watchers: forum.WatchThread})}))
+		_, err := db.AddNotifications(ctx, []forum.NotifyRequest{req(102, th.ID, c.ID, forum.NotifyStep{Kind: forum.NotifyPost, Watchers: forum.WatchThread}),
+			req(103, th.ID, c.ID, forum.NotifyStep{Kind: forum.NotifyPost, Watchers: forum.WatchThread})})
+		must(t, err)
 		if got := count(mod.ID); got != 4 {
 			t.Errorf("mod has %d, want 4", got)
 		}

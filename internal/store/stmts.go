@@ -111,6 +111,13 @@ func (db *DB) txRow(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql
 	return tx.QueryRowContext(ctx, q, args...)
 }
 
+func (db *DB) txQuery(ctx context.Context, tx *sql.Tx, q string, args ...any) (*sql.Rows, error) {
+	if s, err := db.writeStmts.cached(q); err == nil {
+		return tx.StmtContext(ctx, s).QueryContext(ctx, args...)
+	}
+	return tx.QueryContext(ctx, q, args...)
+}
+
 func (db *DB) txExec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
 	if s, err := db.writeStmts.cached(q); err == nil {
 		return tx.StmtContext(ctx, s).ExecContext(ctx, args...)
