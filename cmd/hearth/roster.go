@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"hearth/internal/app"
+	"hearth/internal/forum"
+	"hearth/internal/ops"
 	"hearth/internal/roster"
 )
 
@@ -113,17 +115,26 @@ func rosterRebuild(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	if old, err := roster.Load(c.DataDir, key); err == nil {
+	old, err := roster.Load(c.DataDir, key)
+	switch {
+	case err == nil:
 		c.BaseURL = orDefault(c.BaseURL, old.BaseURL)
 		c.SiteName = orDefault(c.SiteName, old.Site)
+	case errors.Is(err, roster.ErrNeedKey) && key == nil:
+		// Rewriting it in the clear would undo the encryption unnoticed.
+		return fmt.Errorf("the roster is encrypted: set %s to its key (or to a new one), or delete %s to keep it in the clear from now on", roster.KeyEnv, roster.Path(c.DataDir))
 	}
 	c.BaseURL = orDefault(c.BaseURL, "http://127.0.0.1:8080")
 	c.SiteName = orDefault(c.SiteName, "Hearth")
-	db, svc, err := app.OpenService(ctx, c)
+	db, err := openExisting(ctx, c) // never a new, empty database for a mistyped --data
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if err := ops.CheckSchema(ctx, db, version()); err != nil {
+		return err
+	}
+	svc := forum.NewService(db, app.NewMarkup())
 	cons := app.RosterConsumer(c, db, svc, key)
 	counts, err := cons.Rebuild(ctx)
 	if err != nil {

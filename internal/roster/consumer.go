@@ -118,7 +118,11 @@ func (c *Consumer) Handle(ctx context.Context, evs []forum.Event) error {
 		return nil
 	})
 	if errors.Is(err, ErrNeedKey) || errors.Is(err, ErrDamaged) {
-		// Written with another key, or damaged: start it afresh.
+		// Written with another key (or encrypted, and now no key), or
+		// damaged: start it afresh rather than stop following events.
+		if c.Log != nil {
+			c.Log.Warn("the member roster could not be read; it is rebuilt", "err", err, "encrypted", c.Key != nil)
+		}
 		return c.rebuild(ctx, lastID(evs))
 	}
 	return err

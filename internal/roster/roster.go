@@ -44,14 +44,14 @@ const (
 const KeyEnv = "HEARTH_ROSTER_KEY"
 
 // ErrMissing is returned by Load when there is no roster yet.
-var ErrMissing = errors.New("roster: there is no member roster in this data directory yet")
+var ErrMissing = errors.New("there is no member roster in this data directory yet")
 
 // ErrNeedKey is returned for an encrypted roster read without its key, or
 // with another key.
-var ErrNeedKey = errors.New("roster: the member roster is encrypted: set " + KeyEnv + " to the key it was written with")
+var ErrNeedKey = errors.New("the member roster is encrypted: set " + KeyEnv + " to the key it was written with")
 
 // ErrDamaged is returned for a roster that cannot be read back.
-var ErrDamaged = errors.New("roster: the member roster is damaged: run `hearth roster rebuild` while the database is up")
+var ErrDamaged = errors.New("the member roster is damaged: run `hearth roster rebuild` while the database is up")
 
 // Entry is one member who may be mailed.
 type Entry struct {
