@@ -33,6 +33,8 @@ Usage:
   hearth mode MODE [flags]    normal, read-only or maintenance, with a reason members see
   hearth status [TEXT]        show the forum's mode and updates, or post an update members see
   hearth mail test ADDRESS    send a test mail through the outbox; also: mail status, mail sink
+  hearth broadcast [flags]    mail every member on the roster, with the database down; also: broadcast status
+  hearth roster show|rebuild  the member roster broadcasts use, kept outside the database
   hearth version              print the version
 
 Run 'hearth COMMAND -h' for a command's flags. Every flag can also be set
@@ -70,6 +72,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = statusCmd(args[1:], stdout, stderr)
 	case "mail":
 		err = mailCmd(ctx, args[1:], stdout, stderr)
+	case "broadcast":
+		err = broadcastCmd(ctx, args[1:], stdin, stdout, stderr)
+	case "roster":
+		err = rosterCmd(ctx, args[1:], stdout, stderr)
 	case "verify":
 		return verifyCmd(ctx, args[1:], stdin, stdout, stderr)
 	case "version", "-version", "--version":

@@ -10,6 +10,7 @@ import (
 	"hearth/internal/app"
 	"hearth/internal/demo"
 	"hearth/internal/ops"
+	"hearth/internal/roster"
 )
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -17,6 +18,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var demoMode, debug, migrateFirst bool
 	var pprofAddr string
 	var backupEvery time.Duration
+	var err error
 	fs := newFlags("serve", stderr)
 	fs.StringVar(&c.Addr, "addr", env("addr", "127.0.0.1:8080"), "address to listen on (env HEARTH_ADDR)")
 	storageFlags(fs, &c)
@@ -45,6 +47,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	c.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	c.Version = version()
+	if c.RosterKey, err = roster.KeyFromEnv(); err != nil {
+		return err
+	}
 
 	// One server per data directory; restore and migrate check this lock.
 	release, err := ops.AcquireServeLock(c.DataDir)

@@ -67,6 +67,9 @@ type Config struct {
 
 	// Mail is the SMTP server and addresses mail goes out with.
 	Mail MailConfig
+	// RosterKey encrypts the member roster (DATA/roster); nil writes it
+	// in the clear.
+	RosterKey []byte
 
 	Log *slog.Logger
 }
@@ -424,8 +427,15 @@ func (a *App) Serve(ctx context.Context) error {
 	if err := a.Store.StartConsumerAtHead(ctx, notifications.Name(), time.Now()); err != nil {
 		a.Log.Warn("the notifications consumer could not start at the end of the event stream; it reads from its start", "err", err)
 	}
+	// The member roster, for broadcasts while the database is down:
+	// rebuilt in full by the lease holder, then kept by its events.
+	members := RosterConsumer(a.Config, a.Store, a.Service, a.Config.RosterKey)
+	if err := a.Store.StartConsumerAtHead(ctx, members.Name(), time.Now()); err != nil {
+		a.Log.Warn("the member roster consumer could not start at the end of the event stream; it reads from its start", "err", err)
+	}
+	go members.Run(mctx, a.lease.Held)
 	runner := &events.Runner{Source: a.Store, Lease: a.lease, Log: a.Log, Poll: a.Config.EventPoll,
-		Consumers: []events.Consumer{notifications}}
+		Consumers: []events.Consumer{notifications, members}}
 	go runner.Run(mctx)
 	// Read positions and visits of page views are buffered and written
 	// every second (forum.readBuffer); a crash loses at most that second.

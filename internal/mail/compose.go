@@ -37,7 +37,9 @@ func (id Identity) from(sender forum.MailSender) string {
 	return (&mail.Address{Name: id.SiteName, Address: addr}).String()
 }
 
-// envelopeFrom is the SMTP MAIL FROM of a mail of sender.
+// EnvelopeFrom is the SMTP MAIL FROM of a mail of sender.
+func (id Identity) EnvelopeFrom(sender forum.MailSender) string { return id.envelopeFrom(sender) }
+
 func (id Identity) envelopeFrom(sender forum.MailSender) string {
 	if sender == forum.SenderNotify && id.FromNotify != "" {
 		return id.FromNotify
@@ -58,6 +60,12 @@ var reserved = []string{"from", "to", "subject", "date", "message-id", "mime-ver
 // Compose writes the message for m: multipart/alternative with a text and
 // (if there is one) an HTML part, quoted-printable, CRLF line ends.
 func Compose(id Identity, m *forum.OutboxMail, now time.Time) ([]byte, error) {
+	return ComposeWithMessageID(id, m, id.MessageID(m.ID), now)
+}
+
+// ComposeWithMessageID is Compose for a mail that is no outbox row (a
+// broadcast): the caller names its Message-ID, the same on every try.
+func ComposeWithMessageID(id Identity, m *forum.OutboxMail, messageID string, now time.Time) ([]byte, error) {
 	to, err := mail.ParseAddress(m.To)
 	if err != nil {
 		return nil, fmt.Errorf("the address %q is not valid: %w", m.To, err)
@@ -68,7 +76,7 @@ func Compose(id Identity, m *forum.OutboxMail, now time.Time) ([]byte, error) {
 	h("To", to.String())
 	h("Subject", mime.QEncoding.Encode("utf-8", m.Subject))
 	h("Date", now.UTC().Format(time.RFC1123Z))
-	h("Message-ID", id.MessageID(m.ID))
+	h("Message-ID", messageID)
 	h("MIME-Version", "1.0")
 	keys := make([]string, 0, len(m.Headers))
 	for k := range m.Headers {

@@ -26,6 +26,9 @@ type Sink struct {
 	OnMessage func(Received)
 	// Refuse, if set, decides each recipient's answer: nil takes it.
 	Refuse func(to string) error
+	// ErrorLog, if set, takes the server's connection errors (default
+	// standard error); crash tests, whose clients die mid-session, mute it.
+	ErrorLog smtp.Logger
 
 	mu       sync.Mutex
 	received []Received
@@ -45,6 +48,9 @@ func (s *Sink) Listen(addr string) error {
 	s.srv.AllowInsecureAuth = true
 	s.srv.MaxMessageBytes = 10 << 20
 	s.srv.ReadTimeout, s.srv.WriteTimeout = time.Minute, time.Minute
+	if s.ErrorLog != nil {
+		s.srv.ErrorLog = s.ErrorLog
+	}
 	go s.srv.Serve(ln)
 	return nil
 }

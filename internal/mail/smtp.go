@@ -50,6 +50,7 @@ func (c SMTPConfig) addr() string { return net.JoinHostPort(c.Host, strconv.Itoa
 // are not retried.
 type SendError struct {
 	Permanent bool
+	Code      int    // the server's answer (550, 451, …); 0 when it gave none
 	Msg       string // safe to show the admin: the server's answer, no secrets
 }
 
@@ -186,7 +187,7 @@ func classify(err error) error {
 	}
 	var smtpErr *smtp.SMTPError
 	if errors.As(err, &smtpErr) {
-		return &SendError{Permanent: smtpErr.Code >= 500 && smtpErr.Code < 600, Msg: err.Error()}
+		return &SendError{Permanent: smtpErr.Code >= 500 && smtpErr.Code < 600, Code: smtpErr.Code, Msg: err.Error()}
 	}
 	return &SendError{Msg: err.Error()}
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"hearth/internal/roster"
 	"hearth/internal/status"
 )
 
@@ -23,7 +24,7 @@ func checkPermissions(_ context.Context, s *session) Check {
 	if st, err := os.Stat(dir); err == nil && st.Mode().Perm()&0o007 != 0 {
 		loose = append(loose, fmt.Sprintf("%s (%04o)", dir, st.Mode().Perm()))
 	}
-	files := []string{filepath.Join(dir, status.FileName)}
+	files := []string{filepath.Join(dir, status.FileName), roster.Path(dir)}
 	if s.cfg.isSQLite() {
 		db := s.cfg.DSN()
 		files = append(files, db, db+"-wal", db+"-shm")
@@ -40,7 +41,7 @@ func checkPermissions(_ context.Context, s *session) Check {
 		}
 	}
 	if len(loose) == 0 {
-		c.Status, c.Message = OK, "the database, backups and status file are readable by their owner only"
+		c.Status, c.Message = OK, "the database, backups, status file and member roster are readable by their owner only"
 		return c
 	}
 	sort.Strings(loose)
