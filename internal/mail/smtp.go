@@ -202,17 +202,3 @@ func Check(cfg SMTPConfig, helo string) error {
 	}
 	return c.Quit()
 }
-
-// Send delivers one message to each of rcpts over a connection of its
-// own: for the few mails of a process that has no outbox (the outage
-// watcher's alerts). It stops at the first refusal.
-func Send(cfg SMTPConfig, helo, from string, rcpts []string, msg []byte) error {
-	s := &smtpSender{cfg: cfg, helo: helo}
-	defer s.close()
-	for _, rcpt := range rcpts {
-		if err := s.send(from, rcpt, msg); err != nil {
-			return err
-		}
-	}
-	return nil
-}

@@ -84,6 +84,8 @@ func (a *alerter) mail(al Alert) error {
 		domain = a.cfg.From[i+1:]
 	}
 	id := mail.Identity{SiteName: "Hearth watch", Domain: domain, FromAccount: a.cfg.From}
+	snd := mail.NewSender(a.smtp, domain)
+	defer snd.Close()
 	var errs []error
 	for _, to := range a.cfg.Admins {
 		msg, err := mail.Compose(id, &forum.OutboxMail{ID: al.At.UnixNano(),
@@ -92,7 +94,7 @@ func (a *alerter) mail(al Alert) error {
 			errs = append(errs, err)
 			continue
 		}
-		if err := mail.Send(a.smtp, domain, a.cfg.From, []string{to}, msg); err != nil {
+		if err := snd.Send(a.cfg.From, to, msg); err != nil {
 			errs = append(errs, err)
 		}
 	}
