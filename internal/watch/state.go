@@ -13,13 +13,13 @@ import (
 // State is what the watcher must remember across restarts.
 type State struct {
 	Down      bool      `json:"down"`
-	Since     time.Time `json:"since,omitzero"`     // when the first failed round of this outage ran
-	Detected  time.Time `json:"detected,omitzero"`  // when the outage was declared
-	Problem   string    `json:"problem,omitempty"`  // the last failed round's problem
-	Fails     int       `json:"fails"`              // failed rounds in a row
-	Successes int       `json:"successes"`          // good rounds in a row (during an outage)
+	Since     time.Time `json:"since,omitzero"`      // when the first failed round of this outage ran
+	Detected  time.Time `json:"detected,omitzero"`   // when the outage was declared
+	Problem   string    `json:"problem,omitempty"`   // the last failed round's problem
+	Fails     int       `json:"fails"`               // failed rounds in a row
+	Successes int       `json:"successes"`           // good rounds in a row (during an outage)
 	LastAlert time.Time `json:"last_alert,omitzero"` // the down alert or the last reminder
-	Incident  string    `json:"incident,omitempty"` // the incident opened for this outage
+	Incident  string    `json:"incident,omitempty"`  // the incident opened for this outage
 	// Broadcast: when it is due, whether an admin cancelled it, when it
 	// was sent.
 	BroadcastDue       time.Time `json:"broadcast_due,omitzero"`
