@@ -35,6 +35,7 @@ Usage:
   hearth mail test ADDRESS    send a test mail through the outbox; also: mail status, mail sink
   hearth broadcast [flags]    mail every member on the roster, with the database down; also: broadcast status
   hearth roster show|rebuild  the member roster broadcasts use, kept outside the database
+  hearth watch --config FILE  watch the forum from elsewhere; alert the admins when it is down
   hearth version              print the version
 
 Run 'hearth COMMAND -h' for a command's flags. Every flag can also be set
@@ -76,6 +77,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = broadcastCmd(ctx, args[1:], stdin, stdout, stderr)
 	case "roster":
 		err = rosterCmd(ctx, args[1:], stdout, stderr)
+	case "watch":
+		err = watchCmd(ctx, args[1:], stdout, stderr)
 	case "verify":
 		return verifyCmd(ctx, args[1:], stdin, stdout, stderr)
 	case "version", "-version", "--version":

@@ -34,6 +34,10 @@ type Options struct {
 	Category string        // the staff-only category to post in; DefaultCategory if empty
 	Timeout  time.Duration // per step; DefaultTimeout if zero
 	Client   *http.Client  // nil: a plain client without cookies
+	// GuestOnly checks only what a guest can (the pages): the outage
+	// watch's run when it has no check account. The account's steps are
+	// skipped, not failed.
+	GuestOnly bool
 }
 
 // Status is a step's outcome.
