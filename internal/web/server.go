@@ -174,6 +174,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /m/{id}/password", s.changePassword)
 
 	mux.HandleFunc("GET /admin", s.admin)
+	mux.HandleFunc("GET /admin/mail", s.adminMail)
+	mux.HandleFunc("POST /admin/mail/{id}/retry", s.adminMailRetry)
 	mux.HandleFunc("POST /admin/settings", s.adminSettings)
 	mux.HandleFunc("POST /admin/mode", s.adminMode)
 	mux.HandleFunc("POST /admin/status", s.adminStatusUpdate)
