@@ -17,7 +17,6 @@ type MailStore interface {
 	// RetryMail makes a failed mail pending again, due at now, with a fresh
 	// series of tries. ErrNotFound if id is not a failed mail.
 	RetryMail(ctx context.Context, id int64, now time.Time) error
-
 }
 
 // MailOverview is the admin's page of the outbox.
