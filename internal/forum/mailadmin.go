@@ -17,6 +17,8 @@ type MailStore interface {
 	// RetryMail makes a failed mail pending again, due at now, with a fresh
 	// series of tries. ErrNotFound if id is not a failed mail.
 	RetryMail(ctx context.Context, id int64, now time.Time) error
+
+	BounceStore // bounce.go
 }
 
 // MailOverview is the admin's page of the outbox.

@@ -227,3 +227,15 @@ func ReadMessage(raw []byte) (*netmail.Message, error) {
 	}
 	return netmail.ReadMessage(bytes.NewReader(raw))
 }
+
+// decodeHeader decodes RFC 2047 words in any charset the web knows.
+func decodeHeader(s string) (string, error) {
+	d := mime.WordDecoder{CharsetReader: func(charset string, r io.Reader) (io.Reader, error) {
+		enc, err := htmlindex.Get(charset)
+		if err != nil {
+			return nil, err
+		}
+		return enc.NewDecoder().Reader(r), nil
+	}}
+	return d.DecodeHeader(s)
+}

@@ -172,6 +172,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /m/{id}/edit", s.editProfileForm)
 	mux.HandleFunc("POST /m/{id}/edit", s.editProfile)
 	mux.HandleFunc("POST /m/{id}/password", s.changePassword)
+	mux.HandleFunc("POST /m/{id}/mail/resume", s.resumeMail)
 
 	mux.HandleFunc("GET /admin", s.admin)
 	mux.HandleFunc("GET /admin/mail", s.adminMail)
