@@ -3,6 +3,7 @@ package forum_test
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,6 +106,61 @@ func TestBounces(t *testing.T) {
 		}
 		if !bounce(adminTok, true) || !bounced(f.admin) {
 			t.Fatal("the admin's own hard bounce did not count")
+		}
+	})
+}
+
+// TestReplyMailAnswers: a person whose replies by mail are refused gets
+// one answer an hour, an automatic mail none; a good reply posts.
+func TestReplyMailAnswers(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		f := newFixture(t, db)
+		f.svc.SetSite(forum.Site{Name: "Forum", BaseURL: "https://forum.example.org", MailDomain: "forum.example.org"})
+		now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+		f.svc.SetClock(func() time.Time { return now })
+		th, _, err := f.svc.CreateThread(ctx, f.admin, forum.NewThread{CategoryID: f.cat.ID, Title: "Night trains", Body: "Which?"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		answers := func() int {
+			rows, err := db.ListMail(ctx, "", 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, r := range rows {
+				if r.Kind == "inbound.refused" {
+					n++
+				}
+			}
+			return n
+		}
+		bad := forum.ReplyMail{Token: "1.2.nope", From: "x@example.net", ReturnPath: "x@example.net", Text: "hi"}
+		for i, want := range []int{1, 1, 1, 2} {
+			if i == 3 {
+				now = now.Add(forum.AnswerInterval + time.Second)
+			}
+			if _, why, err := f.svc.ReceiveReply(ctx, bad); err != nil || why == "" {
+				t.Fatalf("bad token: %q %v", why, err)
+			}
+			if i == 2 {
+				auto := bad
+				auto.Auto, auto.ReturnPath = true, "y@example.net"
+				f.svc.ReceiveReply(ctx, auto)
+			}
+			if n := answers(); n != want {
+				t.Fatalf("after refusal %d: %d answers, want %d", i+1, n, want)
+			}
+		}
+		addr, err := f.svc.ReplyAddress(ctx, f.member.ID, th.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok := addr[len("reply+"):strings.IndexByte(addr, '@')]
+		p, why, err := f.svc.ReceiveReply(ctx, forum.ReplyMail{Token: tok, From: "MIA@example.org", ReturnPath: "mia@example.org", Text: "The sleeper."})
+		if err != nil || why != "" || p.ThreadID != th.ID || p.AuthorID != f.member.ID {
+			t.Fatalf("a good reply: %+v %q %v", p, why, err)
 		}
 	})
 }
