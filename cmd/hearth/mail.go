@@ -41,9 +41,14 @@ func mailFlags(fs *flag.FlagSet, c *app.Config) {
 	fs.BoolVar(&m.DisableDKIM, "no-dkim", envBool("no-dkim", false), "send mail unsigned (a development sink) (env HEARTH_NO_DKIM)")
 }
 
+// inboundFlags adds serve's flag for the inbound SMTP server.
+func inboundFlags(fs *flag.FlagSet, c *app.Config) {
+	fs.StringVar(&c.Mail.Listen, "smtp-listen", env("smtp-listen", ""), "take replies by mail and bounces on this address (\":25\", the mail domain's MX pointing here); off by default (env HEARTH_SMTP_LISTEN)")
+}
+
 func mailCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: hearth mail test ADDRESS | hearth mail status | hearth mail sink [--addr 127.0.0.1:2525] [--dir DIR]")
+		fmt.Fprintln(stderr, "usage: hearth mail test ADDRESS | hearth mail status | hearth mail sink [--addr 127.0.0.1:2525] [--dir DIR] | hearth mail inject FILE.eml --addr HOST:PORT [--to ADDRESS] [--from ADDRESS]")
 		return errUsage
 	}
 	switch args[0] {
@@ -53,8 +58,10 @@ func mailCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return mailStatus(ctx, args[1:], stdout, stderr)
 	case "sink":
 		return mailSink(ctx, args[1:], stdout, stderr)
+	case "inject":
+		return mailInject(args[1:], stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "hearth mail: unknown command %q: use test, status or sink\n", args[0])
+	fmt.Fprintf(stderr, "hearth mail: unknown command %q: use test, status, sink or inject\n", args[0])
 	return errUsage
 }
 
@@ -186,6 +193,53 @@ func mailSink(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "Mail sink listening on %s; messages go to %s. Start the forum with:\n  hearth serve --smtp-host %s --smtp-port %s --smtp-tls none --no-dkim\n",
 		s.Addr(), dir, host, port)
 	<-ctx.Done()
+	return nil
+}
+
+// mailInject hands a saved mail (.eml) to an SMTP server, the forum's
+// --smtp-listen: a reply by mail tried without a mail program.
+func mailInject(args []string, stdout, stderr io.Writer) error {
+	var addr, to, from string
+	fs := newFlags("mail inject", stderr)
+	fs.StringVar(&addr, "addr", "127.0.0.1:2526", "the SMTP server: the forum's --smtp-listen")
+	fs.StringVar(&to, "to", "", "envelope recipient; default the mail's To")
+	fs.StringVar(&from, "from", "", "envelope sender; default the mail's From")
+	file, rest := firstArg(args)
+	if err := parse(fs, rest); err != nil {
+		return err
+	}
+	if file == "" {
+		fmt.Fprintln(stderr, "usage: hearth mail inject FILE.eml [--addr 127.0.0.1:2526] [--to ADDRESS] [--from ADDRESS]")
+		return errUsage
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	msg, err := hmail.ReadMessage(raw)
+	if err != nil {
+		return fmt.Errorf("%s is not a mail: %w", file, err)
+	}
+	pick := func(flag, header string) (string, error) {
+		if flag != "" {
+			return flag, nil
+		}
+		a, err := mail.ParseAddress(msg.Header.Get(header))
+		if err != nil {
+			return "", fmt.Errorf("%s has no usable %s header: give --%s", file, header, strings.ToLower(header))
+		}
+		return a.Address, nil
+	}
+	if to, err = pick(to, "To"); err != nil {
+		return err
+	}
+	if from, err = pick(from, "From"); err != nil {
+		return err
+	}
+	if err := hmail.Inject(addr, from, to, raw); err != nil {
+		return fmt.Errorf("the server at %s did not take it: %w", addr, err)
+	}
+	fmt.Fprintf(stdout, "Delivered to %s (from %s, to %s). The forum's log says what became of it.\n", addr, from, to)
 	return nil
 }
 

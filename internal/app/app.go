@@ -108,6 +108,7 @@ type App struct {
 	monitor *dbMonitor
 	lease   *events.Lease // singleton work: scheduled backups, pruning events
 	mail    *mail.Worker  // sends the outbox on the lease holder; nil without SMTP
+	inbound *mail.Inbound // takes replies and bounces; nil without --smtp-listen
 }
 
 // Singleton reports whether this node does the forum's once-per-forum work
@@ -221,7 +222,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	cfg = a.Config
-	svc.SetSite(forum.Site{Name: cfg.SiteName, BaseURL: cfg.BaseURL})
+	svc.SetSite(forum.Site{Name: cfg.SiteName, BaseURL: cfg.BaseURL, MailDomain: cfg.MailIdentity().Domain})
 	proxies := cfg.Proxies()
 	clientIP := clientIPFunc(proxies, cfg.Log)
 	wcfg := web.Config{SiteName: cfg.SiteName, BaseURL: cfg.BaseURL, ClientIP: clientIP, Status: st, DBDown: mon.Down, StorageFull: mon.StorageFull}
@@ -242,6 +243,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.web = ws
 	if a.mail, err = a.newMailWorker(); err != nil {
+		a.ln.Close()
+		db.Close()
+		return nil, err
+	}
+	if err := a.listenInbound(); err != nil {
 		a.ln.Close()
 		db.Close()
 		return nil, err
@@ -458,6 +464,10 @@ func (a *App) Serve(ctx context.Context) error {
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	if a.inbound != nil {
+		a.inbound.Close()
+		a.inbound = nil
+	}
 	// The requests are done: what they read goes to the database now.
 	if err := a.Service.FlushReads(sctx); err != nil {
 		a.Log.Warn("saving read positions at shutdown", "err", err)
@@ -469,6 +479,9 @@ func (a *App) Serve(ctx context.Context) error {
 func (a *App) Close() error {
 	if a.srv == nil && a.ln != nil {
 		a.ln.Close()
+	}
+	if a.inbound != nil {
+		a.inbound.Close()
 	}
 	return a.Store.Close()
 }

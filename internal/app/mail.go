@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"strconv"
 	"time"
 
 	"hearth/internal/forum"
@@ -22,6 +23,12 @@ type MailConfig struct {
 	PerMinute   int    // the SMTP server's cap, if it has one
 	DKIMSelect  string // DKIM selector; default "hearth"
 	DisableDKIM bool   // for a development sink
+	// Listen is where the inbound SMTP server takes replies and bounces
+	// (":25" behind the domain's MX record); "" for none. Every node
+	// listens: handling a mail is a token check and a database write,
+	// which any node does, so any node the MX records name can take it
+	// and none waits for the singleton lease to move.
+	Listen string
 }
 
 // MailIdentity is who mail comes from, defaults filled in from the base URL.
@@ -51,7 +58,8 @@ func (a *App) newMailWorker() (*mail.Worker, error) {
 		return nil, nil
 	}
 	id := c.MailIdentity()
-	w := &mail.Worker{Outbox: a.Store, Identity: id, SMTP: c.Mail.SMTP, PerMinute: c.Mail.PerMinute, Held: a.lease.Held, Log: a.Log}
+	w := &mail.Worker{Outbox: a.Store, Identity: id, SMTP: c.Mail.SMTP, PerMinute: c.Mail.PerMinute, Held: a.lease.Held, Log: a.Log,
+		BounceToken: a.bounceToken}
 	if !c.Mail.DisableDKIM {
 		sel := c.Mail.DKIMSelect
 		if sel == "" {
@@ -64,6 +72,33 @@ func (a *App) newMailWorker() (*mail.Worker, error) {
 		w.DKIM = k
 	}
 	return w, nil
+}
+
+// bounceToken is the VERP token of outbox mail outboxID to a member.
+func (a *App) bounceToken(ctx context.Context, memberID, outboxID int64) (string, error) {
+	return a.Service.MailToken(ctx, forum.TokenBounce, memberID, strconv.FormatInt(outboxID, 10))
+}
+
+// listenInbound starts the inbound SMTP server if one is configured.
+func (a *App) listenInbound() error {
+	addr := a.Config.Mail.Listen
+	if addr == "" {
+		return nil
+	}
+	in := &mail.Inbound{Domain: a.Config.MailIdentity().Domain, Inbox: a.Service, Log: a.Log}
+	if err := in.Listen(addr); err != nil {
+		return fmt.Errorf("listen for mail on %s (--smtp-listen): %w", addr, err)
+	}
+	a.inbound = in
+	return nil
+}
+
+// InboundAddr is where the inbound SMTP server listens ("" if none).
+func (a *App) InboundAddr() string {
+	if a.inbound == nil {
+		return ""
+	}
+	return a.inbound.Addr()
 }
 
 // registerMailMetrics exposes the outbox in /metrics.

@@ -14,8 +14,9 @@ import (
 // Site is what account mail says about the forum: its name and the
 // address its links start with.
 type Site struct {
-	Name    string
-	BaseURL string
+	Name       string
+	BaseURL    string
+	MailDomain string // the domain of reply and bounce addresses
 }
 
 // SetSite tells the service the forum's name and public URL, for mail.

@@ -49,6 +49,9 @@ type OutboxMail struct {
 	LastError string
 	CreatedAt time.Time
 	SentAt    time.Time
+	// Stopped, when not "", is why mail to the member's address stopped
+	// (it bounced): the worker fails the mail without sending it.
+	Stopped string
 }
 
 // OutboxStats is the outbox at a glance, for the admin page, `hearth mail

@@ -157,6 +157,7 @@ type Store interface {
 
 	SocialStore
 	UnreadStore // unread.go
+	MailStore   // mailadmin.go
 }
 
 // ThreadFilter selects threads for ListThreads.

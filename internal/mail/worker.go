@@ -33,6 +33,13 @@ type Worker struct {
 	Poll      time.Duration // longest wait between looks at the outbox; default 1s
 	Held      func() bool   // nil: always
 	Log       *slog.Logger
+	// BounceToken, if set, makes the envelope sender of each mail to a
+	// member bounce+TOKEN@Domain (VERP), TOKEN naming member and outbox
+	// row, so that a bounce says whose mail failed however the receiving
+	// server words it. It is made at send time, not stored with the row:
+	// every path that enqueues mail gets it, and a token is a keyed hash
+	// of the row's own fields, the same on every try and every node.
+	BounceToken func(ctx context.Context, memberID, outboxID int64) (string, error)
 
 	// Counters for /metrics.
 	Sent, Retried, Failed, InDoubt atomic.Int64
@@ -151,9 +158,14 @@ func (w *Worker) Round(ctx context.Context) (int, error) {
 
 func (w *Worker) send(ctx context.Context, m *forum.OutboxMail) forum.MailResult {
 	r := forum.MailResult{ID: m.ID}
+	if m.Stopped != "" {
+		w.Failed.Add(1)
+		r.Failed, r.Err = true, "not sent: mail to this member's address stopped because it bounced ("+m.Stopped+"); the member turns it back on on their profile page"
+		return r
+	}
 	err := w.pace.wait(ctx)
 	if err == nil {
-		err = w.deliver(m)
+		err = w.deliver(ctx, m)
 	}
 	var se *SendError
 	switch {
@@ -173,7 +185,7 @@ func (w *Worker) send(ctx context.Context, m *forum.OutboxMail) forum.MailResult
 }
 
 // deliver composes, signs and sends one mail.
-func (w *Worker) deliver(m *forum.OutboxMail) error {
+func (w *Worker) deliver(ctx context.Context, m *forum.OutboxMail) error {
 	msg, err := Compose(w.Identity, m, time.Now())
 	if err != nil {
 		return &SendError{Permanent: true, Msg: err.Error()}
@@ -187,8 +199,25 @@ func (w *Worker) deliver(m *forum.OutboxMail) error {
 	if err != nil {
 		return &SendError{Permanent: true, Msg: "the address is not valid"}
 	}
-	return w.sender.send(w.Identity.envelopeFrom(m.Sender), to.Address, msg)
+	from := w.Identity.envelopeFrom(m.Sender)
+	if m.MemberID != 0 && w.BounceToken != nil && w.Identity.Domain != "" {
+		tok, err := w.BounceToken(ctx, m.MemberID, m.ID)
+		if err != nil {
+			return &SendError{Msg: "the bounce address could not be made: " + err.Error()}
+		}
+		from = BounceAddress(tok, w.Identity.Domain)
+	}
+	return w.sender.send(from, to.Address, msg)
 }
+
+// BounceAddress is the envelope sender of a mail whose bounce token is tok.
+func BounceAddress(tok, domain string) string { return bouncePrefix + tok + "@" + domain }
+
+// The local parts' prefixes of the addresses the inbound listener takes.
+const (
+	bouncePrefix = "bounce+"
+	replyPrefix  = "reply+"
+)
 
 // Backoff is how long to wait after attempt n (1 for the first) failed:
 // a minute, doubling up to six hours, each wait moved up to a fifth

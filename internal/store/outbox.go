@@ -59,7 +59,18 @@ func (db *DB) enqueueMail(ctx context.Context, tx *sql.Tx, m *forum.Mail, now ti
 const outboxCols = `id, dedupe_key, kind, member_id, to_addr, sender, subject, body_text, body_html, headers,
 	state, attempts, in_doubt, next_at, last_error, created_at, sent_at`
 
-func scanOutbox(rows *sql.Rows) ([]*forum.OutboxMail, error) {
+func scanOutbox(rows *sql.Rows) ([]*forum.OutboxMail, error) { return scanOutboxStopped(rows, false) }
+
+// claimStopped is the reason mail to a claimed row's member is stopped
+// (their address bounced; see mailstate.go), "" if it is not. A password
+// reset goes out regardless: the member asked for it in person, and it is
+// their way back to the profile where mail is turned on again.
+const claimStopped = `, COALESCE((SELECT s.reason FROM member_mail_state s JOIN members m ON m.id = s.member_id
+	WHERE s.member_id = outbox.member_id AND s.stopped_at > 0 AND s.address = m.email AND outbox.kind <> 'account.reset'), '')`
+
+// scanOutboxStopped reads rows of outboxCols, and of claimStopped after
+// them if stopped.
+func scanOutboxStopped(rows *sql.Rows, stopped bool) ([]*forum.OutboxMail, error) {
 	defer rows.Close()
 	var out []*forum.OutboxMail
 	for rows.Next() {
@@ -67,8 +78,12 @@ func scanOutbox(rows *sql.Rows) ([]*forum.OutboxMail, error) {
 		var sender, state, headers string
 		var inDoubt int
 		var next, created, sent int64
-		if err := rows.Scan(&m.ID, &m.Key, &m.Kind, &m.MemberID, &m.To, &sender, &m.Subject, &m.Text, &m.HTML, &headers,
-			&state, &m.Attempts, &inDoubt, &next, &m.LastError, &created, &sent); err != nil {
+		dest := []any{&m.ID, &m.Key, &m.Kind, &m.MemberID, &m.To, &sender, &m.Subject, &m.Text, &m.HTML, &headers,
+			&state, &m.Attempts, &inDoubt, &next, &m.LastError, &created, &sent}
+		if stopped {
+			dest = append(dest, &m.Stopped)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		m.Sender, m.State, m.InDoubt = forum.MailSender(sender), forum.MailState(state), inDoubt != 0
@@ -94,11 +109,11 @@ func (db *DB) ClaimMail(ctx context.Context, now time.Time, limit int) ([]*forum
 	err := db.inTx(ctx, "claim mail", func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET state = 'sending', attempts = attempts + 1
 			WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_at <= $1 ORDER BY next_at, id LIMIT $2)
-			RETURNING `+outboxCols, toMillis(now), limit)
+			RETURNING `+outboxCols+claimStopped, toMillis(now), limit)
 		if err != nil {
 			return err
 		}
-		out, err = scanOutbox(rows)
+		out, err = scanOutboxStopped(rows, true)
 		return err
 	})
 	// RETURNING gives no order.

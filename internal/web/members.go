@@ -13,6 +13,9 @@ type profileView struct {
 	Member *forum.Member
 	IsSelf bool
 	Notice string
+	// Bounced is why mail to the member stopped (their address bounced),
+	// shown to them and to admins with a button to try again; "" if not.
+	Bounced string
 }
 
 func (s *Server) profile(w http.ResponseWriter, r *http.Request) {
@@ -32,6 +35,19 @@ func (s *Server) profile(w http.ResponseWriter, r *http.Request) {
 	if q := r.URL.Query(); v.IsSelf && q.Get("password") == "changed" {
 		n, _ := strconv.Atoi(q.Get("ended"))
 		v.Notice = passwordChanged(max(n, 0))
+	}
+	if v.IsSelf || a.IsAdmin() {
+		stopped, why, err := s.svc.MailBounced(r.Context(), m.ID)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		if stopped {
+			v.Bounced = why
+		}
+		if r.URL.Query().Get("mail") == "resumed" {
+			v.Notice = "Mail to your address is turned back on. If it bounces again, it stops again."
+		}
 	}
 	s.render(w, r, http.StatusOK, "profile", v)
 }
@@ -160,4 +176,17 @@ func (s *Server) handleRedirect(w http.ResponseWriter, r *http.Request) {
 		code = http.StatusFound // the old handle may go to someone else later
 	}
 	http.Redirect(w, r, "/m/"+strconv.FormatInt(m.ID, 10), code)
+}
+
+// resumeMail turns mail back on after the member's address bounced.
+func (s *Server) resumeMail(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = s.svc.ResumeMail(r.Context(), actor(r), id)
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/m/"+strconv.FormatInt(id, 10)+"?mail=resumed", http.StatusSeeOther)
 }

@@ -172,8 +172,11 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /m/{id}/edit", s.editProfileForm)
 	mux.HandleFunc("POST /m/{id}/edit", s.editProfile)
 	mux.HandleFunc("POST /m/{id}/password", s.changePassword)
+	mux.HandleFunc("POST /m/{id}/mail/resume", s.resumeMail)
 
 	mux.HandleFunc("GET /admin", s.admin)
+	mux.HandleFunc("GET /admin/mail", s.adminMail)
+	mux.HandleFunc("POST /admin/mail/{id}/retry", s.adminMailRetry)
 	mux.HandleFunc("POST /admin/settings", s.adminSettings)
 	mux.HandleFunc("POST /admin/mode", s.adminMode)
 	mux.HandleFunc("POST /admin/status", s.adminStatusUpdate)
