@@ -34,7 +34,7 @@ func (s *Service) ApplyEvent(e Event) {
 			c.NotificationsChanged(0) // bells leave deleted threads out
 		}
 	case EventMemberJoined, EventMemberProfile, EventMemberRole, EventMemberApproved,
-		EventMemberSuspended, EventMemberReactivated, EventMemberStatus:
+		EventMemberSuspended, EventMemberReactivated, EventMemberStatus, EventMailBounced, EventMailResumed:
 		c.MemberChanged(e.MemberID)
 	case EventMemberPassword, EventSessionEnded:
 		c.SessionsEnded(e.MemberID)

@@ -16,6 +16,9 @@ import (
 type Store interface {
 	MemberByID(ctx context.Context, id int64) (*forum.Member, error)
 	ListMembers(ctx context.Context, status forum.MemberStatus, limit int) ([]*forum.Member, error)
+	// MailBounced says whether mail to the member's address stopped
+	// because it bounced.
+	MailBounced(ctx context.Context, memberID int64) (bool, string, error)
 }
 
 // TokenFunc makes a member's one-click unsubscribe token for broadcasts:
@@ -51,16 +54,17 @@ type Consumer struct {
 func (c *Consumer) Name() string { return "roster" }
 
 // mailable says whether member m belongs on the roster and, if so, whether
-// a broadcast skips them. Members pending approval are listed: an outage
-// concerns those waiting to take part too. Suspended members are not.
-//
-// merge: the broadcast opt-out and the bounce state are being added to
-// forum.Member in parallel (MailOptOut, MailBounced): return them here as
-// unsub and bounced, and the roster, `hearth roster show` and the
-// broadcast all follow.
-func mailable(m *forum.Member) (listed, unsub, bounced bool) {
-	listed = m.Status == forum.StatusActive || m.Status == forum.StatusPending
-	return listed, false, false
+// a broadcast skips them (unsubscribed from broadcasts, or an address that
+// bounces). Members pending approval are listed: an outage concerns those
+// waiting to take part too. Suspended members are not.
+func (c *Consumer) mailable(ctx context.Context, m *forum.Member) (listed, unsub, bounced bool, err error) {
+	if m.Status != forum.StatusActive && m.Status != forum.StatusPending {
+		return false, false, false, nil
+	}
+	if bounced, _, err = c.Store.MailBounced(ctx, m.ID); err != nil {
+		return false, false, false, fmt.Errorf("roster: mail state of member %d: %w", m.ID, err)
+	}
+	return true, false, bounced, nil
 }
 
 // Handle applies the member events of evs, durably, before returning.
@@ -146,9 +150,9 @@ func lastID(evs []forum.Event) int64 {
 
 // entry is member m's line, or nil if m is not listed.
 func (c *Consumer) entry(ctx context.Context, m *forum.Member) (*Entry, error) {
-	listed, unsub, bounced := mailable(m)
-	if !listed {
-		return nil, nil
+	listed, unsub, bounced, err := c.mailable(ctx, m)
+	if !listed || err != nil {
+		return nil, err
 	}
 	tok, err := c.Token(ctx, m.ID)
 	if err != nil {
