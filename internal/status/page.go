@@ -228,7 +228,7 @@ type Incident struct {
 	ResolvedAt time.Time        `json:"resolved_at,omitzero"`
 	StartsAt   time.Time        `json:"starts_at,omitzero"` // maintenance: the planned window
 	EndsAt     time.Time        `json:"ends_at,omitzero"`
-	Updates    []IncidentUpdate `json:"updates"` // newest first
+	Updates    []IncidentUpdate `json:"updates"`             // newest first
 	ThreadID   int64            `json:"thread_id,omitempty"` // the forum thread made of it
 }
 
