@@ -61,6 +61,9 @@ func (h *Handler) MountAPI(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/status/incidents", h.auth(h.openIncident))
 	mux.HandleFunc("POST /api/v1/status/incidents/{id}/updates", h.auth(h.postUpdate))
 	mux.HandleFunc("POST /api/v1/status/components/{id}", h.auth(h.setComponent))
+	mux.HandleFunc("/api/v1/status/", func(w http.ResponseWriter, r *http.Request) {
+		h.Errors.Error(w, r, forum.Errorf(forum.ENOTFOUND, "The status API has POST /api/v1/status/incidents, /incidents/{id}/updates and /components/{id}."))
+	})
 }
 
 func (h *Handler) mode() status.State {

@@ -43,6 +43,13 @@ type Config struct {
 	// read-only, with a banner saying why, until there is room. nil means never.
 	StorageFull func() bool
 
+	// StatusPage is the status page's incidents and components (outside
+	// the database): the admin page changes them, and members see a
+	// banner after an incident. nil leaves both out.
+	StatusPage *status.PageStore
+	// StatusChanged is told after the admin page changed the status page.
+	StatusChanged func()
+
 	// PageCacheBytes bounds the cache of guests' pages: 0 means 32 MiB,
 	// negative disables it.
 	PageCacheBytes int
