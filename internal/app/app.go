@@ -101,8 +101,8 @@ type App struct {
 	// StatusPage is the status page's incidents and components, outside
 	// the database too.
 	StatusPage *status.PageStore
-	Metrics *metrics.Metrics
-	Log     *slog.Logger
+	Metrics    *metrics.Metrics
+	Log        *slog.Logger
 
 	handler http.Handler
 	web     *web.Server
