@@ -98,11 +98,12 @@ type App struct {
 	Store   *store.DB
 	Service *forum.Service
 	Status  *status.Store // mode and status updates, outside the database
+	Metrics *metrics.Metrics
+	Log     *slog.Logger
+
 	// StatusPage is the status page's incidents and components, outside
 	// the database too.
 	StatusPage *status.PageStore
-	Metrics    *metrics.Metrics
-	Log        *slog.Logger
 
 	handler http.Handler
 	web     *web.Server
