@@ -261,7 +261,8 @@ type Page struct {
 	// a change by it.
 	Rev        int64       `json:"rev"`
 	Changed    time.Time   `json:"changed,omitzero"`
-	NextID     int64       `json:"next_id"`
+	NextID     int64       `json:"next_id"`        // of incidents
+	NextUpdate int64       `json:"next_update_id"` // of incidents' updates
 	NextSeq    int64       `json:"next_seq"`
 	Components []Component `json:"components"`
 	Incidents  []Incident  `json:"incidents"`        // newest first
@@ -351,7 +352,7 @@ func (s *PageStore) load(force bool) error {
 }
 
 func newPage(now time.Time) Page {
-	p := Page{NextID: 1, NextSeq: 1}
+	p := Page{NextID: 1, NextUpdate: 1, NextSeq: 1}
 	for _, id := range DefaultComponents {
 		p.Components = append(p.Components, Component{ID: id, Name: componentName(id), Status: Operational, UpdatedAt: now.UTC()})
 	}
@@ -498,8 +499,7 @@ func (s *PageStore) Open(in NewIncident) (Incident, error) {
 			inc.ResolvedAt = now
 		}
 		p.NextID++
-		u := IncidentUpdate{ID: p.NextID, At: now, State: in.State, Text: text}
-		p.NextID++
+		u := IncidentUpdate{ID: p.nextUpdate(), At: now, State: in.State, Text: text}
 		inc.Updates = []IncidentUpdate{u}
 		p.Incidents = append([]Incident{inc}, p.Incidents...)
 		p.settle(&inc, now)
@@ -538,8 +538,7 @@ func (s *PageStore) Post(id int64, state IncidentState, text string) (Incident, 
 			return err
 		}
 		name := eventName(inc.Kind, inc.State, to)
-		u := IncidentUpdate{ID: p.NextID, At: now, State: to, Text: text}
-		p.NextID++
+		u := IncidentUpdate{ID: p.nextUpdate(), At: now, State: to, Text: text}
 		inc.Updates = append([]IncidentUpdate{u}, inc.Updates...)
 		if to.Closed() && !inc.State.Closed() {
 			inc.ResolvedAt = now
@@ -700,6 +699,14 @@ func (p *Page) settle(inc *Incident, now time.Time) {
 			c.Status, c.UpdatedAt = worst, now
 		}
 	}
+}
+
+func (p *Page) nextUpdate() int64 {
+	if p.NextUpdate < 1 {
+		p.NextUpdate = 1
+	}
+	p.NextUpdate++
+	return p.NextUpdate - 1
 }
 
 func (p *Page) event(name string, inc Incident, u *IncidentUpdate, now time.Time) {
