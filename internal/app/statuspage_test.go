@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"hearth/internal/app"
+	"hearth/internal/forum"
 	"hearth/internal/status"
 )
 
@@ -77,4 +79,74 @@ func TestStatusPageWithTheDatabaseDown(t *testing.T) {
 	// The forum's own pages still say they are down.
 	expect(t, "a forum page meanwhile", f.guest.get("/"), 503)
 	must(t, os.Rename(db+".kept", db))
+}
+
+// TestStatusPageAdminAndBanner: the admin opens and updates an incident
+// from the admin page (a refused form keeps its text), members see a
+// banner linking to /status until they dismiss it, a new update shows it
+// again, and one click makes the incident a thread members can reply to.
+func TestStatusPageAdminAndBanner(t *testing.T) {
+	a := start(t, "sqlite")
+	ctx := t.Context()
+	admin, err := a.Service.CreateMember(ctx, adminMember())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Service.CreateMember(ctx, forum.NewMember{Email: "mia@example.org", Name: "Mia Member", Password: "member-password"}); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := a.Service.CreateCategory(ctx, admin, forum.CategoryInput{Name: "Announcements"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := newBrowser(t, a.URL())
+	expect(t, "admin logs in", root.post("/login", url.Values{"email": {"root@example.org"}, "password": {"owner-password"}}), 303)
+	expect(t, "admin page", root.get("/admin"), 200, "Status page", "Open an incident", "hearth status incident")
+
+	p := root.post("/admin/status/incidents", url.Values{"title": {"Replies fail"}, "impact": {"major"}, "component": {"nope"}, "text": {"Typed with care."}})
+	expect(t, "a refused incident keeps its text", p, 422, `no component &#34;nope&#34;`, "Typed with care.", "Replies fail")
+	expect(t, "open an incident", root.post("/admin/status/incidents", url.Values{"title": {"Replies fail"}, "impact": {"major"}, "component": {"forum"}, "text": {"Some replies are refused."}}), 303)
+	inc := a.StatusPage.Get().Incidents[0]
+	id := strconv.FormatInt(inc.ID, 10)
+	expect(t, "update it", root.post("/admin/status/incidents/"+id+"/updates", url.Values{"state": {"identified"}, "text": {"A full disk."}}), 303)
+	expect(t, "a wrong state keeps the text", root.post("/admin/status/incidents/"+id+"/updates", url.Values{"state": {"completed"}, "text": {"Kept update."}}), 422, "Kept update.")
+	expect(t, "set a component", root.post("/admin/status/components/email", url.Values{"status": {"degraded_performance"}}), 303)
+	expect(t, "the status page", root.get("/status"), 200, "A full disk.", "Degraded performance")
+
+	mia := newBrowser(t, a.URL())
+	expect(t, "mia logs in", mia.post("/login", url.Values{"email": {"mia@example.org"}, "password": {"member-password"}}), 303)
+	expect(t, "mia sees the banner", mia.get("/"), 200, "Replies fail", "A full disk.", `href="/status#incident-`+id, `action="/status/dismiss"`)
+	guest := newBrowser(t, a.URL())
+	expect(t, "guests too", guest.get("/"), 200, "Replies fail")
+	p = mia.post("/status/dismiss", url.Values{"key": {bannerKey(t, mia.get("/").body)}, "back": {"/"}})
+	if p.status != 303 || p.loc != "/" {
+		t.Fatalf("dismiss: %d %s", p.status, p.loc)
+	}
+	if p := mia.get("/"); strings.Contains(p.body, "Replies fail") {
+		t.Error("the banner shows after it was dismissed")
+	}
+	expect(t, "guest still sees it (cache keyed by banner)", guest.get("/"), 200, "Replies fail")
+	expect(t, "dismissing elsewhere is refused", mia.post("/status/dismiss", url.Values{"key": {"x"}, "back": {"//evil.example"}}), 422)
+	expect(t, "resolve", root.post("/admin/status/incidents/"+id+"/updates", url.Values{"state": {"resolved"}, "text": {"Room again; replies work."}}), 303)
+	expect(t, "a new update shows the banner again", mia.get("/"), 200, "Resolved: Replies fail", "Room again")
+
+	p = root.post("/admin/status/incidents/"+id+"/thread", url.Values{"category": {strconv.FormatInt(cat.ID, 10)}})
+	if p.status != 303 || !strings.HasPrefix(p.loc, "/t/") {
+		t.Fatalf("make a thread: %d %s\n%s", p.status, p.loc, p.body)
+	}
+	expect(t, "the thread", guest.get(p.loc), 200, "Incident: Replies fail", "Some replies are refused.", "A full disk.", "Room again; replies work.")
+	tid := strings.Split(p.loc, "/")[2]
+	expect(t, "mia comments", mia.post("/t/"+tid+"/reply", url.Values{"body": {"Thanks for telling us."}}), 303)
+	expect(t, "only one thread per incident", root.post("/admin/status/incidents/"+id+"/thread", url.Values{"category": {strconv.FormatInt(cat.ID, 10)}}), 409)
+	expect(t, "members cannot", mia.post("/admin/status/incidents", url.Values{"title": {"x"}, "text": {"y"}}), 403)
+}
+
+func bannerKey(t *testing.T, body string) string {
+	t.Helper()
+	_, after, ok := strings.Cut(body, `name="key" value="`)
+	if !ok {
+		t.Fatal("no banner form")
+	}
+	key, _, _ := strings.Cut(after, `"`)
+	return key
 }

@@ -306,6 +306,7 @@ type PageStore struct {
 	page    Page
 	modTime time.Time
 	size    int64
+	checked time.Time // the last look at the file by Get
 }
 
 // PageDir is the status page's directory in the data directory.
@@ -362,12 +363,16 @@ func newPage(now time.Time) Page {
 func componentName(id string) string { return strings.ToUpper(id[:1]) + id[1:] }
 
 // Get returns the page as last written, re-reading the file when another
-// process changed it (a stat per call). The page is shared: callers must
-// not modify it. A file that became unreadable keeps the last page read.
+// process changed it (looking at most once a second: pages call it on
+// every request). The page is shared: callers must not modify it. A file
+// that became unreadable keeps the last page read.
 func (s *PageStore) Get() Page {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.load(false)
+	if now := time.Now(); now.Sub(s.checked) >= time.Second {
+		s.checked = now
+		s.load(false)
+	}
 	return s.page
 }
 
@@ -416,6 +421,7 @@ func (s *PageStore) change(fn func(p *Page, now time.Time) error) error {
 		return fmt.Errorf("write status page file: %w", err)
 	}
 	s.page, s.modTime, s.size = p, time.Time{}, -1 // stat again on the next Get
+	s.checked = time.Time{}
 	return nil
 }
 
