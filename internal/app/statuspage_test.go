@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,8 +16,10 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"hearth/internal/app"
+	"hearth/internal/app/apptest"
 	"hearth/internal/forum"
 	"hearth/internal/status"
+	"hearth/internal/statuspage"
 )
 
 // TestStatusPageWithTheDatabaseDown: with the SQLite file gone and the
@@ -149,4 +152,46 @@ func bannerKey(t *testing.T, body string) string {
 	}
 	key, _, _ := strings.Cut(after, `"`)
 	return key
+}
+
+// TestStatusPagePublishAndWebhooks: an incident opened from the shell (its
+// own store on the data directory, as `hearth status` is) is published to
+// --status-publish and POSTed, signed, to --status-webhook by the running
+// server.
+func TestStatusPagePublishAndWebhooks(t *testing.T) {
+	got := make(chan *http.Request, 4)
+	bodies := make(chan []byte, 4)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- r
+		bodies <- b
+	}))
+	defer hook.Close()
+	data, site := t.TempDir(), filepath.Join(t.TempDir(), "site")
+	a := apptest.Start(t, app.Config{DataDir: data, Log: testLog(t), Status: app.StatusConfig{
+		PublishDir: site, Webhooks: []statuspage.Hook{{URL: hook.URL, Secret: "s"}}}})
+	waitFor(t, "the first publish", func() bool { _, err := os.Stat(filepath.Join(site, "index.html")); return err == nil })
+	// The deliverer has started its journal: what follows is new to it.
+	waitFor(t, "the webhook journal", func() bool { _, err := os.Stat(filepath.Join(data, statuspage.JournalFile)); return err == nil })
+	shell, err := status.OpenPage(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := shell.Open(status.NewIncident{Title: "Search is down", Impact: status.ImpactMajor, Components: []string{"search"}, Text: "Searching fails."}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the publish of the change", func() bool {
+		b, _ := os.ReadFile(filepath.Join(site, "index.html"))
+		return strings.Contains(string(b), "Search is down")
+	})
+	select {
+	case r := <-got:
+		b := <-bodies
+		if !statuspage.Verify("s", b, r.Header.Get("X-Hearth-Signature")) || r.Header.Get("X-Hearth-Event") != "incident.created" || !strings.Contains(string(b), "Search is down") {
+			t.Errorf("webhook %v %s", r.Header, b)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no webhook")
+	}
+	expect(t, "and the server's own page", newBrowser(t, a.URL()).get("/status"), 200, "Search is down")
 }

@@ -239,8 +239,9 @@ func (d *Deliverer) Run(ctx context.Context) {
 
 func (d *Deliverer) journalPath() string { return filepath.Join(d.DataDir, JournalFile) }
 
-// update applies fn to the journal under its lock and writes it.
-func (d *Deliverer) update(fn func(*Journal, bool)) error {
+// update applies fn to the journal under its lock and writes it if fn
+// says it changed it.
+func (d *Deliverer) update(fn func(*Journal, bool) bool) error {
 	lf, err := os.OpenFile(d.journalPath()+".lock", os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return err
@@ -254,7 +255,9 @@ func (d *Deliverer) update(fn func(*Journal, bool)) error {
 	if err != nil {
 		return err
 	}
-	fn(&j, existed)
+	if !fn(&j, existed) {
+		return nil
+	}
 	b, err := json.MarshalIndent(j, "", "  ")
 	if err != nil {
 		return err
@@ -273,7 +276,8 @@ func (d *Deliverer) Round(ctx context.Context) error {
 	now := time.Now().UTC()
 	site := d.Site.withDefaults()
 	var due []Delivery
-	err := d.update(func(j *Journal, existed bool) {
+	err := d.update(func(j *Journal, existed bool) bool {
+		changed := !existed
 		if !existed {
 			j.Cursor = page.NextSeq - 1 // a new journal starts now: history is not replayed
 		}
@@ -291,13 +295,14 @@ func (d *Deliverer) Round(ctx context.Context) error {
 				j.Pending = append(j.Pending, Delivery{ID: strconv.FormatInt(e.Seq, 10) + "-" + strconv.Itoa(i+1), Seq: e.Seq, Event: e.Name,
 					IncidentID: e.Incident.ID, URL: h.URL, Body: string(body), State: "pending", CreatedAt: now, NextAt: now})
 			}
-			j.Cursor = e.Seq
+			j.Cursor, changed = e.Seq, true
 		}
 		for _, p := range j.Pending {
 			if !p.NextAt.After(now) {
 				due = append(due, p)
 			}
 		}
+		return changed
 	})
 	if err != nil {
 		return fmt.Errorf("the webhook journal: %w", err)
@@ -348,20 +353,21 @@ func (d *Deliverer) attempt(ctx context.Context, p Delivery) {
 	default:
 		p.NextAt = now.Add(d.backoff(p.Attempts))
 	}
-	err := d.update(func(j *Journal, _ bool) {
+	err := d.update(func(j *Journal, _ bool) bool {
 		i := slices.IndexFunc(j.Pending, func(q Delivery) bool { return q.ID == p.ID })
 		if i < 0 {
-			return
+			return false
 		}
 		if p.State == "pending" {
 			j.Pending[i] = p
-			return
+			return true
 		}
 		j.Pending = slices.Delete(j.Pending, i, i+1)
 		j.Log = append([]Delivery{p}, j.Log...)
 		if len(j.Log) > journalLog {
 			j.Log = j.Log[:journalLog]
 		}
+		return true
 	})
 	if err != nil {
 		d.Log.Warn("status webhooks: the journal could not be written; the delivery may be sent again", "err", err)
