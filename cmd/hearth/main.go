@@ -32,6 +32,7 @@ Usage:
   hearth verify [flags] URL   check a running site from outside: pages, log in, post, log out
   hearth mode MODE [flags]    normal, read-only or maintenance, with a reason members see
   hearth status [TEXT]        show the forum's mode and updates, or post an update members see
+  hearth status incident|component|maintenance|show|publish|webhooks   the status page (hearth status help)
   hearth mail test ADDRESS    send a test mail through the outbox; also: mail status, mail sink
   hearth broadcast [flags]    mail every member on the roster, with the database down; also: broadcast status
   hearth roster show|rebuild  the member roster broadcasts use, kept outside the database

@@ -61,6 +61,9 @@ func parseUntil(s string, now time.Time) (time.Time, error) {
 
 // statusCmd shows the mode and updates, or posts an update.
 func statusCmd(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && statusSubcommands[args[0]] {
+		return statusPageCmd(args, stdout, stderr) // the status page: statuspage.go
+	}
 	var dataDir string
 	fs := newFlags("status", stderr)
 	fs.StringVar(&dataDir, "data", env("data", "./hearth-data"), "data directory (env HEARTH_DATA)")

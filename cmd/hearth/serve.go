@@ -37,9 +37,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.MetricsToken, "metrics-token", env("metrics-token", ""), "bearer token for /metrics; without one, /metrics answers only local requests (env HEARTH_METRICS_TOKEN)")
 	mailFlags(fs, &c)
 	inboundFlags(fs, &c)
+	finishStatus := statusServeFlags(fs, &c)
 	fs.StringVar(&pprofAddr, "pprof", env("pprof", ""), "serve Go's profiler (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060; off by default (env HEARTH_PPROF)")
 	fs.DurationVar(&c.LeaseTTL, "lease-ttl", envDuration("lease-ttl", 30*time.Second), "several nodes: how long after a node stops answering another takes over its once-per-forum work (backups, pruning) (env HEARTH_LEASE_TTL)")
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := finishStatus(); err != nil {
 		return err
 	}
 	level := slog.LevelInfo

@@ -71,6 +71,9 @@ type Config struct {
 	// in the clear.
 	RosterKey []byte
 
+	// Status is the status page's token, publishing and webhooks.
+	Status StatusConfig
+
 	Log *slog.Logger
 }
 
@@ -101,6 +104,10 @@ type App struct {
 	Metrics *metrics.Metrics
 	Log     *slog.Logger
 
+	// StatusPage is the status page's incidents and components, outside
+	// the database too.
+	StatusPage *status.PageStore
+
 	handler http.Handler
 	web     *web.Server
 	srv     *http.Server
@@ -109,6 +116,7 @@ type App struct {
 	lease   *events.Lease // singleton work: scheduled backups, pruning events
 	mail    *mail.Worker  // sends the outbox on the lease holder; nil without SMTP
 	inbound *mail.Inbound // takes replies and bounces; nil without --smtp-listen
+	status  *statusPage
 }
 
 // Singleton reports whether this node does the forum's once-per-forum work
@@ -222,10 +230,16 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	cfg = a.Config
+	if a.status, err = a.newStatusPage(st); err != nil {
+		a.ln.Close()
+		db.Close()
+		return nil, err
+	}
 	svc.SetSite(forum.Site{Name: cfg.SiteName, BaseURL: cfg.BaseURL, MailDomain: cfg.MailIdentity().Domain})
 	proxies := cfg.Proxies()
 	clientIP := clientIPFunc(proxies, cfg.Log)
-	wcfg := web.Config{SiteName: cfg.SiteName, BaseURL: cfg.BaseURL, ClientIP: clientIP, Status: st, DBDown: mon.Down, StorageFull: mon.StorageFull}
+	wcfg := web.Config{SiteName: cfg.SiteName, BaseURL: cfg.BaseURL, ClientIP: clientIP, Status: st, DBDown: mon.Down, StorageFull: mon.StorageFull,
+		StatusPage: a.StatusPage, StatusChanged: a.status.changed}
 	wcfg.SecureCookies = strings.HasPrefix(cfg.BaseURL, "https://")
 	if !cfg.NoLimits {
 		web.DefaultLimits(&wcfg)
@@ -260,6 +274,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return cur == latest, err
 	})
 	root := Surfaces(cfg.Log, cfg.BaseURL, ws, apiHandler)
+	a.status.mount(root, a, ws)
 	root.Handle("GET /metrics", m.Handler(cfg.MetricsToken, proxies))
 	root.Handle("GET /healthz", healthz)
 	root.Handle("GET /readyz", readyz)
@@ -428,6 +443,7 @@ func (a *App) Serve(ctx context.Context) error {
 	go modes.run(mctx)
 	go a.lease.Run(mctx)
 	go a.pruneEvents(mctx)
+	a.status.run(mctx)
 	// Durable consumers of the event stream, on the lease holder only.
 	notifications := &notify.Consumer{Store: a.Store, Notified: a.Service.Changes().NotificationsChanged}
 	if err := a.Store.StartConsumerAtHead(ctx, notifications.Name(), time.Now()); err != nil {

@@ -190,6 +190,9 @@ func TestModeAcrossNodes(t *testing.T) {
 	if err := nodeA.Status.SetMode(status.Maintenance, "Moving to a bigger server", time.Time{}); err != nil {
 		t.Fatal(err)
 	}
+	if err := nodeA.Status.Post("Copying the database."); err != nil {
+		t.Fatal(err)
+	}
 	within(t, "maintenance set on A shows on B", 3*time.Second, func() bool {
 		p := guestB.get("/")
 		return p.status == http.StatusServiceUnavailable && strings.Contains(p.body, "Moving to a bigger server")
@@ -198,7 +201,7 @@ func TestModeAcrossNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	within(t, "normal set on B shows on A", 3*time.Second, func() bool { return guestA.get("/").status == http.StatusOK })
-	if got := nodeA.Status.Get(); len(got.Updates) != 1 || got.Updates[0].Text != "Moving to a bigger server" {
+	if got := nodeA.Status.Get(); len(got.Updates) != 1 || got.Updates[0].Text != "Copying the database." {
 		t.Errorf("A's updates: %+v", got.Updates)
 	}
 }

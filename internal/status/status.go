@@ -50,7 +50,12 @@ type State struct {
 	Reason  string    `json:"reason,omitempty"` // why, shown in the banner or on the maintenance page
 	Until   time.Time `json:"until,omitzero"`   // expected end, if known
 	Since   time.Time `json:"since,omitzero"`
-	Updates []Update  `json:"updates,omitempty"` // newest first
+	Updates []Update  `json:"updates,omitempty"` // this window's, newest first
+	// Archived are the updates of earlier windows, newest first: when
+	// the forum leaves normal mode again, the updates of the window before
+	// move here, so the maintenance page speaks only of this one while the
+	// status page's history keeps them all.
+	Archived []Update `json:"archived,omitempty"`
 	// Changed is when this state was written. Nodes sharing one database
 	// pass states between them; the later Changed wins.
 	Changed time.Time `json:"changed,omitzero"`
@@ -68,6 +73,9 @@ func (s State) RetryAfter(now time.Time) int {
 
 // maxUpdates keeps the file small; older updates are dropped.
 const maxUpdates = 20
+
+// maxArchived bounds the archive of earlier windows' updates.
+const maxArchived = 100
 
 // MaxText bounds a reason or an update.
 const MaxText = 1000
@@ -135,12 +143,18 @@ func (s *Store) Get() State {
 		s.checked = now
 		s.load()
 	}
-	st := s.state
+	return s.state.clone()
+}
+
+func (st State) clone() State {
 	st.Updates = append([]Update(nil), st.Updates...)
+	st.Archived = append([]Update(nil), st.Archived...)
 	return st
 }
 
-// SetMode changes the mode. A non-empty reason is also posted as an update.
+// SetMode changes the mode. Leaving normal mode starts a new window: the
+// updates of the previous one are archived. The reason is shown on its own
+// (banner, maintenance page), so it is not posted again as an update.
 func (s *Store) SetMode(m Mode, reason string, until time.Time) error {
 	reason, err := clean(reason)
 	if err != nil {
@@ -149,13 +163,17 @@ func (s *Store) SetMode(m Mode, reason string, until time.Time) error {
 	return s.change(func(st *State) bool {
 		if st.Mode != m {
 			st.Since = s.now().UTC()
+			if st.Mode == Normal {
+				st.Archived = append(st.Updates, st.Archived...)
+				st.Updates = nil
+				if len(st.Archived) > maxArchived {
+					st.Archived = st.Archived[:maxArchived]
+				}
+			}
 		}
 		st.Mode, st.Reason, st.Until = m, reason, until.UTC()
 		if m == Normal {
 			st.Until = time.Time{}
-		}
-		if reason != "" {
-			addUpdate(st, Update{At: s.now().UTC(), Text: reason})
 		}
 		return true
 	})
@@ -168,7 +186,7 @@ func (s *Store) Post(text string) error {
 		return err
 	}
 	if text == "" {
-		return &TextError{"the update is empty"}
+		return &TextError{msg: "the update is empty"}
 	}
 	return s.change(func(st *State) bool {
 		addUpdate(st, Update{At: s.now().UTC(), Text: text})
@@ -193,8 +211,7 @@ func (s *Store) Adopt(st State) (bool, error) {
 			return false
 		}
 		adopted = true
-		*cur = st
-		cur.Updates = append([]Update(nil), st.Updates...)
+		*cur = st.clone()
 		return true
 	})
 	return adopted, err
@@ -203,7 +220,10 @@ func (s *Store) Adopt(st State) (bool, error) {
 // TextError is a reason or an update refused as given; its message says
 // why and is safe to show. Any other error of SetMode and Post is the
 // file's, and names its path.
-type TextError struct{ msg string }
+type TextError struct {
+	msg      string
+	NotFound bool // what was named (an incident, a component) does not exist
+}
 
 func (e *TextError) Error() string { return e.msg }
 
@@ -211,24 +231,29 @@ func clean(text string) (string, error) {
 	text = strings.TrimSpace(text)
 	switch {
 	case !utf8.ValidString(text):
-		return "", &TextError{"the text is not valid UTF-8"}
+		return "", &TextError{msg: "the text is not valid UTF-8"}
 	case utf8.RuneCountInString(text) > MaxText:
-		return "", &TextError{fmt.Sprintf("the text is longer than %d characters", MaxText)}
+		return "", &TextError{msg: fmt.Sprintf("the text is longer than %d characters", MaxText)}
 	}
 	return text, nil
 }
 
 // change applies fn to the freshest state and, if fn says it changed it,
-// writes it atomically: a temporary file, fsync, rename. A crash leaves the
-// old or the new file.
+// writes it atomically (WriteFileAtomic), all under the file's lock so a
+// `hearth mode` beside the server loses neither's change.
 func (s *Store) change(fn func(*State) bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	unlock, err := lock(s.path + ".lock")
+	if err != nil {
+		return fmt.Errorf("write status file: %w", err)
+	}
+	defer unlock()
+	s.modTime = time.Time{} // under the lock, always read what is on disk
 	if err := s.load(); err != nil {
 		return err
 	}
-	st := s.state
-	st.Updates = append([]Update(nil), st.Updates...)
+	st := s.state.clone()
 	before := st.Changed
 	if !fn(&st) {
 		return nil
@@ -240,26 +265,7 @@ func (s *Store) change(fn func(*State) bool) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
-		return fmt.Errorf("write status file: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(s.path), ".status-*.json")
-	if err != nil {
-		return fmt.Errorf("write status file: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write status file: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write status file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write status file: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), s.path); err != nil {
+	if err := WriteFileAtomic(s.path, append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("write status file: %w", err)
 	}
 	s.state, s.modTime = st, time.Time{} // re-read (and stat) on the next Get

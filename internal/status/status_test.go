@@ -33,7 +33,7 @@ func TestModesAndUpdates(t *testing.T) {
 	if st.Mode != ReadOnly || st.Reason != "Upgrading the database server" || !st.Until.Equal(until) {
 		t.Fatalf("state %+v", st)
 	}
-	if len(st.Updates) != 2 || st.Updates[0].Text != "Halfway there." {
+	if len(st.Updates) != 1 || st.Updates[0].Text != "Halfway there." { // the reason is not repeated as an update
 		t.Fatalf("updates %+v", st.Updates)
 	}
 	if err := other.SetMode(Normal, "", time.Time{}); err != nil {

@@ -18,6 +18,7 @@ type adminView struct {
 	Pending         []*forum.Member
 	Members         []*forum.Member
 	Categories      []*forum.Category
+	StatusPage      *statusAdmin // nil without a status page
 }
 
 // requireAdmin answers non-admins and reports whether to go on.
@@ -35,11 +36,17 @@ func (s *Server) requireAdmin(w http.ResponseWriter, r *http.Request) bool {
 }
 
 func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
+	s.adminPage(w, r, http.StatusOK, nil)
+}
+
+// adminPage renders the admin page; edit, if set, fills in a refused
+// form's message and values.
+func (s *Server) adminPage(w http.ResponseWriter, r *http.Request, code int, edit func(*adminView)) {
 	if !s.requireAdmin(w, r) {
 		return
 	}
 	ctx, a := r.Context(), actor(r)
-	v := adminView{Page: s.page(r, "Administration"), Status: s.status()}
+	v := adminView{Page: s.page(r, "Administration"), Status: s.status(), StatusPage: s.statusAdminView()}
 	v.NoIndex = true
 	var err error
 	if v.RequireApproval, err = s.svc.RequireApproval(ctx); err != nil {
@@ -58,7 +65,10 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "admin", v)
+	if edit != nil {
+		edit(&v)
+	}
+	s.render(w, r, code, "admin", v)
 }
 
 func (s *Server) adminSettings(w http.ResponseWriter, r *http.Request) {

@@ -75,6 +75,7 @@ func (s *Server) maintenance(w http.ResponseWriter, r *http.Request, st status.S
 	v := maintenanceView{Page: s.page(r, "Back soon"), State: st, Heading: "We'll be back soon", Message: message,
 		RequestID: httperr.RequestID(r.Context())}
 	v.NoIndex, v.Banner = true, ""
+	v.Incident = nil // its dismiss form cannot pass the gate; the page links to /status instead
 	if r.Method == http.MethodPost {
 		v.Kept = r.PostFormValue("body") // parsed, and capped, by limitBodies
 	}

@@ -263,10 +263,10 @@ func (s *Server) lastModified(key string) time.Time {
 	return t
 }
 
-// cacheKey names a guest's page: its URL and the banner it shows, so a
-// change of mode never serves a page with the old banner.
+// cacheKey names a guest's page: its URL and the banners it shows, so a
+// change of mode or incident never serves a page with the old banner.
 func (s *Server) cacheKey(r *http.Request) string {
-	if b := s.banner(r); b != "" {
+	if b := s.banner(r) + s.incidentBanner(r).cacheKey(); b != "" {
 		return r.URL.RequestURI() + "\x00" + b
 	}
 	return r.URL.RequestURI()

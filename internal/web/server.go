@@ -43,6 +43,13 @@ type Config struct {
 	// read-only, with a banner saying why, until there is room. nil means never.
 	StorageFull func() bool
 
+	// StatusPage is the status page's incidents and components (outside
+	// the database): the admin page changes them, and members see a
+	// banner after an incident. nil leaves both out.
+	StatusPage *status.PageStore
+	// StatusChanged is told after the admin page changed the status page.
+	StatusChanged func()
+
 	// PageCacheBytes bounds the cache of guests' pages: 0 means 32 MiB,
 	// negative disables it.
 	PageCacheBytes int
@@ -180,6 +187,11 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/settings", s.adminSettings)
 	mux.HandleFunc("POST /admin/mode", s.adminMode)
 	mux.HandleFunc("POST /admin/status", s.adminStatusUpdate)
+	mux.HandleFunc("POST /admin/status/incidents", s.adminOpenIncident)
+	mux.HandleFunc("POST /admin/status/incidents/{id}/updates", s.adminUpdateIncident)
+	mux.HandleFunc("POST /admin/status/incidents/{id}/thread", s.adminIncidentThread)
+	mux.HandleFunc("POST /admin/status/components/{id}", s.adminSetComponent)
+	mux.HandleFunc("POST /status/dismiss", s.dismissStatus)
 	mux.HandleFunc("POST /admin/members/{id}/status", s.adminMemberStatus)
 	mux.HandleFunc("POST /admin/members/{id}/role", s.adminMemberRole)
 	mux.HandleFunc("GET /admin/categories/new", s.categoryForm)

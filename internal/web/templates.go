@@ -246,6 +246,10 @@ type Page struct {
 	Banner      string    // the forum's mode, when it is not normal
 	Unread      int       // the member's unread notification groups, for the bell
 	Feed        *feedLink // the page's feeds, for guests' feed readers
+
+	// Incident is the latest incident's banner, after an outage; nil if
+	// none or dismissed.
+	Incident *incidentBanner
 }
 
 // feedLink names a page's feeds: URL with ".atom" and with ".rss".
@@ -262,7 +266,7 @@ type Crumb struct {
 
 // page fills the common part of a view.
 func (s *Server) page(r *http.Request, title string) Page {
-	return Page{Title: title, SiteName: s.cfg.SiteName, Actor: actor(r), Banner: s.banner(r), Unread: s.unread(r)}
+	return Page{Title: title, SiteName: s.cfg.SiteName, Actor: actor(r), Banner: s.banner(r), Unread: s.unread(r), Incident: s.incidentBanner(r)}
 }
 
 // unread is the bell's count for the request's member: one index range
