@@ -99,12 +99,6 @@ func watchRun(ctx context.Context, cfg *watch.Config, stdout, stderr io.Writer) 
 	return w.Run(ctx)
 }
 
-// watchIncidents is where the watcher opens incidents; nil while none is
-// configured.
-func watchIncidents(cfg *watch.Config, log *slog.Logger) watch.Incidents {
-	return nil
-}
-
 func watchStatus(cfg *watch.Config, asJSON bool, stdout io.Writer) error {
 	st, err := watch.LoadState(cfg)
 	if err != nil {
