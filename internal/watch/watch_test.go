@@ -368,3 +368,14 @@ url = "https://chat.example.org/hook"`, "must be http:// or https://"},
 		}
 	}
 }
+
+// TestExampleConfig: the README's example config parses.
+func TestExampleConfig(t *testing.T) {
+	c, err := Load("../../deploy/watch.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DetectionBound() > 45*time.Second {
+		t.Errorf("the example detects in %v, over 45 s", c.DetectionBound())
+	}
+}
