@@ -34,7 +34,7 @@ func broadcastCmd(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	fs.StringVar(&c.DataDir, "data", env("data", "./hearth-data"), "data directory: the roster, the DKIM key, the broadcasts' journals (env HEARTH_DATA)")
 	fs.StringVar(&o.Subject, "subject", "", "the mail's subject")
 	fs.StringVar(&bodyFile, "body-file", "", "a plain-text file with the message (- for standard input); links to the status page and to unsubscribe are added below it")
-	fs.StringVar(&o.ID, "id", "", "the broadcast's name (default: made from subject and body, so the same command again resumes it)")
+	fs.StringVar(&o.ID, "id", env("broadcast-id", ""), "the broadcast's name (default: made from subject and body, so the same command again resumes it; hearth watch sets one per outage) (env HEARTH_BROADCAST_ID)")
 	fs.BoolVar(&o.Resume, "resume", false, "continue a broadcast that stopped (the one --id names, or the latest unfinished)")
 	fs.BoolVar(&o.DryRun, "dry-run", false, "compose and sign every mail and count them, sending none")
 	fs.StringVar(&rate, "rate", env("broadcast-rate", ""), "at most this many mails: 10/s, 600/m, 20000/h (default --mail-per-minute; none if that is 0) (env HEARTH_BROADCAST_RATE)")

@@ -153,6 +153,7 @@ command = [%q, "broadcast", "--data", %q, "--subject", "The forum is down", "--b
 	killed := time.Now()
 	waitFor(t, 60*time.Second, "the second DOWN alert", func() bool { return alerts("DOWN") == 2 })
 	second := time.Since(killed)
+	waitFor(t, 60*time.Second, "the second outage's broadcast", func() bool { return membersSink.Count() >= 2*members })
 	waitFor(t, 10*time.Second, "the published status page", func() bool {
 		b, err := os.ReadFile(filepath.Join(publish, "status.json"))
 		return err == nil && strings.Contains(string(b), "investigating")

@@ -41,9 +41,10 @@ type Watcher struct {
 
 	// Incidents, if set, gets an incident per outage.
 	Incidents Incidents
-	// Broadcast sends the member broadcast; the default runs the config's
-	// command.
-	Broadcast func(ctx context.Context) error
+	// Broadcast sends the member broadcast of the outage id; the default
+	// runs the config's command with HEARTH_BROADCAST_ID=id, so that each
+	// outage's broadcast is its own and a rerun of one resumes it.
+	Broadcast func(ctx context.Context, id string) error
 	// Verify checks the forum once it is back and returns the verdict.
 	Verify func(ctx context.Context) (verdict string, ok bool)
 
@@ -285,7 +286,7 @@ func (w *Watcher) whileDown(ctx context.Context, st *State, now time.Time) {
 			}
 			return
 		}
-		if err := w.Broadcast(ctx); err != nil {
+		if err := w.Broadcast(ctx, "outage-"+st.Detected.UTC().Format("20060102-150405")); err != nil {
 			w.log.Error("sending the member broadcast (trying again next round)", "err", err)
 			return
 		}
@@ -410,12 +411,13 @@ func CancelBroadcast(cfg *Config) error {
 // LoadState reads the state file, for `hearth watch status`.
 func LoadState(cfg *Config) (State, error) { return loadState(cfg.StatePath()) }
 
-func (w *Watcher) runBroadcastCommand(ctx context.Context) error {
+func (w *Watcher) runBroadcastCommand(ctx context.Context, id string) error {
 	c := w.cfg.Broadcast.Command
 	if len(c) == 0 {
 		return errors.New("no broadcast command configured")
 	}
 	cmd := exec.CommandContext(ctx, c[0], c[1:]...)
+	cmd.Env = append(os.Environ(), "HEARTH_BROADCAST_ID="+id)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("%s: %v: %s", c[0], err, firstLine(string(out)))

@@ -171,7 +171,13 @@ func (r *rig) start(t *testing.T) {
 	w.now = func() time.Time { return r.clock }
 	w.alert.retries = []time.Duration{10 * time.Millisecond}
 	w.Incidents = r.in
-	w.Broadcast = func(context.Context) error { r.casts++; return nil }
+	w.Broadcast = func(_ context.Context, id string) error {
+		if !strings.HasPrefix(id, "outage-") {
+			return fmt.Errorf("broadcast id %q", id)
+		}
+		r.casts++
+		return nil
+	}
 	w.Verify = func(context.Context) (string, bool) { return "Hearth works: 8 passed", true }
 	r.w = w
 }
