@@ -27,8 +27,10 @@ func (s *Service) ApplyEvent(e Event) {
 	case EventPostDeleted, EventThreadDeleted:
 		c.PostDeleted(e.ThreadID, s.listsOf(e.CategoryID)...)
 	case EventMemberJoined, EventMemberProfile, EventMemberRole, EventMemberApproved,
-		EventMemberSuspended, EventMemberReactivated, EventMemberStatus:
+		EventMemberSuspended, EventMemberReactivated, EventMemberStatus, EventMemberConfirmed:
 		c.MemberChanged(e.MemberID)
+	case EventMemberMailPrefs:
+		// Shown on no page but the member's own settings, which no cache keeps.
 	case EventMemberPassword, EventSessionEnded:
 		c.SessionsEnded(e.MemberID)
 	case EventBookmarkAdded, EventBookmarkRemoved:
