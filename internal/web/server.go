@@ -171,6 +171,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /t/{id}/feed.rss", s.asGuest(s.cached(s.threadVersion, s.feed(rssFeed))))
 	mux.HandleFunc("GET /search", s.search)
 
+	mux.HandleFunc("GET /settings/mail", s.mailSettings)
+	mux.HandleFunc("POST /settings/mail", s.saveMailSettings)
+	mux.HandleFunc("GET /unsubscribe/{token}", s.unsubscribeForm)
+	mux.HandleFunc("POST /unsubscribe/{token}", s.unsubscribe)
 	mux.HandleFunc("GET /m/{id}", s.profile)
 	mux.HandleFunc("GET /m/{id}/edit", s.editProfileForm)
 	mux.HandleFunc("POST /m/{id}/edit", s.editProfile)
