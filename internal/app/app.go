@@ -103,8 +103,9 @@ type App struct {
 	srv     *http.Server
 	ln      net.Listener
 	monitor *dbMonitor
-	lease   *events.Lease // singleton work: scheduled backups, pruning events
-	mail    *mail.Worker  // sends the outbox on the lease holder; nil without SMTP
+	lease   *events.Lease  // singleton work: scheduled backups, pruning events
+	mail    *mail.Worker   // sends the outbox on the lease holder; nil without SMTP
+	notify  *mail.Notifier // notification mail and digests on the lease holder; nil without SMTP
 }
 
 // Singleton reports whether this node does the forum's once-per-forum work
@@ -243,6 +244,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	a.notify = a.newNotifier()
 	a.registerGauges()
 	a.registerMailMetrics()
 	m.RegisterCaches(a.CacheStats)
@@ -434,6 +436,9 @@ func (a *App) Serve(ctx context.Context) error {
 	})
 	if a.mail != nil {
 		go a.mail.Run(mctx)
+	}
+	if a.notify != nil {
+		go a.notify.Run(mctx)
 	}
 	select {
 	case err := <-errc:

@@ -22,6 +22,13 @@ type MailConfig struct {
 	PerMinute   int    // the SMTP server's cap, if it has one
 	DKIMSelect  string // DKIM selector; default "hearth"
 	DisableDKIM bool   // for a development sink
+
+	// ReadWindow is how long a notification waits before it is mailed
+	// (skipped if the member reads it on the site meanwhile); 0 mails at
+	// the next round. serve's default is 10 minutes.
+	ReadWindow time.Duration
+	// DailyCap bounds the notification mails a member gets a day; 0 for 20.
+	DailyCap int
 }
 
 // MailIdentity is who mail comes from, defaults filled in from the base URL.
@@ -64,6 +71,18 @@ func (a *App) newMailWorker() (*mail.Worker, error) {
 		w.DKIM = k
 	}
 	return w, nil
+}
+
+// newNotifier builds the notification mail and digest writer; nil when
+// no mail is sent (notifications then wait, and those older than two days
+// are never mailed).
+func (a *App) newNotifier() *mail.Notifier {
+	if a.mail == nil {
+		return nil
+	}
+	c := a.Config
+	return &mail.Notifier{Store: a.Store, Tokens: a.Service, Identity: c.MailIdentity(), BaseURL: c.BaseURL,
+		ReadWindow: c.Mail.ReadWindow, DailyCap: c.Mail.DailyCap, Held: a.lease.Held, Wake: a.mail.Notify, Log: a.Log}
 }
 
 // registerMailMetrics exposes the outbox in /metrics.

@@ -195,6 +195,14 @@ func (s *Service) Unsubscribe(ctx context.Context, token string) (string, error)
 		p.BroadcastOff = true
 	case ListBroadcast:
 		p.BroadcastOff = true
+	case ListDigest:
+		// No more digest mail at all: what was kept for it goes too.
+		for _, l := range MailLists {
+			if f := p.Of(l.Name); f == FreqDaily || f == FreqWeekly {
+				p.Freq[l.Name] = FreqNever
+			}
+		}
+		p.Freq[ListDigest] = FreqNever
 	default:
 		p.Freq[list] = FreqNever
 	}
