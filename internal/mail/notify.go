@@ -113,13 +113,29 @@ func (n *Notifier) Run(ctx context.Context) {
 const roundSize = 2000
 
 // Round mails the notifications whose window has passed, one mail per
-// member and thread, and returns how many mails it enqueued.
+// member and thread, and returns how many mails it enqueued. It takes
+// them a batch at a time until a batch decides nothing or is the last.
 func (n *Notifier) Round(ctx context.Context) (int, error) {
+	mailed := 0
+	for {
+		m, decided, full, err := n.batch(ctx)
+		mailed += m
+		if err != nil || decided == 0 || !full {
+			return mailed, err
+		}
+	}
+}
+
+// batch decides on the oldest waiting notifications: how many mails it
+// enqueued, how many notifications it decided, and whether the batch was
+// full (more may wait).
+func (n *Notifier) batch(ctx context.Context) (mailed, decided int, full bool, err error) {
 	now := n.now()
 	ns, err := n.Store.WaitingMailNotifications(ctx, roundSize)
 	if err != nil || len(ns) == 0 {
-		return 0, err
+		return 0, 0, false, err
 	}
+	full = len(ns) == roundSize
 	type key struct{ member, thread int64 }
 	groups := map[key][]*forum.MailNotification{}
 	var order []key
@@ -142,7 +158,7 @@ func (n *Notifier) Round(ctx context.Context) (int, error) {
 		p, ok := prefs[k.member]
 		if !ok {
 			if p, err = n.Store.MailPrefs(ctx, k.member); err != nil {
-				return 0, err
+				return 0, 0, false, err
 			}
 			prefs[k.member] = p
 		}
@@ -160,7 +176,7 @@ func (n *Notifier) Round(ctx context.Context) (int, error) {
 		if _, ok := sentToday[k.member]; !ok {
 			c, err := n.Store.NotifyMailsSince(ctx, k.member, now.Add(-24*time.Hour))
 			if err != nil {
-				return 0, err
+				return 0, 0, false, err
 			}
 			sentToday[k.member] = c
 		}
@@ -172,15 +188,15 @@ func (n *Notifier) Round(ctx context.Context) (int, error) {
 		}
 		m, err := n.threadMail(ctx, send, p)
 		if err != nil {
-			return 0, err
+			return 0, 0, false, err
 		}
 		mails = append(mails, m)
 		sentToday[k.member]++
 	}
 	if err := n.Store.FinishMailNotifications(ctx, states, mails, now); err != nil {
-		return 0, err
+		return 0, 0, false, err
 	}
-	return len(mails), nil
+	return len(mails), len(states), full, nil
 }
 
 // decide is what becomes of one notification whose window has passed.
