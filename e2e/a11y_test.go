@@ -146,6 +146,8 @@ func TestAccessibility(t *testing.T) {
 				{"new thread", fmt.Sprintf("/c/%d/new", c.cat.ID), 200},
 				{"reply (quote)", fmt.Sprintf("/t/%d/reply?quote=%d", c.first.ThreadID, c.first.ID), 200},
 				{"edit profile", fmt.Sprintf("/m/%d/edit", c.mia.ID), 200},
+				{"mail settings", "/settings/mail", 200},
+				{"confirm", "/confirm", 200},
 			}},
 			{"admin", adminEmail, adminPassword, []page{
 				{"front page (admin)", "/", 200},

@@ -194,8 +194,14 @@ func TestApproval(t *testing.T) {
 		ada.follow(button("Approve " + miaName))
 		ada.see("Awaiting approval (0)", "Nobody is waiting.")
 
+		// Approved, she still confirms her address: the link mailed to her.
 		mia.follow(button("Log out"))
 		mia.login(miaEmail, miaPassword)
+		mia.open(threadURL)
+		mia.see("Confirm your email address first")
+		mia.open("/confirm?token=" + confirmToken(t, s, miaEmail))
+		mia.follow(button("Confirm my address"))
+		mia.see("is confirmed, and you can post")
 		mia.open(threadURL)
 		mia.fill("Your post", "Hello, glad to be here.")
 		mia.follow(button("Post reply"))
@@ -208,6 +214,24 @@ func TestApproval(t *testing.T) {
 		mia.at("/t/")
 		mia.see("Lisbon in March?", "Anyone been?")
 	})
+}
+
+// confirmToken returns the newest confirmation link's token mailed to addr.
+func confirmToken(t *testing.T, s *site, addr string) string {
+	t.Helper()
+	ms, err := s.app.Store.ListMail(t.Context(), "", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.Kind == "account.confirm" && m.To == addr {
+			if _, after, ok := strings.Cut(m.Text, "/confirm?token="); ok {
+				return strings.Fields(after)[0]
+			}
+		}
+	}
+	t.Fatalf("no confirmation link for %s", addr)
+	return ""
 }
 
 // 3. Categories: the admin creates a category and a sub-category from the

@@ -39,6 +39,8 @@ func mailFlags(fs *flag.FlagSet, c *app.Config) {
 	fs.IntVar(&m.PerMinute, "mail-per-minute", envInt("mail-per-minute", 0), "at most this many mails a minute, for SMTP servers with a cap; 0 for none (env HEARTH_MAIL_PER_MINUTE)")
 	fs.StringVar(&m.DKIMSelect, "dkim-selector", env("dkim-selector", "hearth"), "DKIM selector: the key is published at SELECTOR._domainkey.DOMAIN (env HEARTH_DKIM_SELECTOR)")
 	fs.BoolVar(&m.DisableDKIM, "no-dkim", envBool("no-dkim", false), "send mail unsigned (a development sink) (env HEARTH_NO_DKIM)")
+	fs.DurationVar(&m.ReadWindow, "mail-read-window", envDuration("mail-read-window", hmail.DefaultReadWindow), "how long a notification waits before it is mailed; not mailed if the member reads it or is on the site meanwhile (env HEARTH_MAIL_READ_WINDOW)")
+	fs.IntVar(&m.DailyCap, "mail-daily-cap", envInt("mail-daily-cap", hmail.DefaultDailyCap), "at most this many notification mails a member gets a day (env HEARTH_MAIL_DAILY_CAP)")
 }
 
 // inboundFlags adds serve's flag for the inbound SMTP server.

@@ -52,6 +52,8 @@ func (a *API) register(w http.ResponseWriter, r *http.Request, _ caller) {
 		Name     string `json:"name"`
 		Handle   string `json:"handle"`
 		Password string `json:"password"`
+		Digest   bool   `json:"digest"`    // the weekly digest
+		TimeZone string `json:"time_zone"` // IANA name; default UTC
 	}
 	if err := decode(w, r, &in); err != nil {
 		a.error(w, r, err)
@@ -61,7 +63,8 @@ func (a *API) register(w http.ResponseWriter, r *http.Request, _ caller) {
 		a.error(w, r, forum.Errorf(forum.ERATELIMIT, "Too many registrations from your network. Wait a few minutes and try again."))
 		return
 	}
-	if err := a.svc.Register(r.Context(), forum.NewMember{Email: in.Email, Name: in.Name, Handle: in.Handle, Password: in.Password}); err != nil {
+	if err := a.svc.Register(r.Context(), forum.NewMember{Email: in.Email, Name: in.Name, Handle: in.Handle, Password: in.Password,
+		Digest: in.Digest, TimeZone: in.TimeZone}); err != nil {
 		a.error(w, r, err)
 		return
 	}

@@ -113,9 +113,10 @@ type App struct {
 	srv     *http.Server
 	ln      net.Listener
 	monitor *dbMonitor
-	lease   *events.Lease // singleton work: scheduled backups, pruning events
-	mail    *mail.Worker  // sends the outbox on the lease holder; nil without SMTP
-	inbound *mail.Inbound // takes replies and bounces; nil without --smtp-listen
+	lease   *events.Lease  // singleton work: scheduled backups, pruning events
+	mail    *mail.Worker   // sends the outbox on the lease holder; nil without SMTP
+	notify  *mail.Notifier // notification mail and digests on the lease holder; nil without SMTP
+	inbound *mail.Inbound  // takes replies and bounces; nil without --smtp-listen
 	status  *statusPage
 }
 
@@ -261,6 +262,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	a.notify = a.newNotifier()
 	if err := a.listenInbound(); err != nil {
 		a.ln.Close()
 		db.Close()
@@ -466,6 +468,9 @@ func (a *App) Serve(ctx context.Context) error {
 	})
 	if a.mail != nil {
 		go a.mail.Run(mctx)
+	}
+	if a.notify != nil {
+		go a.notify.Run(mctx)
 	}
 	select {
 	case err := <-errc:

@@ -134,6 +134,15 @@ func TestWebFlow(t *testing.T) {
 				t.Fatalf("login: %d %q\n%s", p.status, p.loc, p.body)
 			}
 			catID := strings.Split(catURL, "/")[2]
+			// Until mia opens the link mailed to her, she reads but cannot post.
+			expect(t, "category before confirming", mia.get(catURL), 200, "Confirm your email address first", `action="/confirm/resend"`)
+			p = mia.post("/c/"+catID+"/new", url.Values{"title": {"Lisbon in March?"}, "body": {"Too early"}})
+			expect(t, "posting unconfirmed", p, 403, "Confirm your email address first", `value="Lisbon in March?"`, "Too early")
+			expect(t, "send the link again", mia.post("/confirm/resend", nil), 200, "A new confirmation link is on its way to mia@example.org")
+			link := confirmToken(t, a, "mia@example.org")
+			expect(t, "the mailed link", mia.get("/confirm?token="+link), 200, `name="token" value="`+link+`"`, "Confirm my address")
+			expect(t, "confirming", mia.post("/confirm", url.Values{"token": {link}}), 200, "is confirmed, and you can post")
+			expect(t, "the link again", mia.post("/confirm", url.Values{"token": {link}}), 422, "expired or was already used")
 			p = mia.post("/c/"+catID+"/new", url.Values{"title": {"Lisbon in March?"}, "body": {""}})
 			expect(t, "thread without body", p, 422, "must not be empty", `value="Lisbon in March?"`)
 			p = mia.post("/c/"+catID+"/new", url.Values{"title": {"Lisbon in March?"}, "body": {"Anyone been to **Lisbon**?\n\n<script>alert(1)</script>"}})
@@ -307,6 +316,14 @@ func TestAPIFlow(t *testing.T) {
 			}
 			_, out = api(t, base, "POST", "/api/v1/sessions", "", map[string]any{"email": "sam@example.org", "password": "sam-password"})
 			sam := out["token"].(string)
+			// Until sam opens the mailed link, sam reads but does not post.
+			st, out = api(t, base, "POST", "/api/v1/threads", sam, map[string]any{"category_id": catID, "title": "Too early", "body": "Hello?"})
+			if msg, _ := out["error"].(string); st != 403 || !strings.HasPrefix(msg, "Confirm your email address first") {
+				t.Fatalf("unconfirmed member posted: %d %v", st, out)
+			}
+			if st, out = api(t, base, "POST", "/api/v1/email-confirmations/use", "", map[string]any{"token": confirmToken(t, a, "sam@example.org")}); st != 204 {
+				t.Fatalf("confirm: %d %v", st, out)
+			}
 			st, out = api(t, base, "POST", "/api/v1/categories", sam, map[string]any{"name": "Mine"})
 			if st != 403 {
 				t.Fatalf("member created category: %d %v", st, out)

@@ -29,6 +29,13 @@ type MailConfig struct {
 	// which any node does, so any node the MX records name can take it
 	// and none waits for the singleton lease to move.
 	Listen string
+
+	// ReadWindow is how long a notification waits before it is mailed
+	// (skipped if the member reads it on the site meanwhile); 0 mails at
+	// the next round. serve's default is 10 minutes.
+	ReadWindow time.Duration
+	// DailyCap bounds the notification mails a member gets a day; 0 for 20.
+	DailyCap int
 }
 
 // MailIdentity is who mail comes from, defaults filled in from the base URL.
@@ -99,6 +106,18 @@ func (a *App) InboundAddr() string {
 		return ""
 	}
 	return a.inbound.Addr()
+}
+
+// newNotifier builds the notification mail and digest writer; nil when
+// no mail is sent (notifications then wait, and those older than two days
+// are never mailed).
+func (a *App) newNotifier() *mail.Notifier {
+	if a.mail == nil {
+		return nil
+	}
+	c := a.Config
+	return &mail.Notifier{Store: a.Store, Tokens: a.Service, Identity: c.MailIdentity(), BaseURL: c.BaseURL,
+		ReadWindow: c.Mail.ReadWindow, DailyCap: c.Mail.DailyCap, Held: a.lease.Held, Wake: a.mail.Notify, Log: a.Log}
 }
 
 // registerMailMetrics exposes the outbox in /metrics.

@@ -68,6 +68,8 @@ func TestSocialFlow(t *testing.T) {
 			if p.status != 303 {
 				t.Fatalf("register cy: %d %s", p.status, p.body)
 			}
+			confirmMember(t, a, "bob@example.org")
+			confirmMember(t, a, "cy@example.org")
 			bobTok := apiLogin(t, a, "bob@example.org", "member-password")
 			_, me := api(t, base, "GET", "/api/v1/me", bobTok, nil)
 			bobID := int64(me["id"].(float64))

@@ -34,8 +34,10 @@ func (s *Service) ApplyEvent(e Event) {
 			c.NotificationsChanged(0) // bells leave deleted threads out
 		}
 	case EventMemberJoined, EventMemberProfile, EventMemberRole, EventMemberApproved,
-		EventMemberSuspended, EventMemberReactivated, EventMemberStatus, EventMailBounced, EventMailResumed:
+		EventMemberSuspended, EventMemberReactivated, EventMemberStatus, EventMemberConfirmed, EventMailBounced, EventMailResumed:
 		c.MemberChanged(e.MemberID)
+	case EventMemberMailPrefs:
+		// Shown on no page but the member's own settings, which no cache keeps.
 	case EventMemberPassword, EventSessionEnded:
 		c.SessionsEnded(e.MemberID)
 	case EventBookmarkAdded, EventBookmarkRemoved:

@@ -17,8 +17,10 @@ const (
 	EventMemberApproved    EventKind = "member.approved"
 	EventMemberSuspended   EventKind = "member.suspended" // and every session ended
 	EventMemberReactivated EventKind = "member.reactivated"
-	EventMemberStatus      EventKind = "member.status" // any other change of status
-	EventSessionEnded      EventKind = "session.ended" // a logout
+	EventMemberStatus      EventKind = "member.status"    // any other change of status
+	EventMemberConfirmed   EventKind = "member.confirmed" // opened the link mailed at registration
+	EventMemberMailPrefs   EventKind = "member.mailprefs" // mail preferences, time zone or an unsubscribe
+	EventSessionEnded      EventKind = "session.ended"    // a logout
 	EventCategoryCreated   EventKind = "category.created"
 	EventCategoryChanged   EventKind = "category.changed" // renamed, moved, reordered, visibility
 	EventThreadCreated     EventKind = "thread.created"

@@ -50,6 +50,9 @@ type Member struct {
 	CreatedAt    time.Time
 	// Likes the member gave and received, counted with each like.
 	LikesGiven, LikesReceived int
+	// Unconfirmed is set from registration until the member opens the
+	// link mailed to them: they read, but may not post.
+	Unconfirmed bool
 	// SessionEpoch moves on when the password changes or the member is
 	// suspended; sessions made in an earlier epoch no longer count.
 	SessionEpoch int64
@@ -58,6 +61,10 @@ type Member struct {
 // Active reports whether m is a member who may take part (not a guest,
 // not pending, not suspended).
 func (m *Member) Active() bool { return m != nil && m.Status == StatusActive }
+
+// CanPost reports whether m is an active member whose address is
+// confirmed: what the posting forms are shown for (Service.MayPost says why not).
+func (m *Member) CanPost() bool { return m.Active() && !m.Unconfirmed }
 
 // IsModerator reports whether m may moderate (moderators and admins).
 func (m *Member) IsModerator() bool {

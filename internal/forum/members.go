@@ -37,6 +37,10 @@ type NewMember struct {
 	Password string
 	Role     Role         // defaults to RoleMember
 	Status   MemberStatus // set by the Service for registrations
+	// What registration asks besides: the weekly digest (off unless
+	// ticked) and the time zone the browser guessed ("" for UTC).
+	Digest   bool
+	TimeZone string
 }
 
 // ProfileUpdate holds the fields a member may change on their profile.
@@ -146,15 +150,23 @@ func (s *Service) Register(ctx context.Context, nm NewMember) error {
 	if err != nil {
 		return err
 	}
-	err = s.store.CreateMember(ctx, m)
+	m.Unconfirmed = true
+	prefs := DefaultMailPrefs()
+	prefs.TimeZone = guessedZone(nm.TimeZone)
+	if nm.Digest {
+		prefs.Freq[ListDigest] = FreqWeekly
+	}
+	c, err := s.newConfirmation(m)
+	if err != nil {
+		return err
+	}
+	err = s.store.RegisterMember(ctx, m, c, &prefs)
 	if errors.Is(err, ErrHandleTaken) {
 		return handleTaken(m.Handle) // handles are public: saying so tells nothing of emails
 	}
 	if errors.Is(err, ErrConflict) {
 		// TODO(outbox): mail the address's owner that someone tried to
-		// register with it (a row in the mail outbox, once there is one),
-		// instead of telling the requester. That write will also give this
-		// path the commit the new-member path has.
+		// register with it, instead of telling the requester.
 		return nil
 	}
 	if err != nil {

@@ -93,14 +93,17 @@ func (s *Service) writable(actor *Member) error {
 type Limits struct {
 	Post           *ratelimit.Limiter // new threads, replies and edits
 	PasswordChange *ratelimit.Limiter // attempts, right or wrong
+	ConfirmMail    *ratelimit.Limiter // "send the link again", per member
 }
 
 // DefaultLimits are the production limits: 10 posts or edits at once, then
-// one every 6 s; 5 password change attempts, then one a minute.
+// one every 6 s; 5 password change attempts, then one a minute; 3
+// confirmation links, then one every 10 minutes.
 func DefaultLimits() Limits {
 	return Limits{
 		Post:           ratelimit.New(6*time.Second, 10),
 		PasswordChange: ratelimit.New(time.Minute, 5),
+		ConfirmMail:    ratelimit.New(10*time.Minute, 3),
 	}
 }
 

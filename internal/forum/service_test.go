@@ -34,6 +34,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	if err = svc.Register(ctx, forum.NewMember{Email: "mia@example.org", Name: "Mia Member", Password: "member-password"}); err != nil {
 		t.Fatal(err)
 	}
+	confirmByMail(t, db, svc, "mia@example.org")
 	if f.member, err = svc.Authenticate(ctx, "mia@example.org", "member-password"); err != nil {
 		t.Fatal(err)
 	}
@@ -153,6 +154,7 @@ func TestApprovalRequired(t *testing.T) {
 	if err := f.svc.SetMemberStatus(ctx, f.admin, p.ID, forum.StatusPending, forum.StatusActive); err != nil {
 		t.Fatal(err)
 	}
+	confirmByMail(t, db, f.svc, "new@example.org")
 	p, _ = f.svc.Authenticate(ctx, "new@example.org", "glad-to-join-you")
 	if _, _, err := f.svc.CreateThread(ctx, p, forum.NewThread{CategoryID: f.cat.ID, Title: "Hello all", Body: "hi"}); err != nil {
 		t.Fatalf("approved member cannot post: %v", err)

@@ -156,8 +156,58 @@ type Store interface {
 	Recount(ctx context.Context) (RecountReport, error)
 
 	SocialStore
-	UnreadStore // unread.go
-	MailStore   // mailadmin.go
+	UnreadStore     // unread.go
+	MailStore       // mailadmin.go
+	MemberMailStore // below
+}
+
+// MemberMailStore is what confirmation links, mail preferences, notification
+// mail and digests keep.
+type MemberMailStore interface {
+	// RegisterMember inserts m (as CreateMember does), its confirmation
+	// link with the mail carrying it, and its mail preferences, in one
+	// transaction. ErrConflict if the email is taken.
+	RegisterMember(ctx context.Context, m *Member, c *Confirmation, prefs *MailPrefs) error
+	// CreateEmailConfirmation stores another link for c.MemberID and
+	// enqueues its mail, in one transaction.
+	CreateEmailConfirmation(ctx context.Context, c *Confirmation) error
+	// ConfirmEmail spends an unused, unexpired link mailed to the member's
+	// current address and marks the address confirmed, with an event, and
+	// returns the member's id. ErrNotFound if the link is not valid.
+	ConfirmEmail(ctx context.Context, tokenHash string, now time.Time) (int64, error)
+
+	// MailPrefs returns a member's preferences (the defaults if they never
+	// chose). ErrNotFound if there is no such member.
+	MailPrefs(ctx context.Context, memberID int64) (*MailPrefs, error)
+	// SaveMailPrefs stores p with a member.mailprefs event, in one transaction.
+	SaveMailPrefs(ctx context.Context, p *MailPrefs, now time.Time) error
+	// MailOptOut reports whether the member turned the status broadcast off.
+	MailOptOut(ctx context.Context, memberID int64) (bool, error)
+
+	// WaitingMailNotifications returns up to limit notifications not yet
+	// decided on for mail, oldest first, each with what its mail needs and
+	// whether its member may read it now (decided in the query).
+	WaitingMailNotifications(ctx context.Context, limit int) ([]*MailNotification, error)
+	// HeldMailNotifications returns a member's notifications kept for their
+	// digest, oldest first, at most limit, as WaitingMailNotifications does.
+	HeldMailNotifications(ctx context.Context, memberID int64, limit int) ([]*MailNotification, error)
+	// FinishMailNotifications sets the mail state of notifications and
+	// enqueues mails, in one transaction.
+	FinishMailNotifications(ctx context.Context, states map[int64]NotifyMailState, mails []*Mail, now time.Time) error
+	// NotifyMailsSince counts the notification mails (kinds "notify.*")
+	// enqueued for a member since since.
+	NotifyMailsSince(ctx context.Context, memberID int64, since time.Time) (int, error)
+
+	// DigestMembers returns the active, confirmed members who want some
+	// mail daily or weekly, with their preferences.
+	DigestMembers(ctx context.Context) ([]*DigestMember, error)
+	// DigestThreads returns the threads f.Access may read that were
+	// started since f.Since, and those with the most posts since then.
+	DigestThreads(ctx context.Context, f DigestFilter) (fresh, active []*DigestThread, err error)
+	// FinishDigest records a member's digest: its time, the mail (nil when
+	// there was nothing to say) and the held notifications it carried, in
+	// one transaction.
+	FinishDigest(ctx context.Context, memberID int64, at time.Time, m *Mail, held []int64) error
 }
 
 // ThreadFilter selects threads for ListThreads.

@@ -256,6 +256,8 @@ func (s *Service) MayPost(actor *Member) error {
 		return Errorf(EFORBIDDEN, "Your account is awaiting approval by an admin; you can post once it is approved.")
 	case !actor.Active():
 		return Errorf(EFORBIDDEN, "Your account cannot post.")
+	case actor.Unconfirmed:
+		return Errorf(EFORBIDDEN, "%s", ConfirmFirstMessage)
 	}
 	return nil
 }

@@ -32,6 +32,10 @@ func Wrap(h http.Handler, rs httperr.Responder, baseURL string) http.Handler {
 	if u, err := url.Parse(baseURL); err == nil && u.Scheme != "" && u.Host != "" {
 		cop.AddTrustedOrigin(u.Scheme + "://" + u.Host)
 	}
+	// RFC 8058's one-click unsubscribe is a POST from the mail provider
+	// (or a mail client) on the member's behalf: the token in the path is
+	// its capability, and it is the one state change with no CSRF check.
+	cop.AddInsecureBypassPattern("POST /unsubscribe/{token}")
 	return requestID(logRequests(rs.Log, recoverPanics(rs, securityHeaders(cop.Handler(h)))))
 }
 

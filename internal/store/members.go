@@ -12,14 +12,14 @@ import (
 
 const memberColumns = `m.id, m.email, m.name, m.password_hash, m.role, m.status,
 	m.title, m.location, m.bio, m.post_count, m.created_at, m.session_epoch,
-	COALESCE(m.handle, ''), m.likes_given, m.likes_received`
+	COALESCE(m.handle, ''), m.likes_given, m.likes_received, m.email_unconfirmed`
 
 func scanMember(row interface{ Scan(...any) error }) (*forum.Member, error) {
 	var m forum.Member
 	var created int64
 	err := row.Scan(&m.ID, &m.Email, &m.Name, &m.PasswordHash, &m.Role, &m.Status,
 		&m.Title, &m.Location, &m.Bio, &m.PostCount, &created, &m.SessionEpoch,
-		&m.Handle, &m.LikesGiven, &m.LikesReceived)
+		&m.Handle, &m.LikesGiven, &m.LikesReceived, &m.Unconfirmed)
 	if err != nil {
 		return nil, err
 	}
@@ -28,12 +28,12 @@ func scanMember(row interface{ Scan(...any) error }) (*forum.Member, error) {
 }
 
 const insertMember = `INSERT INTO members
-	(email, name, password_hash, role, status, title, location, bio, post_count, created_at, handle)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`
+	(email, name, password_hash, role, status, title, location, bio, post_count, created_at, handle, email_unconfirmed)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`
 
 func insertMemberArgs(m *forum.Member) []any {
 	return []any{m.Email, m.Name, m.PasswordHash, string(m.Role), string(m.Status),
-		m.Title, m.Location, m.Bio, m.PostCount, toMillis(m.CreatedAt), m.Handle}
+		m.Title, m.Location, m.Bio, m.PostCount, toMillis(m.CreatedAt), m.Handle, m.Unconfirmed}
 }
 
 // memberHandle checks the handle m chose is free, or gives m one made from

@@ -150,12 +150,14 @@ func (s *Server) registerForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	v := s.form(r, "Join")
 	v.Values["email"], v.Values["name"], v.Values["handle"] = r.PostFormValue("email"), r.PostFormValue("name"), r.PostFormValue("handle")
+	v.Values["digest"], v.Values["tz"] = r.PostFormValue("digest"), r.PostFormValue("tz")
 	if !s.cfg.RegisterLimit.Allow(s.clientIP(r)) {
 		s.formError(w, r, "register", v, forum.Errorf(forum.ERATELIMIT, "Too many registrations from your network. Wait a few minutes and try again."))
 		return
 	}
 	err := s.svc.Register(r.Context(), forum.NewMember{
 		Email: v.Values["email"], Name: v.Values["name"], Handle: v.Values["handle"], Password: r.PostFormValue("password"),
+		Digest: v.Values["digest"] != "", TimeZone: v.Values["tz"],
 	})
 	if err != nil {
 		s.formError(w, r, "register", v, err)

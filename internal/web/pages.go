@@ -104,7 +104,7 @@ func (s *Server) category(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, pageURL(base, n), http.StatusMovedPermanently)
 		return
 	}
-	v := categoryView{Page: s.page(r, list.Category.Name), ThreadList: list, Pager: pager{base, n, list.Pages, ""}, CanPost: actor(r).Active() && !s.writesPaused(actor(r))}
+	v := categoryView{Page: s.page(r, list.Category.Name), ThreadList: list, Pager: pager{base, n, list.Pages, ""}, CanPost: actor(r).CanPost() && !s.writesPaused(actor(r))}
 	if n > 1 {
 		v.Title += " (page " + strconv.Itoa(n) + ")"
 	}
@@ -182,7 +182,7 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
 	v := threadView{
 		Page: s.page(r, tp.Thread.Title), TP: tp, Thread: tp.Thread,
 		Pager: pager{base, n, tp.Pages, ""}, BottomPager: pager{base, n, tp.Pages, "Pages (bottom)"},
-		CanReply: a.Active() && !tp.Thread.Deleted() && (!tp.Thread.Locked || a.IsModerator()) && !s.writesPaused(a),
+		CanReply: a.CanPost() && !tp.Thread.Deleted() && (!tp.Thread.Locked || a.IsModerator()) && !s.writesPaused(a),
 		IsMod:    a.IsModerator(),
 		Paused:   s.writesPaused(a),
 		Reply:    s.form(r, ""),

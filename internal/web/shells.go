@@ -26,6 +26,7 @@ type shellKey struct {
 	thread                              int64
 	page                                int
 	mod, admin, active, canPost, paused bool
+	unconfirmed                         bool
 	banner                              string
 }
 
@@ -133,7 +134,7 @@ func (s *Server) memberThread(w http.ResponseWriter, r *http.Request, v *threadV
 	a := v.Actor
 	k := shellKey{
 		thread: v.Thread.ID, page: v.Pager.Page,
-		mod: a.IsModerator(), admin: a.IsAdmin(), active: a.Active(), canPost: v.CanReply, paused: v.Paused, banner: v.Banner + v.Incident.cacheKey(),
+		mod: a.IsModerator(), admin: a.IsAdmin(), active: a.Active(), unconfirmed: a.Unconfirmed, canPost: v.CanReply, paused: v.Paused, banner: v.Banner + v.Incident.cacheKey(),
 	}
 	// Kept under the version the page's data was read at, not the
 	// thread's now: an edit landing since must leave the shell stale, not

@@ -77,6 +77,7 @@ func loadTemplates() (*templates, error) {
 		"memberURL":   func(id int64) string { return "/m/" + strconv.FormatInt(id, 10) },
 		"levels":      func() []forum.Level { return forum.Levels },
 		"levelLabel":  levelLabel,
+		"freqLabel":   func(f forum.MailFrequency) string { return freqLabels[f] },
 		"html":        func(s string) template.HTML { return template.HTML(s) }, // only for sanitized post HTML
 		"date":        func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 		"datetime":    func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
