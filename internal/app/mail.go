@@ -116,8 +116,12 @@ func (a *App) newNotifier() *mail.Notifier {
 		return nil
 	}
 	c := a.Config
-	return &mail.Notifier{Store: a.Store, Tokens: a.Service, Identity: c.MailIdentity(), BaseURL: c.BaseURL,
+	n := &mail.Notifier{Store: a.Store, Tokens: a.Service, Identity: c.MailIdentity(), BaseURL: c.BaseURL,
 		ReadWindow: c.Mail.ReadWindow, DailyCap: c.Mail.DailyCap, Held: a.lease.Held, Wake: a.mail.Notify, Log: a.Log}
+	if c.Mail.Listen != "" {
+		n.ReplyTo = a.Service.ReplyAddress
+	}
+	return n
 }
 
 // registerMailMetrics exposes the outbox in /metrics.

@@ -168,6 +168,9 @@ func TestReplyByMail(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if msg.Header.Get("List-Unsubscribe") != "" {
+			continue // a notification of a reply that was posted, not an answer
+		}
 		if got := msg.Header.Get("Auto-Submitted"); got != "auto-replied" {
 			t.Errorf("an answer to %v has Auto-Submitted %q", r.To, got)
 		}
@@ -251,4 +254,24 @@ func TestBounceStopsMail(t *testing.T) {
 		t.Error("still stopped after Ada turned mail back on")
 	}
 	expect(t, "Ada's profile after", b.get(prof+"?mail=resumed"), 200, "turned back on")
+}
+
+// TestUnsubscribeByMail: the mailto of List-Unsubscribe, sent to the
+// listener, takes the member off that list.
+func TestUnsubscribeByMail(t *testing.T) {
+	f := newMailForum(t)
+	ctx, svc := t.Context(), f.a.Service
+	tok, err := svc.MailToken(ctx, forum.TokenUnsubscribe, f.ada.ID, "broadcast")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if off, _ := svc.MailOptOut(ctx, f.ada.ID); off {
+		t.Fatal("ada is off the broadcast before unsubscribing")
+	}
+	f.send(t, "ada@example.org", "unsubscribe+"+tok+"@"+mailDomain, "From: ada@example.org\n", "unsubscribe\n")
+	if off, err := svc.MailOptOut(ctx, f.ada.ID); err != nil || !off {
+		t.Fatalf("after the unsubscribe mail: off %v, %v", off, err)
+	}
+	// A damaged token is taken and dropped: nothing to answer.
+	f.send(t, "bo@example.org", "unsubscribe+"+tok[:len(tok)-2]+"xx@"+mailDomain, "From: bo@example.org\n", "unsubscribe\n")
 }

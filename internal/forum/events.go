@@ -35,14 +35,14 @@ const (
 	EventPostUnliked       EventKind = "post.unliked" // MemberID took the like back
 	EventSettingChanged    EventKind = "setting.changed"
 	EventModeChanged       EventKind = "mode.changed"
-	EventRecounted         EventKind = "forum.recounted"     // hearth repair corrected counters
-	EventImported          EventKind = "forum.imported"      // rows written by seed or an importer
-	EventBookmarkAdded     EventKind = "bookmark.added"      // MemberID bookmarked PostID
-	EventBookmarkRemoved   EventKind = "bookmark.removed"    // and took it back
-	EventNotified          EventKind = "member.notified"     // MemberID's notifications came or were read; 0: several members'
-	EventLevelChanged      EventKind = "member.level"        // MemberID chose a level on a thread or category
-	EventMailBounced       EventKind = "member.mail_bounced" // a bounce of mail to MemberID was recorded (it may have stopped their mail)
-	EventMailResumed       EventKind = "member.mail_resumed" // the member turned their mail back on after bounces
+	EventRecounted         EventKind = "forum.recounted"      // hearth repair corrected counters
+	EventImported          EventKind = "forum.imported"       // rows written by seed or an importer
+	EventBookmarkAdded     EventKind = "bookmark.added"       // MemberID bookmarked PostID
+	EventBookmarkRemoved   EventKind = "bookmark.removed"     // and took it back
+	EventNotified          EventKind = "notification.changed" // MemberID's notifications came or were read; 0: several members'
+	EventLevelChanged      EventKind = "level.changed"        // MemberID chose a level on a thread or category
+	EventMailBounced       EventKind = "member.mail_bounced"  // a bounce of mail to MemberID was recorded (it may have stopped their mail)
+	EventMailResumed       EventKind = "member.mail_resumed"  // the member turned their mail back on after bounces
 )
 
 // Event is one entry of the event stream. It names its subjects by id and

@@ -11,7 +11,7 @@ import (
 // What a member's thread page adds to the page every member sees, the
 // bell's count and the member's level on the thread, is cached per member
 // (internal/cache) under versions the member's own writes and the event
-// stream move (member.notified, member.level, post.created by the member):
+// stream move (notification.changed, level.changed, post.created by the member):
 // a member reading thread after thread costs no query for either. maxAge
 // bounds what a lost event from another node could leave stale.
 const (

@@ -21,6 +21,9 @@ import (
 type Inbox interface {
 	ReceiveReply(ctx context.Context, r forum.ReplyMail) (*forum.Post, string, error)
 	ReceiveBounce(ctx context.Context, b forum.BounceMail) (bool, error)
+	// Unsubscribe takes the member off the list an unsubscribe token
+	// names (the mailto of List-Unsubscribe) and returns the list.
+	Unsubscribe(ctx context.Context, token string) (string, error)
 }
 
 // Inbound is the forum's SMTP server for the mail that comes back: replies
@@ -131,8 +134,8 @@ type inboundSession struct {
 }
 
 type inboundRcpt struct {
-	bounce bool
-	token  string
+	bounce, unsubscribe bool
+	token               string
 }
 
 var errNoSuchUser = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1},
@@ -146,7 +149,7 @@ func (s *inboundSession) Mail(from string, _ *smtp.MailOptions) error {
 	return nil
 }
 
-// Rcpt takes only bounce+…@Domain and reply+…@Domain. Tokens are checked
+// Rcpt takes only bounce+…@Domain, reply+…@Domain and unsubscribe+…@Domain. Tokens are checked
 // when the mail has arrived, so that a person who replied to a damaged
 // address gets an answer saying so.
 func (s *inboundSession) Rcpt(to string, _ *smtp.RcptOptions) error {
@@ -158,6 +161,8 @@ func (s *inboundSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	switch {
 	case strings.HasPrefix(local, bouncePrefix) && len(local) > len(bouncePrefix):
 		s.rcpt = append(s.rcpt, inboundRcpt{bounce: true, token: local[len(bouncePrefix):]})
+	case strings.HasPrefix(local, unsubscribePrefix) && len(local) > len(unsubscribePrefix):
+		s.rcpt = append(s.rcpt, inboundRcpt{unsubscribe: true, token: local[len(unsubscribePrefix):]})
 	case strings.HasPrefix(local, replyPrefix) && len(local) > len(replyPrefix):
 		s.rcpt = append(s.rcpt, inboundRcpt{token: local[len(replyPrefix):]})
 	default:
@@ -175,9 +180,12 @@ func (s *inboundSession) Data(r io.Reader) error {
 	defer cancel()
 	for _, rc := range s.rcpt {
 		var err error
-		if rc.bounce {
+		switch {
+		case rc.bounce:
 			err = s.bounce(ctx, rc.token, raw)
-		} else {
+		case rc.unsubscribe:
+			err = s.unsubscribe(ctx, rc.token)
+		default:
 			err = s.reply(ctx, rc.token, raw)
 		}
 		if err != nil {
@@ -186,6 +194,21 @@ func (s *inboundSession) Data(r io.Reader) error {
 		}
 	}
 	return nil
+}
+
+// unsubscribe is the mailto of List-Unsubscribe: the mail's content does
+// not matter, its address is the request. A token that is not valid is
+// dropped (nobody to tell safely).
+func (s *inboundSession) unsubscribe(ctx context.Context, token string) error {
+	list, err := s.in.Inbox.Unsubscribe(ctx, token)
+	if errors.Is(err, forum.ErrBadToken) || forum.ErrorCode(err) == forum.ENOTFOUND || forum.ErrorCode(err) == forum.EINVALID {
+		s.in.Log.Info("inbound mail: unsubscribe address not valid")
+		return nil
+	}
+	if err == nil {
+		s.in.Log.Info("inbound mail: unsubscribed", "list", list)
+	}
+	return err
 }
 
 func (s *inboundSession) bounce(ctx context.Context, token string, raw []byte) error {

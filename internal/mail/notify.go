@@ -52,7 +52,11 @@ type Notifier struct {
 	Now        func() time.Time // nil: time.Now
 	Held       func() bool      // nil: always
 	Wake       func()           // called after mail was enqueued (the worker's Notify)
-	Log        *slog.Logger
+	// ReplyTo, if set, gives a mail's Reply-To: the member's reply
+	// address for the thread (forum.Service.ReplyAddress), where a reply
+	// becomes a post. nil when the forum takes no mail (no --smtp-listen).
+	ReplyTo func(ctx context.Context, memberID, threadID int64) (string, error)
+	Log     *slog.Logger
 }
 
 // DefaultReadWindow and DefaultDailyCap are serve's defaults.
@@ -262,6 +266,15 @@ func (n *Notifier) threadMail(ctx context.Context, ns []*forum.MailNotification,
 	}
 	thread := fmt.Sprintf("<thread-%d@%s>", first.ThreadID, n.Identity.Domain)
 	headers := map[string]string{"In-Reply-To": thread, "References": thread}
+	if n.ReplyTo != nil {
+		addr, err := n.ReplyTo(ctx, first.MemberID, first.ThreadID)
+		if err != nil {
+			return nil, err
+		}
+		headers["Reply-To"] = addr
+		text.WriteString("Reply to this mail to post your answer in the thread.\n\n")
+		body.WriteString(`<p style="color:#666">Reply to this mail to post your answer in the thread.</p>`)
+	}
 	foot, footHTML, err := n.unsubscribe(ctx, first.MemberID, list, headers, "you chose to hear of "+forum.ListLabel(list)+" instantly")
 	if err != nil {
 		return nil, err

@@ -215,8 +215,9 @@ func BounceAddress(tok, domain string) string { return bouncePrefix + tok + "@" 
 
 // The local parts' prefixes of the addresses the inbound listener takes.
 const (
-	bouncePrefix = "bounce+"
-	replyPrefix  = "reply+"
+	bouncePrefix      = "bounce+"
+	replyPrefix       = "reply+"
+	unsubscribePrefix = "unsubscribe+" // the mailto of List-Unsubscribe
 )
 
 // Backoff is how long to wait after attempt n (1 for the first) failed:

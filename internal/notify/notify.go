@@ -30,7 +30,7 @@ type Consumer struct {
 	Store Store
 	// Notified, if set, hears of the members notified (0: many), once
 	// their notifications are written: this node's cached bells. Other
-	// nodes learn from the member.notified events.
+	// nodes learn from the notification.changed events.
 	Notified func(member int64)
 }
 

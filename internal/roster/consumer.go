@@ -19,6 +19,8 @@ type Store interface {
 	// MailBounced says whether mail to the member's address stopped
 	// because it bounced.
 	MailBounced(ctx context.Context, memberID int64) (bool, string, error)
+	// MailOptOut says whether the member unsubscribed from broadcasts.
+	MailOptOut(ctx context.Context, memberID int64) (bool, error)
 }
 
 // TokenFunc makes a member's one-click unsubscribe token for broadcasts:
@@ -64,7 +66,10 @@ func (c *Consumer) mailable(ctx context.Context, m *forum.Member) (listed, unsub
 	if bounced, _, err = c.Store.MailBounced(ctx, m.ID); err != nil {
 		return false, false, false, fmt.Errorf("roster: mail state of member %d: %w", m.ID, err)
 	}
-	return true, false, bounced, nil
+	if unsub, err = c.Store.MailOptOut(ctx, m.ID); err != nil {
+		return false, false, false, fmt.Errorf("roster: mail preferences of member %d: %w", m.ID, err)
+	}
+	return true, unsub, bounced, nil
 }
 
 // Handle applies the member events of evs, durably, before returning.

@@ -278,7 +278,7 @@ const effectiveLevel = `COALESCE(
 // this event yet (a recipient gets the first step naming them). The
 // unique key (event_id, member_id, kind) makes a replay add nothing.
 //
-// It appends a member.notified event per member notified, so that every
+// It appends a notification.changed event per member notified, so that every
 // other node's cached bell counts move, and returns those members for this
 // node's; beyond maxNotifiedEvents members, one event (and id 0) for
 // everyone.
