@@ -37,6 +37,7 @@ Usage:
   hearth broadcast [flags]    mail every member on the roster, with the database down; also: broadcast status
   hearth roster show|rebuild  the member roster broadcasts use, kept outside the database
   hearth watch --config FILE  watch the forum from elsewhere; alert the admins when it is down
+  hearth drill [flags]        rehearse an outage: roster, status page, alert and broadcast routes
   hearth version              print the version
 
 Run 'hearth COMMAND -h' for a command's flags. Every flag can also be set
@@ -78,6 +79,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = broadcastCmd(ctx, args[1:], stdin, stdout, stderr)
 	case "roster":
 		err = rosterCmd(ctx, args[1:], stdout, stderr)
+	case "drill":
+		err = drillCmd(ctx, args[1:], stdout, stderr)
 	case "watch":
 		err = watchCmd(ctx, args[1:], stdout, stderr)
 	case "verify":
@@ -94,6 +97,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	if err == errUsage {
 		return 2
+	}
+	if err == errSilent {
+		return 1 // explained on stdout already
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "hearth %s: %v\n", args[0], err)
