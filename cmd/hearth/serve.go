@@ -17,6 +17,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var demoMode, debug, migrateFirst bool
 	var pprofAddr string
 	var backupEvery time.Duration
+	var tlsOpt tlsOptions
 	fs := newFlags("serve", stderr)
 	fs.StringVar(&c.Addr, "addr", env("addr", "127.0.0.1:8080"), "address to listen on (env HEARTH_ADDR)")
 	storageFlags(fs, &c)
@@ -34,9 +35,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&backupEvery, "backup-every", envDuration("backup-every", time.Hour), "make a verified backup this often, keeping hourly ones a day and daily ones a month; 0 turns it off (env HEARTH_BACKUP_EVERY)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", env("metrics-token", ""), "bearer token for /metrics; without one, /metrics answers only local requests (env HEARTH_METRICS_TOKEN)")
 	mailFlags(fs, &c)
+	tlsFlags(fs, &tlsOpt)
 	fs.StringVar(&pprofAddr, "pprof", env("pprof", ""), "serve Go's profiler (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060; off by default (env HEARTH_PPROF)")
 	fs.DurationVar(&c.LeaseTTL, "lease-ttl", envDuration("lease-ttl", 30*time.Second), "several nodes: how long after a node stops answering another takes over its once-per-forum work (backups, pruning) (env HEARTH_LEASE_TTL)")
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := tlsOpt.apply(&c); err != nil {
 		return err
 	}
 	level := slog.LevelInfo
@@ -103,6 +108,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "The database already has members, so --demo added nothing.")
 	}
 	fmt.Fprintf(stdout, "Hearth is serving %s on %s (data: %s). Press Ctrl+C to stop.\n", a.URL(), a.Store.Engine(), describeDB(c))
+	if c.TLS != nil {
+		fmt.Fprintf(stdout, "HTTPS on %s; HTTP on %s redirects to it.\n", a.Addr(), a.HTTPAddr())
+	}
 	return a.Serve(ctx)
 }
 
