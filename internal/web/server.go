@@ -69,6 +69,7 @@ type Server struct {
 	coreCache       *postCores        // posts' rendered header and body
 	shellCache      *shellCache       // members' thread pages, less their own parts
 	bookmarkButtons *bookmarkButtons
+	sitemapMax      int // URLs per sitemap file; 0 is forum.SitemapSize (tests lower it)
 }
 
 // New returns a Server.
@@ -117,6 +118,7 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", s.cached(s.frontVersion, s.home))
 	mux.HandleFunc("GET /static/{hash}/{file}", s.static)
+	s.metaRoutes(mux)
 
 	mux.HandleFunc("GET /setup", s.setupForm)
 	mux.HandleFunc("POST /setup", s.setup)
