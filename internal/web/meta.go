@@ -159,7 +159,7 @@ func (s *Server) sitemapThreads(r *http.Request, page int) ([]sitemapURL, error)
 	}
 	out := make([]sitemapURL, len(ts))
 	for i, t := range ts {
-		out[i] = sitemapURL{s.absolute(r, "/t/" + strconv.FormatInt(t.ID, 10) + "/" + t.Slug), lastmod(t.Updated)}
+		out[i] = sitemapURL{s.absolute(r, "/t/"+strconv.FormatInt(t.ID, 10)+"/"+t.Slug), lastmod(t.Updated)}
 	}
 	return out, nil
 }
@@ -197,7 +197,7 @@ func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) {
 	}
 	idx := sitemapIndex{Sitemaps: []sitemapURL{{Loc: s.absolute(r, "/sitemap/pages.xml")}}}
 	for i := 1; (i-1)*size < n; i++ {
-		idx.Sitemaps = append(idx.Sitemaps, sitemapURL{Loc: s.absolute(r, "/sitemap/threads-" + strconv.Itoa(i) + ".xml")})
+		idx.Sitemaps = append(idx.Sitemaps, sitemapURL{Loc: s.absolute(r, "/sitemap/threads-"+strconv.Itoa(i)+".xml")})
 	}
 	writeXML(w, idx)
 }
