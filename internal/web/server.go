@@ -181,6 +181,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/status", s.adminStatusUpdate)
 	mux.HandleFunc("POST /admin/members/{id}/status", s.adminMemberStatus)
 	mux.HandleFunc("POST /admin/members/{id}/role", s.adminMemberRole)
+	mux.HandleFunc("POST /admin/members/{id}/reset", s.adminMemberReset)
 	mux.HandleFunc("GET /admin/categories/new", s.categoryForm)
 	mux.HandleFunc("POST /admin/categories/new", s.saveCategory)
 	mux.HandleFunc("GET /admin/categories/{id}/edit", s.categoryForm)
