@@ -24,8 +24,10 @@ func opsConfig(c app.Config) ops.Config {
 func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c app.Config
 	var to string
+	var quiet bool
 	fs := newFlags("backup", stderr)
 	storageFlags(fs, &c)
+	quietFlag(fs, &quiet)
 	fs.StringVar(&to, "to", "", "write the archive here instead of DATA/backups/hearth-TIME.tar.gz")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -35,7 +37,9 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer db.Close()
-	e, err := (&ops.Backuper{Config: opsConfig(c), DB: db}).Backup(ctx, ops.BackupOptions{To: to})
+	cfg := opsConfig(c)
+	cfg.Progress = progressBar(stderr, quiet)
+	e, err := (&ops.Backuper{Config: cfg, DB: db}).Backup(ctx, ops.BackupOptions{To: to})
 	if err != nil {
 		return err
 	}

@@ -157,6 +157,8 @@ func parseRate(s string, perMinute int) (float64, error) {
 	return 0, fmt.Errorf("--rate %q: the unit is s, m or h", s)
 }
 
+// isTerminal reports whether w is a terminal (a character device), with
+// no dependency: good enough for prompts and progress.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"hearth/internal/app"
+	"hearth/internal/progress"
 )
 
 // errUsage means the flags were wrong; the flag package already said why.
@@ -43,6 +44,21 @@ func envDuration(name string, def time.Duration) time.Duration {
 		return d
 	}
 	return def
+}
+
+// progressBar is the progress line of a long command: on stderr when it
+// is a terminal, unless quiet; nil (nothing drawn) otherwise.
+func progressBar(stderr io.Writer, quiet bool) *progress.Bar {
+	f, ok := stderr.(*os.File)
+	if !ok {
+		return nil
+	}
+	return progress.For(f, quiet)
+}
+
+// quietFlag adds --quiet to a long command.
+func quietFlag(fs *flag.FlagSet, quiet *bool) {
+	fs.BoolVar(quiet, "quiet", envBool("quiet", false), "no progress line on the terminal (there is none when stderr is not a terminal) (env HEARTH_QUIET)")
 }
 
 // newFlags returns a flag set that prints its usage to w.

@@ -21,8 +21,9 @@ func main() {
 const usage = `Hearth: a community forum server.
 
 Usage:
-  hearth serve [flags]        run the forum (default http://127.0.0.1:8080)
+  hearth serve [flags]        run the forum (default http://127.0.0.1:8080; HTTPS with --acme-domain or --tls-cert)
   hearth user add [flags]     create a member from the shell
+  hearth user list|passwd|suspend|activate|role   list members, set a password, suspend, reactivate, change a role
   hearth seed [flags]         fill an empty database with synthetic data for benchmarks
   hearth migrate [flags]      apply pending database migrations, after a verified backup (--dry-run: only try)
   hearth backup [--to PATH]   make a verified backup of the database and attachments

@@ -15,14 +15,16 @@ import (
 // of them in one transaction, the database unchanged on failure.
 func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c app.Config
-	var dryRun bool
+	var dryRun, quiet bool
 	fs := newFlags("migrate", stderr)
 	storageFlags(fs, &c)
+	quietFlag(fs, &quiet)
 	fs.BoolVar(&dryRun, "dry-run", false, "apply the migrations to a copy (SQLite) or in a rolled-back transaction (PostgreSQL) and report")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	cfg := opsConfig(c)
+	cfg.Progress = progressBar(stderr, quiet)
 	if pid, held := ops.ServeLockHeld(c.DataDir); held && !dryRun {
 		return fmt.Errorf("the forum is running on %s (hearth serve, pid %d): stop it first, or restart it with --migrate", c.DataDir, pid)
 	}

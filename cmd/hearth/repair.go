@@ -12,8 +12,10 @@ import (
 
 func repairCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c app.Config
+	var quiet bool
 	fs := newFlags("repair", stderr)
 	storageFlags(fs, &c)
+	quietFlag(fs, &quiet)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -26,7 +28,7 @@ func repairCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	began := time.Now()
-	r, err := ops.Repair(ctx, db, time.Now())
+	r, err := ops.Repair(ctx, db, time.Now(), progressBar(stderr, quiet))
 	for _, s := range r.Steps {
 		fmt.Fprintf(stdout, "%-13s %s\n", s.Name+":", s.Message)
 	}

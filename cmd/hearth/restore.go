@@ -12,7 +12,7 @@ import (
 
 func restoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c app.Config
-	var force, stop bool
+	var force, stop, quiet bool
 	fs := newFlags("restore", stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: hearth restore [--data DIR] [--db DSN] [--stop] [--force] BACKUP.tar.gz")
@@ -20,6 +20,7 @@ func restoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	storageFlags(fs, &c)
 	fs.BoolVar(&force, "force", false, "PostgreSQL: replace a database that already holds data; means \"I have stopped every hearth serve using it\"")
+	quietFlag(fs, &quiet)
 	fs.BoolVar(&stop, "stop", false, "stop the hearth serve running on this data directory first (it finishes requests in flight); start it again afterwards")
 	// The archive may come before or after the flags.
 	var archive string
@@ -40,7 +41,9 @@ func restoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 	}
-	rep, err := ops.Restore(ctx, opsConfig(c), archive, ops.RestoreOptions{Force: force})
+	cfg := opsConfig(c)
+	cfg.Progress = progressBar(stderr, quiet)
+	rep, err := ops.Restore(ctx, cfg, archive, ops.RestoreOptions{Force: force})
 	if err != nil {
 		return err
 	}

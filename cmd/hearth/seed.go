@@ -13,8 +13,10 @@ import (
 func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c app.Config
 	var o seed.Options
+	var quiet bool
 	fs := newFlags("seed", stderr)
 	storageFlags(fs, &c)
+	quietFlag(fs, &quiet)
 	fs.IntVar(&o.Members, "members", envInt("seed-members", 8000), "members to create")
 	fs.IntVar(&o.Threads, "threads", envInt("seed-threads", 40000), "threads to create")
 	fs.IntVar(&o.Posts, "posts", envInt("seed-posts", 500000), "posts to create, first posts included")
@@ -28,7 +30,13 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer db.Close()
-	rep, err := seed.Run(ctx, db, app.NewMarkup(), o, stdout)
+	// On a terminal the progress line replaces the log lines (which the
+	// load harness reads from a pipe).
+	var log io.Writer = stdout
+	if o.Progress = progressBar(stderr, quiet); o.Progress != nil || quiet {
+		log = io.Discard
+	}
+	rep, err := seed.Run(ctx, db, app.NewMarkup(), o, log)
 	if err != nil {
 		return err
 	}

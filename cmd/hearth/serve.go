@@ -19,6 +19,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var pprofAddr string
 	var backupEvery time.Duration
 	var err error
+	var tlsOpt tlsOptions
 	fs := newFlags("serve", stderr)
 	fs.StringVar(&c.Addr, "addr", env("addr", "127.0.0.1:8080"), "address to listen on (env HEARTH_ADDR)")
 	storageFlags(fs, &c)
@@ -38,12 +39,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	mailFlags(fs, &c)
 	inboundFlags(fs, &c)
 	finishStatus := statusServeFlags(fs, &c)
+	tlsFlags(fs, &tlsOpt)
 	fs.StringVar(&pprofAddr, "pprof", env("pprof", ""), "serve Go's profiler (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060; off by default (env HEARTH_PPROF)")
 	fs.DurationVar(&c.LeaseTTL, "lease-ttl", envDuration("lease-ttl", 30*time.Second), "several nodes: how long after a node stops answering another takes over its once-per-forum work (backups, pruning) (env HEARTH_LEASE_TTL)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if err := finishStatus(); err != nil {
+		return err
+	}
+	if err := tlsOpt.apply(&c); err != nil {
 		return err
 	}
 	level := slog.LevelInfo
@@ -115,6 +120,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "Hearth is serving %s on %s (data: %s). Press Ctrl+C to stop.\n", a.URL(), a.Store.Engine(), describeDB(c))
 	if addr := a.InboundAddr(); addr != "" {
 		fmt.Fprintf(stdout, "Taking replies and bounces by mail on %s for @%s.\n", addr, a.Config.MailIdentity().Domain)
+	}
+	if c.TLS != nil {
+		fmt.Fprintf(stdout, "HTTPS on %s; HTTP on %s redirects to it.\n", a.Addr(), a.HTTPAddr())
 	}
 	return a.Serve(ctx)
 }

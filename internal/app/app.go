@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -74,6 +75,13 @@ type Config struct {
 	// Status is the status page's token, publishing and webhooks.
 	Status StatusConfig
 
+	// TLS, when set, serves the forum over HTTPS on HTTPSAddr (default
+	// :443); Addr then only answers ACME http-01 challenges (through
+	// HTTPChallenge) and redirects everything else to HTTPS. See tls.go.
+	TLS           *tls.Config
+	HTTPSAddr     string
+	HTTPChallenge func(fallback http.Handler) http.Handler
+
 	Log *slog.Logger
 }
 
@@ -111,7 +119,8 @@ type App struct {
 	handler http.Handler
 	web     *web.Server
 	srv     *http.Server
-	ln      net.Listener
+	ln      net.Listener // the forum's: HTTPS when Config.TLS is set
+	plain   *plainHTTP   // with TLS: the HTTP listener (challenges, redirect)
 	monitor *dbMonitor
 	lease   *events.Lease  // singleton work: scheduled backups, pruning events
 	mail    *mail.Worker   // sends the outbox on the lease holder; nil without SMTP
@@ -241,7 +250,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	clientIP := clientIPFunc(proxies, cfg.Log)
 	wcfg := web.Config{SiteName: cfg.SiteName, BaseURL: cfg.BaseURL, ClientIP: clientIP, Status: st, DBDown: mon.Down, StorageFull: mon.StorageFull,
 		StatusPage: a.StatusPage, StatusChanged: a.status.changed}
-	wcfg.SecureCookies = strings.HasPrefix(cfg.BaseURL, "https://")
+	wcfg.SecureCookies = strings.HasPrefix(cfg.BaseURL, "https://") || cfg.TLS != nil
 	if !cfg.NoLimits {
 		web.DefaultLimits(&wcfg)
 		svc.SetLimits(forum.DefaultLimits())
@@ -252,13 +261,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	})
 	ws, err := web.New(svc, cfg.Log, wcfg)
 	if err != nil {
-		a.ln.Close()
+		a.closeListeners()
 		db.Close()
 		return nil, err
 	}
 	a.web = ws
 	if a.mail, err = a.newMailWorker(); err != nil {
-		a.ln.Close()
+		a.closeListeners()
 		db.Close()
 		return nil, err
 	}
@@ -281,6 +290,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	root.Handle("GET /healthz", healthz)
 	root.Handle("GET /readyz", readyz)
 	a.handler = m.Middleware(root) // outermost: every request and its whole time count
+	if cfg.TLS != nil {
+		a.handler = hsts(a.handler)
+	}
 	return a, nil
 }
 
@@ -392,6 +404,9 @@ func (a *App) Listen() error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.Config.Addr, err)
 	}
+	if a.Config.TLS != nil {
+		return a.listenTLS(ln)
+	}
 	a.ln = ln
 	if a.Config.BaseURL == "" {
 		a.Config.BaseURL = "http://" + displayAddr(ln.Addr().String())
@@ -431,7 +446,14 @@ func (a *App) Serve(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- a.srv.Serve(a.ln) }()
+	if a.Config.TLS != nil {
+		a.srv.TLSConfig = a.Config.TLS
+		go func() { errc <- a.srv.ServeTLS(a.ln, "", "") }()
+		go a.plain.serve(a.Log)
+		defer a.plain.shutdown()
+	} else {
+		go func() { errc <- a.srv.Serve(a.ln) }()
+	}
 	mctx, stopMonitor := context.WithCancel(ctx)
 	defer stopMonitor()
 	go a.monitor.run(mctx)
@@ -499,7 +521,7 @@ func (a *App) Serve(ctx context.Context) error {
 // Close releases the listener (if never served) and the database.
 func (a *App) Close() error {
 	if a.srv == nil && a.ln != nil {
-		a.ln.Close()
+		a.closeListeners()
 	}
 	if a.inbound != nil {
 		a.inbound.Close()

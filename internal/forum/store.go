@@ -136,6 +136,11 @@ type Store interface {
 	// the newest threads (of f.CategoryID, or of the forum), or the newest
 	// posts of thread f.ThreadID.
 	FeedItems(ctx context.Context, f FeedFilter) ([]*FeedItem, error)
+	// SitemapThreads returns up to limit threads a guest may read (public
+	// categories, not deleted), by id from the offset-th, and CountSitemapThreads
+	// how many there are: the guest check is in the query.
+	SitemapThreads(ctx context.Context, offset, limit int) ([]SitemapThread, error)
+	CountSitemapThreads(ctx context.Context) (int, error)
 	// Search returns one page of the posts matching q that q.Viewer may
 	// read, ranked (RankCandidates over at most SearchCandidates matches,
 	// the newest), with their text bounded for snippets, and the number of

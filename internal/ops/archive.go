@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"hearth/internal/progress"
 )
 
 // A backup archive is one .tar.gz holding the database (hearth.db for
@@ -46,6 +48,7 @@ type archiveWriter struct {
 	gz    *gzip.Writer
 	tw    *tar.Writer
 	files map[string]string
+	bar   *progress.Bar // counts the bytes archived; nil for none
 }
 
 func newArchiveWriter(f *os.File) *archiveWriter {
@@ -73,7 +76,7 @@ func (a *archiveWriter) addFile(name, src string) error {
 	h := sha256.New()
 	// LimitReader: a file still growing (an attachment being written) must
 	// not overrun the size in the header.
-	if _, err := io.Copy(io.MultiWriter(a.tw, h), io.LimitReader(f, st.Size())); err != nil {
+	if _, err := io.Copy(io.MultiWriter(a.tw, h), a.bar.Reader(io.LimitReader(f, st.Size()))); err != nil {
 		return fmt.Errorf("archive %s: %w", name, err)
 	}
 	a.files[name] = hex.EncodeToString(h.Sum(nil))
@@ -138,14 +141,14 @@ func (a *archiveWriter) addTree(prefix, dir string) error {
 // extractArchive unpacks the archive at src into dir, checks every
 // member's SHA-256 against the manifest, and returns the manifest and the
 // SHA-256 of the archive file itself.
-func extractArchive(src, dir string) (*Manifest, string, error) {
+func extractArchive(src, dir string, bar *progress.Bar) (*Manifest, string, error) {
 	f, err := os.Open(src)
 	if err != nil {
 		return nil, "", err
 	}
 	defer f.Close()
 	whole := sha256.New()
-	gz, err := gzip.NewReader(io.TeeReader(f, whole))
+	gz, err := gzip.NewReader(io.TeeReader(bar.Reader(f), whole))
 	if err != nil {
 		return nil, "", fmt.Errorf("%s is not a Hearth backup (not gzip): %w", src, err)
 	}

@@ -13,8 +13,10 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
+	"hearth/internal/progress"
 	"hearth/internal/store"
 )
 
@@ -67,11 +69,18 @@ func (b *Backuper) Backup(ctx context.Context, opts BackupOptions) (Entry, error
 		return Entry{}, fmt.Errorf("backup: %w", err)
 	}
 	aw := newArchiveWriter(f)
+	bar := b.Config.Progress
+	defer bar.Done()
 	err = b.snapshot(ctx, work, m, aw)
 	if err == nil {
+		if n := treeSize(b.Config.AttachmentDir()); n > 0 {
+			bar.Stage("archiving the attachments", n, progress.Bytes)
+			aw.bar = bar
+		}
 		err = aw.addTree("attachments", b.Config.AttachmentDir())
 	}
 	if err == nil {
+		bar.Stage("writing the archive", 0, progress.Rows)
 		err = aw.close(m)
 	}
 	if err != nil {
@@ -90,7 +99,9 @@ func (b *Backuper) Backup(ctx context.Context, opts BackupOptions) (Entry, error
 	if st, err := os.Stat(dest); err == nil {
 		e.Size = st.Size()
 	}
+	bar.Stage("verifying the backup", 0, progress.Rows)
 	_, sum, verr := Verify(ctx, dest)
+	bar.Done()
 	e.SHA256, e.VerifiedAt, e.OK = sum, time.Now().UTC(), verr == nil
 	if verr != nil {
 		e.Error = verr.Error()
@@ -146,25 +157,52 @@ func (b *Backuper) destination(opts BackupOptions, now time.Time) (string, error
 // snapshot adds the database to the archive: a VACUUM INTO copy for
 // SQLite, a logical export inside one snapshot transaction for PostgreSQL.
 func (b *Backuper) snapshot(ctx context.Context, work string, m *Manifest, aw *archiveWriter) error {
+	bar := b.Config.Progress
 	if b.DB.Engine() == "sqlite" {
 		copyPath := filepath.Join(work, "hearth.db")
-		if err := b.DB.BackupSQLite(ctx, copyPath); err != nil {
+		var size int64
+		if st, err := os.Stat(b.DB.Path()); err == nil {
+			size = st.Size() // VACUUM INTO writes about this much, less free pages
+		}
+		bar.Stage("copying the database", size, progress.Bytes)
+		stop := watchSize(bar, copyPath)
+		err := b.DB.BackupSQLite(ctx, copyPath)
+		stop()
+		if err != nil {
 			return err
 		}
+		bar.Stage("counting the copy", 0, progress.Rows)
 		if err := describeSQLite(ctx, copyPath, m); err != nil {
 			return err
 		}
 		m.Content = "sqlite"
+		bar.Stage("archiving the database", fileSize(copyPath), progress.Bytes)
+		aw.bar = bar
+		defer func() { aw.bar = nil }()
 		return aw.addFile("hearth.db", copyPath)
 	}
 	m.Content = "jsonl"
-	if err := exportJSONL(ctx, b.DB, filepath.Join(work, "db"), m); err != nil {
+	var rows int64
+	if bar != nil {
+		counts, err := b.DB.TableCounts(ctx)
+		if err != nil {
+			return err
+		}
+		for _, n := range counts {
+			rows += n
+		}
+	}
+	bar.Stage("exporting rows", rows, progress.Rows)
+	if err := exportJSONL(ctx, b.DB, filepath.Join(work, "db"), m, bar); err != nil {
 		return err
 	}
 	names, err := os.ReadDir(filepath.Join(work, "db"))
 	if err != nil {
 		return err
 	}
+	bar.Stage("archiving the database", treeSize(filepath.Join(work, "db")), progress.Bytes)
+	aw.bar = bar
+	defer func() { aw.bar = nil }()
 	for _, n := range names {
 		if err := aw.addFile("db/"+n.Name(), filepath.Join(work, "db", n.Name())); err != nil {
 			return err
@@ -189,7 +227,7 @@ func describeSQLite(ctx context.Context, path string, m *Manifest) error {
 }
 
 // exportJSONL writes one db/<table>.jsonl per table, a JSON object per row.
-func exportJSONL(ctx context.Context, db *store.DB, dir string, m *Manifest) error {
+func exportJSONL(ctx context.Context, db *store.DB, dir string, m *Manifest, bar *progress.Bar) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
@@ -228,6 +266,7 @@ func exportJSONL(ctx context.Context, db *store.DB, dir string, m *Manifest) err
 			done = append(done, table)
 		}
 		m.Counts[table]++
+		bar.Add(1)
 		if table == "schema_migrations" {
 			if v, ok := row["version"].(int64); ok && int(v) > m.SchemaVersion {
 				m.SchemaVersion = int(v)
@@ -257,6 +296,55 @@ func exportJSONL(ctx context.Context, db *store.DB, dir string, m *Manifest) err
 		}
 	}
 	return nil
+}
+
+// watchSize sets bar to the size of the file at path every Interval,
+// for a copy made by something that tells nothing (VACUUM INTO), until
+// the returned stop is called.
+func watchSize(bar *progress.Bar, path string) (stop func()) {
+	if bar == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(progress.Interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				bar.Set(fileSize(path))
+				return
+			case <-t.C:
+				bar.Set(fileSize(path))
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+func fileSize(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
+}
+
+// treeSize adds up the regular files under dir (0 if there is none).
+func treeSize(dir string) int64 {
+	var n int64
+	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if info, err := d.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return nil
+	})
+	return n
 }
 
 // jsonlSource reads the db/*.jsonl files of an extracted archive in

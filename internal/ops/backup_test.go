@@ -169,7 +169,7 @@ func TestTamperedArchive(t *testing.T) {
 	// A member replaced, the archive rebuilt consistently but with the old manifest.
 	must(t, os.WriteFile(path, orig, 0o640))
 	work := t.TempDir()
-	m, _, err := extractArchive(path, work)
+	m, _, err := extractArchive(path, work, nil)
 	must(t, err)
 	writeFile(t, filepath.Join(work, "attachments/a.txt"), "evil attachment")
 	forged := filepath.Join(t.TempDir(), "forged.tar.gz")

@@ -108,7 +108,7 @@ func TestDoctorCorrupt(t *testing.T) {
 	err = Preflight(t.Context(), cfg)
 	wantErrContains(t, err, "is damaged", "hearth restore "+e.Path(cfg.DataDir))
 
-	_, err = Repair(t.Context(), openMigratedNoCheck(t, cfg.DSN()), time.Now())
+	_, err = Repair(t.Context(), openMigratedNoCheck(t, cfg.DSN()), time.Now(), nil)
 	wantErrContains(t, err, "integrity check", "hearth restore")
 
 	// The fix works.
@@ -184,12 +184,12 @@ func TestRepair(t *testing.T) {
 	rawExec(t, cfg.DSN(), "UPDATE threads SET post_count = 99, last_post_id = NULL")
 	rawExec(t, cfg.DSN(), "UPDATE members SET post_count = 0")
 	db := openMigrated(t, cfg.DSN())
-	r, err := Repair(t.Context(), db, t0.Add(2*time.Hour))
+	r, err := Repair(t.Context(), db, t0.Add(2*time.Hour), nil)
 	must(t, err)
 	if r.Changed() != 3+3+1 || r.Steps[2].Changed != 1 { // 3 threads, 3 members, 1 session
 		t.Errorf("repair: %+v (changed %d)", r, r.Changed())
 	}
-	r, err = Repair(t.Context(), db, t0.Add(2*time.Hour))
+	r, err = Repair(t.Context(), db, t0.Add(2*time.Hour), nil)
 	must(t, err)
 	if r.Changed() != 0 {
 		t.Errorf("second repair changed %d: %+v", r.Changed(), r)
@@ -210,7 +210,7 @@ func TestDoctorSearchIndex(t *testing.T) {
 		t.Errorf("damaged index: %+v", c)
 	}
 	db := openMigrated(t, cfg.DSN())
-	rep, err := Repair(t.Context(), db, t0)
+	rep, err := Repair(t.Context(), db, t0, nil)
 	must(t, err)
 	if s := rep.Steps[len(rep.Steps)-1]; !strings.Contains(s.Message, "rebuilt the search index: 30 of 30 posts") {
 		t.Errorf("repair: %+v", s)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"hearth/internal/progress"
 	"hearth/internal/store"
 )
 
@@ -74,7 +75,10 @@ func SafeMigrate(ctx context.Context, cfg Config, log *slog.Logger) (MigrateRepo
 		log.Info("pre-migration backup", "file", rep.Backup)
 	}
 
-	if _, err := db.Migrate(ctx); err != nil {
+	cfg.Progress.Stage(fmt.Sprintf("applying %d migration(s)", len(rep.Pending)), 0, progress.Rows)
+	_, err = db.Migrate(ctx)
+	cfg.Progress.Done()
+	if err != nil {
 		failed := describeFailure(err)
 		state := checkUnchanged(ctx, db, rep.From, before)
 		if state == nil {

@@ -18,6 +18,7 @@ import (
 	"io/fs"
 	"path/filepath"
 
+	"hearth/internal/progress"
 	"hearth/internal/store"
 )
 
@@ -34,6 +35,10 @@ type Config struct {
 	// Migrations replaces the embedded migrations when set: tests inject
 	// failing ones through it.
 	Migrations fs.FS
+
+	// Progress, when set, is told each stage of a backup, restore or
+	// migration and how far it is (a terminal's progress line).
+	Progress *progress.Bar
 }
 
 // DSN returns the database to use.

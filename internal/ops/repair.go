@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"hearth/internal/progress"
 	"hearth/internal/store"
 )
 
@@ -33,9 +34,12 @@ func (r RepairReport) Changed() int {
 // removes expired sessions and rebuilds the search index. Each step
 // is its own short transaction, so it is safe on a live forum. A damaged
 // SQLite file stops it: recounting cannot fix pages, only a restore can.
-func Repair(ctx context.Context, db *store.DB, now time.Time) (RepairReport, error) {
+// bar, if not nil, is told each step as it starts.
+func Repair(ctx context.Context, db *store.DB, now time.Time, bar *progress.Bar) (RepairReport, error) {
 	var r RepairReport
+	defer bar.Done()
 	if db.Engine() == "sqlite" {
+		bar.Stage("checking integrity", 0, progress.Rows)
 		if err := db.QuickCheck(ctx); err != nil {
 			return r, fmt.Errorf("the database fails its integrity check, which repair cannot fix (%v): restore the latest good backup with `hearth restore`", err)
 		}
@@ -44,6 +48,7 @@ func Repair(ctx context.Context, db *store.DB, now time.Time) (RepairReport, err
 		r.Steps = append(r.Steps, RepairStep{Name: "integrity", Message: "skipped on PostgreSQL (it checks its own pages)"})
 	}
 
+	bar.Stage("recounting counters", 0, progress.Rows)
 	rc, err := db.Recount(ctx)
 	if err != nil {
 		return r, fmt.Errorf("recount: %w", err)
@@ -51,12 +56,14 @@ func Repair(ctx context.Context, db *store.DB, now time.Time) (RepairReport, err
 	r.Steps = append(r.Steps, RepairStep{Name: "counters", Changed: rc.Threads + rc.Categories + rc.Members,
 		Message: fmt.Sprintf("corrected the counters or last-post pointers of %d thread(s), %d category(-ies) and %d member(s)", rc.Threads, rc.Categories, rc.Members)})
 
+	bar.Stage("removing expired sessions", 0, progress.Rows)
 	n, err := db.DeleteExpiredSessions(ctx, now)
 	if err != nil {
 		return r, fmt.Errorf("remove expired sessions: %w", err)
 	}
 	r.Steps = append(r.Steps, RepairStep{Name: "sessions", Changed: int(n), Message: fmt.Sprintf("removed %d expired session(s)", n)})
 	began := time.Now()
+	bar.Stage("rebuilding the search index", 0, progress.Rows)
 	if err := db.RebuildSearch(ctx); err != nil {
 		return r, fmt.Errorf("rebuild the search index: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"hearth/internal/progress"
 	"hearth/internal/store"
 )
 
@@ -71,7 +72,12 @@ func restoreUnlocked(ctx context.Context, cfg Config, archive string, opts Resto
 	}
 	defer os.RemoveAll(work)
 
-	m, sum, err := extractArchive(archive, work)
+	bar := cfg.Progress
+	defer bar.Done()
+	if st, err := os.Stat(archive); err == nil {
+		bar.Stage("reading the archive", st.Size(), progress.Bytes)
+	}
+	m, sum, err := extractArchive(archive, work, bar)
 	if err != nil {
 		return rep, err
 	}
@@ -122,12 +128,14 @@ func restoreSQLite(ctx context.Context, cfg Config, work string, m *Manifest, st
 		if err != nil {
 			return "", err
 		}
-		err = importExport(ctx, db, filepath.Join(work, "db"), m, false)
+		cfg.Progress.Stage("importing rows", rowTotal(m), progress.Rows)
+		err = importExport(ctx, db, filepath.Join(work, "db"), m, false, cfg.Progress)
 		db.Close()
 		if err != nil {
 			return "", fmt.Errorf("import the backup: %w", err)
 		}
 	}
+	cfg.Progress.Stage("checking the database", 0, progress.Rows)
 	if err := checkRestoredFile(ctx, newDB, m); err != nil {
 		return "", err
 	}
@@ -203,7 +211,9 @@ func restorePostgres(ctx context.Context, cfg Config, work string, m *Manifest, 
 	} else {
 		src = jsonlSource(ctx, filepath.Join(work, "db"))
 	}
-	err = db.ImportTables(ctx, force, src)
+	cfg.Progress.Stage("importing rows", rowTotal(m), progress.Rows)
+	err = db.ImportTables(ctx, force, counted(src, cfg.Progress))
+	cfg.Progress.Stage("checking the counts", 0, progress.Rows)
 	if errors.Is(err, store.ErrNotEmpty) {
 		return fmt.Errorf("%w: restore into an empty database, or pass --force (after stopping every hearth serve that uses it) to replace its contents", err)
 	}

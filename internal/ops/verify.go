@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"hearth/internal/progress"
 	"hearth/internal/store"
 )
 
@@ -22,7 +23,7 @@ func Verify(ctx context.Context, archive string) (*Manifest, string, error) {
 		return nil, "", err
 	}
 	defer os.RemoveAll(work)
-	m, sum, err := extractArchive(archive, work)
+	m, sum, err := extractArchive(archive, work, nil)
 	if err != nil {
 		return nil, sum, err
 	}
@@ -59,7 +60,7 @@ func openExtracted(ctx context.Context, dir string, m *Manifest) (*store.DB, err
 		if err != nil {
 			return nil, err
 		}
-		if err := importExport(ctx, db, filepath.Join(dir, "db"), m, false); err != nil {
+		if err := importExport(ctx, db, filepath.Join(dir, "db"), m, false, nil); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("the backup's tables do not import: %w", err)
 		}
@@ -68,15 +69,38 @@ func openExtracted(ctx context.Context, dir string, m *Manifest) (*store.DB, err
 	return nil, fmt.Errorf("the backup holds unknown content %q", m.Content)
 }
 
-// importExport migrates db and imports an extracted export into it.
-func importExport(ctx context.Context, db *store.DB, dir string, m *Manifest, replace bool) error {
+// importExport migrates db and imports an extracted export into it,
+// counting its rows into bar.
+func importExport(ctx context.Context, db *store.DB, dir string, m *Manifest, replace bool, bar *progress.Bar) error {
 	if err := checkBackupSchema(ctx, db, m); err != nil {
 		return err
 	}
 	if _, err := db.Migrate(ctx); err != nil {
 		return err
 	}
-	return db.ImportTables(ctx, replace, jsonlSource(ctx, dir))
+	return db.ImportTables(ctx, replace, counted(jsonlSource(ctx, dir), bar))
+}
+
+// counted is src with every row it gives counted into bar.
+func counted(src store.RowSource, bar *progress.Bar) store.RowSource {
+	if bar == nil {
+		return src
+	}
+	return func(emit func(string, map[string]any) error) error {
+		return src(func(table string, row map[string]any) error {
+			bar.Add(1)
+			return emit(table, row)
+		})
+	}
+}
+
+// rowTotal is how many rows the backup's manifest counts.
+func rowTotal(m *Manifest) int64 {
+	var n int64
+	for _, c := range m.Counts {
+		n += c
+	}
+	return n
 }
 
 // checkBackupSchema refuses a backup from a newer schema than this binary.

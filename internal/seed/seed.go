@@ -18,6 +18,7 @@ import (
 
 	"hearth/internal/forum"
 	"hearth/internal/password"
+	"hearth/internal/progress"
 )
 
 // Password is every seeded member's password. Hashing is deliberately slow
@@ -37,6 +38,8 @@ type Options struct {
 	Categories              int       // default 12
 	Seed                    int64     // random seed, default 1
 	Now                     time.Time // end of the time range; default time.Now
+	// Progress, if not nil, shows each stage on a terminal line.
+	Progress *progress.Bar
 }
 
 // Report says what Run wrote.
@@ -68,11 +71,11 @@ type generator struct {
 }
 
 // Run generates opt's data into st, which must hold no members yet, and
-// writes progress lines to progress (which may be nil).
-func Run(ctx context.Context, st forum.Store, markup forum.Markup, opt Options, progress io.Writer) (Report, error) {
+// writes progress lines to out (which may be nil).
+func Run(ctx context.Context, st forum.Store, markup forum.Markup, opt Options, out io.Writer) (Report, error) {
 	began := time.Now()
-	if progress == nil {
-		progress = io.Discard
+	if out == nil {
+		out = io.Discard
 	}
 	opt, err := opt.normalize()
 	if err != nil {
@@ -96,6 +99,9 @@ func Run(ctx context.Context, st forum.Store, markup forum.Markup, opt Options, 
 	g.makeCategories()
 	g.text = newTextGen(rng, markup)
 
+	bar := opt.Progress
+	defer bar.Done()
+	bar.Stage("importing members", int64(len(g.members)), progress.Rows)
 	for i := 0; i < len(g.members); i += membersPerBatch {
 		b := &forum.ImportBatch{Members: g.members[i:min(i+membersPerBatch, len(g.members))]}
 		if i == 0 {
@@ -104,28 +110,30 @@ func Run(ctx context.Context, st forum.Store, markup forum.Markup, opt Options, 
 		if err := st.Import(ctx, b); err != nil {
 			return Report{}, fmt.Errorf("seed: import members: %w", err)
 		}
+		bar.Add(int64(len(b.Members)))
 	}
-	fmt.Fprintf(progress, "members %d, categories %d (every member's password is %q; admin is admin@example.com) %.1fs\n",
+	fmt.Fprintf(out, "members %d, categories %d (every member's password is %q; admin is admin@example.com) %.1fs\n",
 		len(g.members), len(g.cats), Password, time.Since(began).Seconds())
 
-	if err := g.importThreads(ctx, st, progress, began); err != nil {
+	if err := g.importThreads(ctx, st, out, began); err != nil {
 		return Report{}, err
 	}
 
 	t := time.Now()
+	bar.Stage("recounting", 0, progress.Rows)
 	if _, err := st.Recount(ctx); err != nil {
 		return Report{}, fmt.Errorf("seed: recount: %w", err)
 	}
 	r := Report{Members: opt.Members, Categories: opt.Categories, Threads: opt.Threads, Posts: opt.Posts,
 		Duration: time.Since(began), Password: Password}
-	fmt.Fprintf(progress, "recount %.1fs\n%s\n", time.Since(t).Seconds(), r)
+	fmt.Fprintf(out, "recount %.1fs\n%s\n", time.Since(t).Seconds(), r)
 	return r, nil
 }
 
 // importThreads generates threads in one goroutine while this one imports
 // the previous batch: generating (rendering, mostly) and writing each take
 // a core.
-func (g *generator) importThreads(ctx context.Context, st forum.Store, progress io.Writer, began time.Time) error {
+func (g *generator) importThreads(ctx context.Context, st forum.Store, out io.Writer, began time.Time) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	batches := make(chan *forum.ImportBatch, 1)
@@ -135,6 +143,7 @@ func (g *generator) importThreads(ctx context.Context, st forum.Store, progress 
 		genErr = g.threads(ctx, batches)
 	}()
 	var threads, posts int
+	g.opt.Progress.Stage("generating and importing posts", int64(g.opt.Posts), progress.Rows)
 	for b := range batches {
 		if err := st.Import(ctx, b); err != nil {
 			cancel()
@@ -144,7 +153,8 @@ func (g *generator) importThreads(ctx context.Context, st forum.Store, progress 
 		}
 		threads += len(b.Threads)
 		posts += len(b.Posts)
-		fmt.Fprintf(progress, "posts %d/%d (%d%%) threads %d/%d %.1fs\n", posts, g.opt.Posts,
+		g.opt.Progress.Add(int64(len(b.Posts)))
+		fmt.Fprintf(out, "posts %d/%d (%d%%) threads %d/%d %.1fs\n", posts, g.opt.Posts,
 			posts*100/g.opt.Posts, threads, g.opt.Threads, time.Since(began).Seconds())
 	}
 	if genErr != nil {

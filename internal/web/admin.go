@@ -19,6 +19,7 @@ type adminView struct {
 	Members         []*forum.Member
 	Categories      []*forum.Category
 	StatusPage      *statusAdmin // nil without a status page
+	Notice          string       // what the last member action did, e.g. a reset link sent
 }
 
 // requireAdmin answers non-admins and reports whether to go on.
@@ -65,6 +66,13 @@ func (s *Server) adminPage(w http.ResponseWriter, r *http.Request, code int, edi
 		s.error(w, r, err)
 		return
 	}
+	if id, err := strconv.ParseInt(r.URL.Query().Get("reset"), 10, 64); err == nil {
+		for _, m := range v.Members {
+			if m.ID == id {
+				v.Notice = fmt.Sprintf("A link to choose a new password is on its way to %s <%s>. It works for an hour.", m.Name, m.Email)
+			}
+		}
+	}
 	if edit != nil {
 		edit(&v)
 	}
@@ -102,6 +110,19 @@ func (s *Server) adminMemberRole(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/admin#members", http.StatusSeeOther)
+}
+
+// adminMemberReset mails a member a link to choose a new password.
+func (s *Server) adminMemberReset(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		_, err = s.svc.SendPasswordReset(r.Context(), actor(r), id)
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/admin?reset="+strconv.FormatInt(id, 10)+"#members", http.StatusSeeOther)
 }
 
 type categoryForm struct {

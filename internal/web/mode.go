@@ -22,7 +22,7 @@ func (s *Server) siteMode(next http.Handler) http.Handler {
 		return actor(r).IsAdmin() || r.URL.Path == "/login"
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/static/") {
+		if strings.HasPrefix(r.URL.Path, "/static/") || ungated[r.URL.Path] {
 			next.ServeHTTP(w, r)
 			return
 		}

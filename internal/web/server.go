@@ -76,6 +76,7 @@ type Server struct {
 	coreCache       *postCores        // posts' rendered header and body
 	shellCache      *shellCache       // members' thread pages, less their own parts
 	bookmarkButtons *bookmarkButtons
+	sitemapMax      int // URLs per sitemap file; 0 is forum.SitemapSize (tests lower it)
 }
 
 // New returns a Server.
@@ -124,6 +125,7 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", s.cached(s.frontVersion, s.home))
 	mux.HandleFunc("GET /static/{hash}/{file}", s.static)
+	s.metaRoutes(mux)
 
 	mux.HandleFunc("GET /setup", s.setupForm)
 	mux.HandleFunc("POST /setup", s.setup)
@@ -201,6 +203,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /status/dismiss", s.dismissStatus)
 	mux.HandleFunc("POST /admin/members/{id}/status", s.adminMemberStatus)
 	mux.HandleFunc("POST /admin/members/{id}/role", s.adminMemberRole)
+	mux.HandleFunc("POST /admin/members/{id}/reset", s.adminMemberReset)
 	mux.HandleFunc("GET /admin/categories/new", s.categoryForm)
 	mux.HandleFunc("POST /admin/categories/new", s.saveCategory)
 	mux.HandleFunc("GET /admin/categories/{id}/edit", s.categoryForm)

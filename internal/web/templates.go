@@ -27,6 +27,9 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
+// The icons in static/ are drawn by a program, not by hand.
+//go:generate go run ./internal/icongen
+
 // templates holds one parsed set per page (layout + partials + page) and
 // the static assets with their checksum URLs.
 type templates struct {
@@ -44,6 +47,7 @@ type templates struct {
 
 type asset struct {
 	body  []byte
+	gz    []byte // gzip of body for text assets, compressed once at start; nil if it would not be smaller
 	hash  string
 	ctype string
 }
@@ -61,7 +65,11 @@ func loadTemplates() (*templates, error) {
 		}
 		sum := sha256.Sum256(b)
 		name := path.Base(f)
-		t.assets[name] = asset{body: b, hash: hex.EncodeToString(sum[:6]), ctype: mime.TypeByExtension(path.Ext(name))}
+		a := asset{body: b, hash: hex.EncodeToString(sum[:6]), ctype: assetType(name)}
+		if strings.HasPrefix(a.ctype, "text/") || strings.HasPrefix(a.ctype, "image/svg") {
+			a.gz = gzipBest(b)
+		}
+		t.assets[name] = a
 	}
 	funcs := template.FuncMap{
 		"asset": func(name string) string {
@@ -223,16 +231,60 @@ var gzipPool = sync.Pool{New: func() any {
 	return zw
 }}
 
-// static serves embedded assets at checksum URLs, cacheable forever.
+// static serves embedded assets at checksum URLs, cacheable forever,
+// gzipped for clients that take it.
 func (s *Server) static(w http.ResponseWriter, r *http.Request) {
 	a, ok := s.tmpl.assets[r.PathValue("file")]
 	if !ok || a.hash != r.PathValue("hash") {
 		http.NotFound(w, r)
 		return
 	}
-	w.Header().Set("Content-Type", a.ctype)
-	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	w.Write(a.body)
+	serveAsset(w, r, a, "public, max-age=31536000, immutable")
+}
+
+func serveAsset(w http.ResponseWriter, r *http.Request, a asset, cacheControl string) {
+	h := w.Header()
+	h.Set("Content-Type", a.ctype)
+	h.Set("Cache-Control", cacheControl)
+	body := a.body
+	if a.gz != nil {
+		h.Set("Vary", "Accept-Encoding")
+		if acceptsGzip(r) {
+			body = a.gz
+			h.Set("Content-Encoding", "gzip")
+		}
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+// assetType is the Content-Type of a static file; the system's MIME table
+// varies and may not know .ico or .webmanifest.
+func assetType(name string) string {
+	switch path.Ext(name) {
+	case ".ico":
+		return "image/x-icon"
+	case ".svg":
+		return "image/svg+xml"
+	case ".css":
+		return "text/css; charset=utf-8"
+	}
+	return mime.TypeByExtension(path.Ext(name))
+}
+
+// gzipBest compresses b as small as gzip goes (done once per asset), or
+// returns nil when that saves nothing.
+func gzipBest(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(b)
+	zw.Close()
+	if buf.Len() >= len(b) {
+		return nil
+	}
+	return buf.Bytes()
 }
 
 // Page is what every page's view carries for the layout.
