@@ -132,13 +132,19 @@ func drillCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return "ok", fmt.Sprintf("%s holds the page, published %s ago", publish, time.Since(fi.ModTime()).Round(time.Second))
 	})
 	step("status API for the watcher", func() (string, string) {
-		if os.Getenv("HEARTH_STATUS_TOKEN") != "" {
-			return "ok", "HEARTH_STATUS_TOKEN is set"
+		if base == "" {
+			return "skipped", "no base URL"
 		}
-		if b, err := os.ReadFile(filepath.Join(c.DataDir, "status", "api-token")); err == nil && strings.TrimSpace(string(b)) != "" {
-			return "ok", "DATA/status/api-token is set"
+		// Without credentials: 401 when the API is on, 404 when it is off.
+		resp, err := (&http.Client{Timeout: 10 * time.Second}).Post(base+"/api/v1/status/incidents", "application/json", strings.NewReader("{}"))
+		if err != nil {
+			return "fail", fmt.Sprintf("%s does not answer: %v", base, err)
 		}
-		return "warn", "no status API token (serve --status-token or DATA/status/api-token): a watcher elsewhere cannot open the incident on the forum's page"
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusNotFound {
+			return "warn", "the status API is off (serve --status-token or DATA/status/api-token): a watcher elsewhere cannot open the incident on the forum's page"
+		}
+		return "ok", "the status API is on (it refused a request without the token)"
 	})
 	step("watcher's alert route", func() (string, string) {
 		if wcfg == nil {
