@@ -1,9 +1,8 @@
 package main
 
 import (
-	"context"
-
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"hearth/internal/app"
 	"hearth/internal/forum"
 	hmail "hearth/internal/mail"
+	"hearth/internal/store"
 )
 
 // mailFlags adds the outgoing mail flags serve and `mail test` share.
@@ -93,34 +93,45 @@ func mailTest(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer db.Close()
-	m := app.TestMail(c, addr, time.Now())
-	if _, err := db.EnqueueMail(ctx, &m, time.Now()); err != nil {
+	fmt.Fprintf(stdout, "Test mail to %s goes into the outbox; waiting for the forum to send it…\n", addr)
+	msg, err := sendTestMail(ctx, db, c, addr, wait)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Test mail to %s is in the outbox; waiting for the forum to send it…\n", addr)
+	fmt.Fprintln(stdout, msg)
+	return nil
+}
+
+// sendTestMail puts a test mail to addr in the outbox and waits until the
+// running forum's worker sent it: what `hearth mail test` and `hearth
+// verify --mail-to` do.
+func sendTestMail(ctx context.Context, db *store.DB, c app.Config, addr string, wait time.Duration) (string, error) {
+	m := app.TestMail(c, addr, time.Now())
+	if _, err := db.EnqueueMail(ctx, &m, time.Now()); err != nil {
+		return "", err
+	}
 	deadline := time.Now().Add(wait)
 	for {
 		row, err := db.MailByKey(ctx, m.Key)
 		if err != nil {
-			return err
+			return "", err
 		}
 		switch row.State {
 		case forum.MailSent:
-			fmt.Fprintf(stdout, "Sent: the SMTP server took it at %s. Check the inbox of %s.\n", row.SentAt.Local().Format("15:04:05"), addr)
-			return nil
+			return fmt.Sprintf("Sent: the SMTP server took it at %s. Check the inbox of %s.", row.SentAt.Local().Format("15:04:05"), addr), nil
 		case forum.MailFailed:
-			return fmt.Errorf("the SMTP server refused it: %s", row.LastError)
+			return "", fmt.Errorf("the SMTP server refused it: %s", row.LastError)
 		}
 		if time.Now().After(deadline) {
 			why := "no running `hearth serve` with --smtp-host has picked it up"
 			if row.LastError != "" {
 				why = "the last try failed: " + row.LastError + " (it is tried again)"
 			}
-			return fmt.Errorf("not sent within %v: %s", wait, why)
+			return "", fmt.Errorf("not sent within %v: %s", wait, why)
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return "", ctx.Err()
 		case <-time.After(200 * time.Millisecond):
 		}
 	}

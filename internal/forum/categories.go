@@ -20,7 +20,7 @@ type CategoryInput struct {
 func visible(actor *Member, c, parent *Category) bool {
 	switch {
 	case c.StaffOnly || (parent != nil && parent.StaffOnly):
-		return actor.IsModerator()
+		return actor.IsModerator() || (c.CheckOnly && actor != nil && actor.Checker && actor.Active())
 	case c.MembersOnly || (parent != nil && parent.MembersOnly):
 		return actor.Active()
 	}

@@ -53,6 +53,9 @@ type Member struct {
 	// Unconfirmed is set from registration until the member opens the
 	// link mailed to them: they read, but may not post.
 	Unconfirmed bool
+	// Checker is hearth verify's own check account: it reads and posts in
+	// check-only categories and nowhere else.
+	Checker bool
 	// SessionEpoch moves on when the password changes or the member is
 	// suspended; sessions made in an earlier epoch no longer count.
 	SessionEpoch int64
@@ -95,6 +98,7 @@ type Category struct {
 	Position    int  // ordering among siblings, ascending
 	MembersOnly bool // hidden from guests
 	StaffOnly   bool // visible to moderators and admins only
+	CheckOnly   bool // hearth verify's: staff-only, and the check account reads and posts there
 	ThreadCount int
 	PostCount   int
 

@@ -72,6 +72,11 @@ type Store interface {
 	// member's id. ErrNotFound if the token is not valid.
 	ResetPassword(ctx context.Context, tokenHash, hash string, now time.Time, notice *Mail) (int64, error)
 
+	// MakeChecker marks a member as hearth verify's check account.
+	MakeChecker(ctx context.Context, id int64) error
+	// PurgeThread removes a deleted thread and what hangs on it for good.
+	PurgeThread(ctx context.Context, id int64) error
+
 	// Setting returns a site setting's value, or ErrNotFound.
 	Setting(ctx context.Context, key string) (string, error)
 	// SetSetting inserts or replaces a site setting.

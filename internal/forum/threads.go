@@ -152,6 +152,9 @@ func (s *Service) CreateThread(ctx context.Context, actor *Member, nt NewThread)
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := checkerMayPost(actor, c); err != nil {
+		return nil, nil, err
+	}
 	title, err := text("title", "Title", nt.Title, minThreadTitleLen, MaxTitleLen)
 	if err != nil {
 		return nil, nil, err
@@ -185,6 +188,9 @@ func (s *Service) Reply(ctx context.Context, actor *Member, threadID int64, src 
 	}
 	t, c, parent, err := s.thread(ctx, actor, threadID)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkerMayPost(actor, c); err != nil {
 		return nil, err
 	}
 	if t.Deleted() {
@@ -332,7 +338,10 @@ func (s *Service) DeletePost(ctx context.Context, actor *Member, id int64) error
 		return err
 	}
 	defer s.changes.PostDeleted(p.ThreadID, cats...) // after the write, failed or not
-	return s.store.SetPostDeleted(ctx, id, true, actor.ID, s.now())
+	if err := s.store.SetPostDeleted(ctx, id, true, actor.ID, s.now()); err != nil {
+		return err
+	}
+	return s.purgeCheckThread(ctx, p)
 }
 
 // RestorePost undoes a deletion (moderators).

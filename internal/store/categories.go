@@ -12,7 +12,7 @@ import (
 // categorySelect fills a category and its latest activity in one query,
 // following last_post_id to the post, its thread and its author.
 const categorySelect = `SELECT c.id, COALESCE(c.parent_id, 0), c.name, c.slug, c.description,
-	c.position, c.members_only, c.staff_only, c.thread_count, c.post_count,
+	c.position, c.members_only, c.staff_only, c.check_only, c.thread_count, c.post_count,
 	COALESCE(c.last_post_id, 0), c.last_post_at,
 	COALESCE(t.id, 0), COALESCE(t.title, ''), COALESCE(t.slug, ''),
 	COALESCE(lp.id, 0), COALESCE(lp.name, '')
@@ -25,7 +25,7 @@ func scanCategory(row interface{ Scan(...any) error }) (*forum.Category, error) 
 	var c forum.Category
 	var lastAt int64
 	err := row.Scan(&c.ID, &c.ParentID, &c.Name, &c.Slug, &c.Description,
-		&c.Position, &c.MembersOnly, &c.StaffOnly, &c.ThreadCount, &c.PostCount,
+		&c.Position, &c.MembersOnly, &c.StaffOnly, &c.CheckOnly, &c.ThreadCount, &c.PostCount,
 		&c.LastPostID, &lastAt,
 		&c.LastThreadID, &c.LastThreadTitle, &c.LastThreadSlug,
 		&c.LastPosterID, &c.LastPosterName)
@@ -40,9 +40,9 @@ func scanCategory(row interface{ Scan(...any) error }) (*forum.Category, error) 
 func (db *DB) CreateCategory(ctx context.Context, c *forum.Category) error {
 	return db.inTx(ctx, "create category", func(tx *sql.Tx) error {
 		err := db.txRow(ctx, tx, `INSERT INTO categories
-			(parent_id, name, slug, description, position, members_only, staff_only)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-			nullID(c.ParentID), c.Name, c.Slug, c.Description, c.Position, c.MembersOnly, c.StaffOnly).Scan(&c.ID)
+			(parent_id, name, slug, description, position, members_only, staff_only, check_only)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			nullID(c.ParentID), c.Name, c.Slug, c.Description, c.Position, c.MembersOnly, c.StaffOnly || c.CheckOnly, c.CheckOnly).Scan(&c.ID)
 		if err != nil {
 			return err
 		}

@@ -12,14 +12,14 @@ import (
 
 const memberColumns = `m.id, m.email, m.name, m.password_hash, m.role, m.status,
 	m.title, m.location, m.bio, m.post_count, m.created_at, m.session_epoch,
-	COALESCE(m.handle, ''), m.likes_given, m.likes_received, m.email_unconfirmed`
+	COALESCE(m.handle, ''), m.likes_given, m.likes_received, m.email_unconfirmed, m.checker`
 
 func scanMember(row interface{ Scan(...any) error }) (*forum.Member, error) {
 	var m forum.Member
 	var created int64
 	err := row.Scan(&m.ID, &m.Email, &m.Name, &m.PasswordHash, &m.Role, &m.Status,
 		&m.Title, &m.Location, &m.Bio, &m.PostCount, &created, &m.SessionEpoch,
-		&m.Handle, &m.LikesGiven, &m.LikesReceived, &m.Unconfirmed)
+		&m.Handle, &m.LikesGiven, &m.LikesReceived, &m.Unconfirmed, &m.Checker)
 	if err != nil {
 		return nil, err
 	}
@@ -280,4 +280,51 @@ func (db *DB) CountMembers(ctx context.Context) (int, error) {
 	var n int
 	err := db.readRow(ctx, "SELECT COUNT(*) FROM members").Scan(&n)
 	return n, db.wrap("count members", err)
+}
+
+// MakeChecker marks member id as hearth verify's check account, with the
+// event that tells other nodes' caches.
+func (db *DB) MakeChecker(ctx context.Context, id int64) error {
+	return db.inTx(ctx, fmt.Sprintf("make member %d the check account", id), func(tx *sql.Tx) error {
+		res, err := db.txExec(ctx, tx, "UPDATE members SET checker = TRUE WHERE id = $1 AND NOT checker", id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventMemberStatus, MemberID: id})
+	})
+}
+
+// PurgeThread removes a deleted thread and what hangs on it for good (its
+// posts, their likes, bookmarks and search rows, its notifications and
+// read positions): the check threads of hearth verify.
+func (db *DB) PurgeThread(ctx context.Context, id int64) error {
+	return db.inTx(ctx, fmt.Sprintf("remove thread %d", id), func(tx *sql.Tx) error {
+		var categoryID, deletedAt int64
+		if err := db.txRow(ctx, tx, "SELECT category_id, deleted_at FROM threads WHERE id = $1", id).Scan(&categoryID, &deletedAt); err != nil {
+			return err
+		}
+		if deletedAt == 0 {
+			return fmt.Errorf("thread %d is not deleted", id)
+		}
+		for _, q := range []string{
+			"DELETE FROM notifications WHERE thread_id = $1",
+			"DELETE FROM thread_members WHERE thread_id = $1",
+			"DELETE FROM post_likes WHERE post_id IN (SELECT id FROM posts WHERE thread_id = $1)",
+			"UPDATE categories SET last_post_id = NULL WHERE last_post_id IN (SELECT id FROM posts WHERE thread_id = $1)",
+			"UPDATE threads SET last_post_id = NULL WHERE id = $1",
+			"DELETE FROM posts WHERE thread_id = $1",
+			"DELETE FROM threads WHERE id = $1",
+		} {
+			if _, err := db.txExec(ctx, tx, q, id); err != nil {
+				return err
+			}
+		}
+		if err := db.refreshCategoryLast(ctx, tx, categoryID); err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventThreadDeleted, ThreadID: id, CategoryID: categoryID})
+	})
 }

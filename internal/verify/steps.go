@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // notTried is the failure of a step whose prerequisite failed: what it
@@ -89,10 +91,51 @@ func (r *runner) threadStep(ctx context.Context) (string, error) {
 	if link == "" {
 		return "", errors.New("the category page links to no thread: is the category empty?")
 	}
-	if _, err := r.page(ctx, link); err != nil {
+	page, err := r.page(ctx, link)
+	if err != nil {
 		return "", err
 	}
+	if m := titleTag.FindStringSubmatch(page); m != nil {
+		r.threadTitle = html.UnescapeString(m[1])
+	}
 	return "GET " + link + " 200", nil
+}
+
+var titleTag = regexp.MustCompile(`<h1>([^<]*)</h1>`)
+
+// searchStep searches for the longest word of the thread's title, as a
+// guest: the search index answers and finds it.
+func (r *runner) searchStep(ctx context.Context) (string, error) {
+	if r.threadTitle == "" {
+		return "", notTried("thread")
+	}
+	word := ""
+	for _, w := range strings.FieldsFunc(r.threadTitle, func(c rune) bool { return !unicode.IsLetter(c) && !unicode.IsDigit(c) }) {
+		if len([]rune(w)) > len([]rune(word)) {
+			word = w
+		}
+	}
+	if word == "" {
+		return "", skip("the thread's title has no word to search for")
+	}
+	path := "/api/v1/search?q=" + url.QueryEscape(word)
+	resp, err := r.do(ctx, "GET", path, "", nil)
+	if err != nil {
+		return "", err
+	}
+	if err := resp.expect(http.StatusOK); err != nil {
+		return "", err
+	}
+	var out struct {
+		Total int `json:"total"`
+	}
+	if err := resp.decode(&out); err != nil {
+		return "", err
+	}
+	if out.Total == 0 {
+		return "", fmt.Errorf("searching for %q found nothing, though a thread's title has it: the search index may be behind (hearth repair rebuilds it)", word)
+	}
+	return fmt.Sprintf("%q: %d results", word, out.Total), nil
 }
 
 func (r *runner) loginStep(ctx context.Context) (string, error) {

@@ -38,6 +38,9 @@ type Options struct {
 	// watch's run when it has no check account. The account's steps are
 	// skipped, not failed.
 	GuestOnly bool
+	// TestMail, if set, sends a test mail through the forum's outbox and
+	// says what became of it (verify on the forum's machine, --mail-to).
+	TestMail func(ctx context.Context) (string, error)
 }
 
 // Status is a step's outcome.
@@ -81,6 +84,7 @@ type runner struct {
 	token        string // the check account's API token
 	who          string // the check account, for messages: "Hearth check (moderator)"
 	role         string
+	threadTitle  string // the thread page's title, for the search
 }
 
 // Run checks the site and returns the report; it never panics on what the
@@ -105,10 +109,15 @@ func Run(ctx context.Context, o Options) *Report {
 	r.step(ctx, "front page", r.frontPageStep)
 	r.step(ctx, "category", r.categoryStep)
 	r.step(ctx, "thread", r.threadStep)
-	r.step(ctx, "search", func(context.Context) (string, error) { return "", skip("no search yet") })
+	r.step(ctx, "search", r.searchStep)
 	r.step(ctx, "log in", r.loginStep)
 	r.step(ctx, "post and delete", r.postStep)
-	r.step(ctx, "test mail", func(context.Context) (string, error) { return "", skip("no email yet") })
+	r.step(ctx, "test mail", func(ctx context.Context) (string, error) {
+		if o.TestMail == nil {
+			return "", skip("no --mail-to: run verify on the forum's machine with --mail-to ADDRESS")
+		}
+		return o.TestMail(ctx)
+	})
 	r.step(ctx, "log out", r.logoutStep)
 	r.rep.MS = time.Since(start).Milliseconds()
 	r.rep.OK = r.rep.Failed == 0

@@ -28,11 +28,11 @@ func TestVerifyPasses(t *testing.T) {
 	var out strings.Builder
 	rep.WriteText(&out)
 	t.Log("\n" + out.String())
-	if !rep.OK || rep.Passed != 6 || rep.Failed != 0 || rep.Skipped != 2 || len(rep.Steps) != 8 {
+	if !rep.OK || rep.Passed != 7 || rep.Failed != 0 || rep.Skipped != 1 || len(rep.Steps) != 8 {
 		t.Fatalf("verify failed:\n%s", out.String())
 	}
-	if !strings.Contains(out.String(), "Hearth at "+url+" works: 6 passed, 0 failed, 2 skipped in ") ||
-		!strings.Contains(out.String(), "– search") || !strings.Contains(out.String(), "skipped: no search yet") {
+	if !strings.Contains(out.String(), "Hearth at "+url+" works: 7 passed, 0 failed, 1 skipped in ") ||
+		!strings.Contains(out.String(), "✓ search") || !strings.Contains(out.String(), "results") {
 		t.Errorf("unexpected report:\n%s", out.String())
 	}
 	// The check left nothing a guest or member can see, and can run again.
@@ -87,7 +87,7 @@ func TestVerifyClosedPort(t *testing.T) {
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("took %v against a closed port", d)
 	}
-	if rep.OK || rep.Passed != 0 || rep.Failed != 6 || rep.Skipped != 2 {
+	if rep.OK || rep.Passed != 0 || rep.Failed != 7 || rep.Skipped != 1 {
 		t.Fatalf("closed port: %+v", rep)
 	}
 	for _, s := range rep.Steps {
