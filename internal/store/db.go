@@ -143,8 +143,10 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 // checkFile reports whether the file at the path is still the one opened.
-// After I/O errors, a file that answers again on fresh connections is
-// taken as the database: the filesystem under it was mounted anew.
+// After I/O errors, the same inode answering again on fresh connections
+// is taken as the database: the filesystem under it was mounted anew (on
+// another device, maybe). Another file in its place never is, even then:
+// an I/O error while the file is being replaced must not adopt the copy.
 func (db *DB) checkFile(recovering bool) error {
 	db.openedMu.Lock()
 	defer db.openedMu.Unlock()
@@ -154,7 +156,7 @@ func (db *DB) checkFile(recovering bool) error {
 		return fmt.Errorf("the database file %s is gone: %w", db.path, err)
 	case os.SameFile(db.opened, now):
 		return nil
-	case recovering:
+	case recovering && sameInode(db.opened, now):
 		db.opened = now
 		return nil
 	}
