@@ -251,6 +251,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	wcfg := web.Config{SiteName: cfg.SiteName, BaseURL: cfg.BaseURL, ClientIP: clientIP, Status: st, DBDown: mon.Down, StorageFull: mon.StorageFull,
 		StatusPage: a.StatusPage, StatusChanged: a.status.changed}
 	wcfg.SecureCookies = strings.HasPrefix(cfg.BaseURL, "https://") || cfg.TLS != nil
+	if cfg.Mail.SMTP.Host != "" {
+		wcfg.Broadcasts = &broadcasts{a: a}
+	}
 	if !cfg.NoLimits {
 		web.DefaultLimits(&wcfg)
 		svc.SetLimits(forum.DefaultLimits())

@@ -18,6 +18,7 @@ import (
 	"hearth/internal/app"
 	"hearth/internal/app/apptest"
 	"hearth/internal/forum"
+	"hearth/internal/mail"
 	"hearth/internal/status"
 	"hearth/internal/statuspage"
 )
@@ -194,4 +195,38 @@ func TestStatusPagePublishAndWebhooks(t *testing.T) {
 		t.Fatal("no webhook")
 	}
 	expect(t, "and the server's own page", newBrowser(t, a.URL()).get("/status"), 200, "Search is down")
+}
+
+// TestBroadcastFromTheAdminPage: the status section's form mails every
+// member on the roster, once, and lists the broadcast with its count; a
+// form without the confirmation keeps what was typed.
+func TestBroadcastFromTheAdminPage(t *testing.T) {
+	a, sink := startWithSink(t, &mail.Sink{}, app.Config{Mail: app.MailConfig{DisableDKIM: true}})
+	ctx := t.Context()
+	if _, err := a.Service.CreateMember(ctx, adminMember()); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []string{"mia@example.org", "bo@example.org"} {
+		if _, err := a.Service.CreateMember(ctx, forum.NewMember{Email: e, Name: "Member " + e[:2], Password: "member-password"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := app.RosterConsumer(a.Config, a.Store, a.Service, nil).Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	root := newBrowser(t, a.URL())
+	expect(t, "admin logs in", root.post("/login", url.Values{"email": {"root@example.org"}, "password": {"owner-password"}}), 303)
+	expect(t, "the form", root.get("/admin"), 200, "Tell every member by mail")
+	expect(t, "unconfirmed", root.post("/admin/status/broadcast", url.Values{"subject": {"Planned downtime"}, "body": {"Tonight 22:00."}}), 422,
+		"Tick the box", "Planned downtime", "Tonight 22:00.")
+	expect(t, "sent", root.post("/admin/status/broadcast", url.Values{"subject": {"Planned downtime"}, "body": {"Tonight 22:00."}, "confirm": {"yes"}}), 303)
+	waitFor(t, "the broadcast to reach everyone", func() bool { return sink.Count() >= 3 })
+	expect(t, "listed", root.get("/admin"), 200, "Planned downtime", "3 sent of 3")
+	seen := map[string]int{}
+	for _, m := range sink.Messages() {
+		seen[m.To[0]]++
+	}
+	if len(seen) != 3 || seen["mia@example.org"] != 1 {
+		t.Errorf("received: %v", seen)
+	}
 }

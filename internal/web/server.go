@@ -47,6 +47,9 @@ type Config struct {
 	// the database): the admin page changes them, and members see a
 	// banner after an incident. nil leaves both out.
 	StatusPage *status.PageStore
+	// Broadcasts sends and lists member broadcasts (the status section's
+	// form); nil hides the form.
+	Broadcasts Broadcaster
 	// StatusChanged is told after the admin page changed the status page.
 	StatusChanged func()
 
@@ -200,6 +203,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/status/incidents/{id}/updates", s.adminUpdateIncident)
 	mux.HandleFunc("POST /admin/status/incidents/{id}/thread", s.adminIncidentThread)
 	mux.HandleFunc("POST /admin/status/components/{id}", s.adminSetComponent)
+	mux.HandleFunc("POST /admin/status/broadcast", s.adminBroadcast)
 	mux.HandleFunc("POST /status/dismiss", s.dismissStatus)
 	mux.HandleFunc("POST /admin/members/{id}/status", s.adminMemberStatus)
 	mux.HandleFunc("POST /admin/members/{id}/role", s.adminMemberRole)

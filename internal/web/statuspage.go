@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"hearth/internal/broadcast"
 	"hearth/internal/forum"
 	"hearth/internal/status"
 )
@@ -114,17 +116,64 @@ type statusAdmin struct {
 	Impacts []string
 
 	IncidentStates, MaintenanceStates []status.IncidentState
-	Error                             string
+	Error, BroadcastError             string
 	Values                            map[string]string // what was typed, kept when a form is refused
 	FormFor                           int64             // the incident whose update form failed (0: the open form)
 	Categories                        []*forum.Category
+	CanBroadcast                      bool
+	Broadcasts                        []broadcast.Progress
+}
+
+// Broadcaster sends a broadcast to every member on the roster and lists
+// the broadcasts (internal/app).
+type Broadcaster interface {
+	Start(subject, body string) (id string, err error)
+	List() []broadcast.Progress
+}
+
+// adminBroadcast mails every member on the roster: the same as `hearth
+// broadcast`, which is the way while the database is down (logging in
+// here needs it).
+func (s *Server) adminBroadcast(w http.ResponseWriter, r *http.Request) {
+	if !s.requireStatusPage(w, r) {
+		return
+	}
+	if s.cfg.Broadcasts == nil {
+		s.error(w, r, forum.Errorf(forum.EINVALID, "Broadcasts are not available on this server."))
+		return
+	}
+	subject, body := strings.TrimSpace(r.PostFormValue("subject")), strings.TrimSpace(r.PostFormValue("body"))
+	var err error
+	switch {
+	case subject == "" || body == "":
+		err = forum.Errorf(forum.EINVALID, "A broadcast needs a subject and a message.")
+	case r.PostFormValue("confirm") != "yes":
+		err = forum.Errorf(forum.EINVALID, "Tick the box to confirm that every member should get this mail.")
+	default:
+		_, err = s.cfg.Broadcasts.Start(subject, body)
+	}
+	if err == nil {
+		http.Redirect(w, r, "/admin#broadcast", http.StatusSeeOther)
+		return
+	}
+	msg := err.Error()
+	if fe, ok := errors.AsType[*forum.Error](err); ok {
+		msg = fe.Message
+	}
+	s.adminPage(w, r, http.StatusUnprocessableEntity, func(v *adminView) {
+		if v.StatusPage == nil {
+			return
+		}
+		v.StatusPage.BroadcastError = msg
+		v.StatusPage.Values["subject"], v.StatusPage.Values["body"] = subject, body
+	})
 }
 
 func (s *Server) statusAdminView() *statusAdmin {
 	if s.cfg.StatusPage == nil {
 		return nil
 	}
-	v := &statusAdmin{Page: s.cfg.StatusPage.Get(), Values: map[string]string{},
+	v := &statusAdmin{Page: s.cfg.StatusPage.Get(), Values: map[string]string{}, CanBroadcast: s.cfg.Broadcasts != nil,
 		States:            []status.ComponentStatus{status.Operational, status.Degraded, status.PartialOutage, status.MajorOutage, status.UnderMaintenance},
 		Impacts:           []string{"minor", "major", "critical", "none"},
 		IncidentStates:    []status.IncidentState{status.Investigating, status.Identified, status.Monitoring, status.Resolved},
@@ -136,6 +185,9 @@ func (s *Server) statusAdminView() *statusAdmin {
 		if i.Open() || time.Since(i.ResolvedAt) < 14*24*time.Hour {
 			v.Discuss = append(v.Discuss, i)
 		}
+	}
+	if s.cfg.Broadcasts != nil {
+		v.Broadcasts = s.cfg.Broadcasts.List()
 	}
 	return v
 }
