@@ -165,9 +165,10 @@ func (s *Service) Register(ctx context.Context, nm NewMember) error {
 		return handleTaken(m.Handle) // handles are public: saying so tells nothing of emails
 	}
 	if errors.Is(err, ErrConflict) {
-		// TODO(outbox): mail the address's owner that someone tried to
-		// register with it, instead of telling the requester.
-		return nil
+		// Tell the address's owner, not the requester: the answer is the
+		// same either way. One notice an hour at most (the key), so the
+		// form cannot be used to flood someone's inbox.
+		return s.registeredAgainMail(ctx, m.Email)
 	}
 	if err != nil {
 		return fmt.Errorf("register: %w", err)

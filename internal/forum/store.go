@@ -181,6 +181,15 @@ type MemberMailStore interface {
 	// CreateEmailConfirmation stores another link for c.MemberID and
 	// enqueues its mail, in one transaction.
 	CreateEmailConfirmation(ctx context.Context, c *Confirmation) error
+	// EnqueueMail writes a mail to the outbox (a no-op if its key is
+	// there already) and reports whether it was added.
+	EnqueueMail(ctx context.Context, m *Mail, now time.Time) (bool, error)
+	// ChangeEmail spends an unused, unexpired link mailed to an address
+	// other than the member's, moves the member there (confirmed) and
+	// enqueues notice(member after, old address), in one transaction, and
+	// returns the member's id. ErrNotFound if the link is not valid,
+	// ErrConflict if another member has the address by now.
+	ChangeEmail(ctx context.Context, tokenHash string, now time.Time, notice func(m *Member, old string) *Mail) (int64, error)
 	// ConfirmEmail spends an unused, unexpired link mailed to the member's
 	// current address and marks the address confirmed, with an event, and
 	// returns the member's id. ErrNotFound if the link is not valid.

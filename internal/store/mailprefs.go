@@ -157,3 +157,42 @@ func (db *DB) MailOptOut(ctx context.Context, memberID int64) (bool, error) {
 	}
 	return off, db.wrap("read the broadcast opt-out", err)
 }
+
+// ChangeEmail spends a link mailed to a new address and moves the member
+// there, telling the old address, in one transaction.
+func (db *DB) ChangeEmail(ctx context.Context, tokenHash string, now time.Time, notice func(m *forum.Member, old string) *forum.Mail) (int64, error) {
+	var id int64
+	err := db.inTx(ctx, "change an email address", func(tx *sql.Tx) error {
+		var addr string
+		err := db.txRow(ctx, tx, `UPDATE email_confirmations SET used_at = $2
+			WHERE token_hash = $1 AND used_at = 0 AND expires_at > $2
+			AND email <> (SELECT m.email FROM members m WHERE m.id = email_confirmations.member_id)
+			RETURNING member_id, email`, tokenHash, toMillis(now)).Scan(&id, &addr)
+		if err != nil {
+			return err
+		}
+		var old string
+		if err := db.txRow(ctx, tx, "SELECT email FROM members WHERE id = $1", id).Scan(&old); err != nil {
+			return err
+		}
+		var taken int
+		if err := db.txRow(ctx, tx, "SELECT COUNT(*) FROM members WHERE email = $1", addr).Scan(&taken); err != nil {
+			return err
+		}
+		if taken > 0 {
+			return forum.ErrConflict
+		}
+		if _, err := db.txExec(ctx, tx, "UPDATE members SET email = $2, email_unconfirmed = FALSE WHERE id = $1", id, addr); err != nil {
+			return err
+		}
+		m, err := scanMember(db.txRow(ctx, tx, "SELECT "+memberColumns+" FROM members m WHERE m.id = $1", id))
+		if err != nil {
+			return err
+		}
+		if _, err := db.enqueueMail(ctx, tx, notice(m, old), now); err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventMemberProfile, MemberID: id})
+	})
+	return id, db.wrap("change an email address", err)
+}
