@@ -164,3 +164,17 @@ func (s *Service) pruneDrafts(ctx context.Context, now time.Time) {
 func (s *Service) PruneDrafts(ctx context.Context) (int64, error) {
 	return s.store.PruneDrafts(ctx, s.now().Add(-DraftTTL))
 }
+
+// Preview renders a post's source as it would be posted, with a post's
+// limits, and saves nothing.
+func (s *Service) Preview(src string) (string, error) {
+	b, err := body(src)
+	if err != nil {
+		return "", err
+	}
+	html, err := s.markup.Render(b)
+	if err != nil {
+		return "", renderError(err, "render preview")
+	}
+	return html, nil
+}

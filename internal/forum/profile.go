@@ -84,3 +84,38 @@ func (s *Service) SetHideLastSeen(ctx context.Context, actor *Member, id int64, 
 	}
 	return s.store.SetHideLastSeen(ctx, id, hide)
 }
+
+// PendingCount is how many registrations await an admin's approval (at
+// most 100 are counted): the admin header's badge.
+func (s *Service) PendingCount(ctx context.Context, actor *Member) (int, error) {
+	if !actor.IsAdmin() {
+		return 0, Errorf(EFORBIDDEN, "Only admins can list members.")
+	}
+	ms, err := s.store.ListMembers(ctx, StatusPending, 100)
+	return len(ms), err
+}
+
+// ThreadNeedsLogin reports whether a guest asking for thread id would read
+// it as a member: it exists, is not deleted, and its category is
+// members-only, not staff-only. The surfaces then ask the guest to log in
+// instead of answering "not found". That tells a guest only that a
+// members-only thread has this id; staff-only, deleted and missing
+// threads stay the same "not found" for them.
+func (s *Service) ThreadNeedsLogin(ctx context.Context, id int64) bool {
+	t, err := s.store.ThreadByID(ctx, id)
+	if err != nil || t.Deleted() {
+		return false
+	}
+	c, err := s.store.CategoryByID(ctx, t.CategoryID)
+	if err != nil {
+		return false
+	}
+	var parent *Category
+	if c.ParentID != 0 {
+		if parent, err = s.store.CategoryByID(ctx, c.ParentID); err != nil {
+			return false
+		}
+	}
+	member := &Member{Role: RoleMember, Status: StatusActive}
+	return !visible(nil, c, parent) && visible(member, c, parent)
+}

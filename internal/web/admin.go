@@ -76,20 +76,27 @@ func (s *Server) adminSettings(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/admin", http.StatusSeeOther)
+	http.Redirect(w, r, doneURL("/admin#flash", "saved"), http.StatusSeeOther)
 }
 
 func (s *Server) adminMemberStatus(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
+	from, to := forum.MemberStatus(r.PostFormValue("from")), forum.MemberStatus(r.PostFormValue("status"))
 	if err == nil {
-		err = s.svc.SetMemberStatus(r.Context(), actor(r), id,
-			forum.MemberStatus(r.PostFormValue("from")), forum.MemberStatus(r.PostFormValue("status")))
+		err = s.svc.SetMemberStatus(r.Context(), actor(r), id, from, to)
 	}
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/admin#members", http.StatusSeeOther)
+	done, back := "status", "/admin#flash"
+	if from == forum.StatusPending {
+		done, back = "approved", "/admin#flash"
+		if to != forum.StatusActive {
+			done = "rejected"
+		}
+	}
+	http.Redirect(w, r, doneURL(back, done, "m", strconv.FormatInt(id, 10)), http.StatusSeeOther)
 }
 
 func (s *Server) adminMemberRole(w http.ResponseWriter, r *http.Request) {
@@ -101,7 +108,7 @@ func (s *Server) adminMemberRole(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/admin#members", http.StatusSeeOther)
+	http.Redirect(w, r, doneURL("/admin#flash", "role", "m", strconv.FormatInt(id, 10)), http.StatusSeeOther)
 }
 
 type categoryForm struct {
@@ -177,7 +184,7 @@ func (s *Server) saveCategory(w http.ResponseWriter, r *http.Request) {
 		s.formErrorView(w, r, "categoryform", &v, &v.formView, err)
 		return
 	}
-	http.Redirect(w, r, categoryURL(c), http.StatusSeeOther)
+	http.Redirect(w, r, doneURL(categoryURL(c), "saved"), http.StatusSeeOther)
 }
 
 func (s *Server) moveCategory(w http.ResponseWriter, r *http.Request) {
@@ -193,7 +200,7 @@ func (s *Server) moveCategory(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/admin#categories", http.StatusSeeOther)
+	http.Redirect(w, r, doneURL("/admin#flash", "moved"), http.StatusSeeOther)
 }
 
 // adminMode switches the forum's mode. It writes the status file, not the
@@ -215,7 +222,7 @@ func (s *Server) adminMode(w http.ResponseWriter, r *http.Request) {
 		s.statusError(w, r, "The mode was not changed", err)
 		return
 	}
-	http.Redirect(w, r, "/admin#mode", http.StatusSeeOther)
+	http.Redirect(w, r, doneURL("/admin#flash", "mode"), http.StatusSeeOther)
 }
 
 // adminStatusUpdate posts an update members see on the maintenance page.
@@ -227,7 +234,7 @@ func (s *Server) adminStatusUpdate(w http.ResponseWriter, r *http.Request) {
 		s.statusError(w, r, "The update was not posted", err)
 		return
 	}
-	http.Redirect(w, r, "/admin#mode", http.StatusSeeOther)
+	http.Redirect(w, r, doneURL("/admin#flash", "update"), http.StatusSeeOther)
 }
 
 // statusError answers a change of the status file that failed, beginning
