@@ -378,8 +378,11 @@ func (s *Service) RestorePost(ctx context.Context, actor *Member, id int64) erro
 		}
 		// A deleted thread is the author's to bring back only when it was
 		// deleted with its first post, this one.
-		if p.AuthorID != actor.ID || (t.Deleted() && p.Position != 1) {
+		if t.Deleted() && p.Position != 1 {
 			return ErrNotFound
+		}
+		if p.AuthorID != actor.ID {
+			return Errorf(EFORBIDDEN, "Only moderators can restore others' posts.")
 		}
 		if !p.Deleted() {
 			return nil
