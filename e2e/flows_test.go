@@ -412,8 +412,10 @@ func TestEditDeleteRestore(t *testing.T) {
 		samTab := s.newTab("sam")
 		samTab.login(samEmail, samPassword)
 		samTab.open(threadURL)
-		samTab.follow(within(post(reply.ID), button("Delete")))
-		samTab.see("This post was deleted.")
+		samTab.follow(within(post(reply.ID), link("Delete")))
+		samTab.see("Delete this post?", "Yes, last spring.")
+		samTab.follow(button("Delete"))
+		samTab.see("Post deleted.", "This post was deleted.")
 		samTab.dontSee("Yes, last spring.")
 
 		// The admin makes Max a moderator on the admin page.

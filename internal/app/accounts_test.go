@@ -365,7 +365,7 @@ func TestRegistrationDoesNotTellTakenEmails(t *testing.T) {
 				t.Errorf("registering a taken address broke its owner's login: %v", err)
 			}
 			fresh := send(t, webReq("kai2@example.org", "New Comer", "a fresh start"))
-			if fresh.status != 303 || fresh.header.Get("Location") != "/login?email=kai2%40example.org&registered=1" || fresh.header.Get("Set-Cookie") != "" {
+			if fresh.status != 303 || fresh.header.Get("Location") != "/login?email=kai2%40example.org&next=%2Fwelcome&registered=1" || fresh.header.Get("Set-Cookie") != "" {
 				t.Errorf("web registration: %+v, want a redirect to the login form and no session", fresh)
 			}
 			ans := send(t, apiReq("lea2@example.org", "New Comer", "a fresh start"))

@@ -126,7 +126,7 @@ func TestWebFlow(t *testing.T) {
 
 			mia := newBrowser(t, a.URL())
 			p = mia.post("/register", url.Values{"email": {"mia@example.org"}, "name": {"Mia Member"}, "password": {"member-password"}})
-			if p.status != 303 || p.loc != "/login?email=mia%40example.org&registered=1" {
+			if p.status != 303 || p.loc != "/login?email=mia%40example.org&next=%2Fwelcome&registered=1" {
 				t.Fatalf("register: %d %q\n%s", p.status, p.loc, p.body)
 			}
 			expect(t, "login after registering", mia.get(p.loc), 200, forum.RegisteredMessage, `value="mia@example.org"`)

@@ -99,7 +99,8 @@ func TestFormsRedirectToThePost(t *testing.T) {
 	if got := landsOn("edit", root.post("/p/"+id+"/edit", url.Values{"body": {"the 26th, edited"}}), threadPath+"?page=2#p"); got != id {
 		t.Errorf("edit lands on #p%s, want #p%s", got, id)
 	}
-	if got := landsOn("delete", root.post("/p/"+id+"/delete", nil), threadPath+"?page=2#p"); got != id {
+	// Delete lands there too, saying so with an Undo (flash.go).
+	if got := landsOn("delete", root.post("/p/"+id+"/delete", nil), threadPath+"?done=deleted&page=2&post="+id+"#p"); got != id {
 		t.Errorf("delete lands on #p%s, want #p%s", got, id)
 	}
 	p2 := root.post("/c/"+strconv.FormatInt(cat.ID, 10)+"/new", url.Values{"title": {"Another thread"}, "body": {"hello"}})

@@ -3,6 +3,7 @@ package forum
 import (
 	"context"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"hearth/internal/cache"
@@ -36,6 +37,8 @@ type Service struct {
 	reads     *readBuffer // read positions and visits, written every second
 	site      Site        // for account mail
 	secret    secretCache // for mail tokens
+
+	draftsPruned atomic.Int64 // when drafts were last pruned, unix seconds
 
 	PostsPerPage   int
 	ThreadsPerPage int

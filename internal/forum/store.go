@@ -169,6 +169,7 @@ type Store interface {
 	UnreadStore     // unread.go
 	MailStore       // mailadmin.go
 	MemberMailStore // below
+	DraftStore      // drafts.go
 }
 
 // MemberMailStore is what confirmation links, mail preferences, notification

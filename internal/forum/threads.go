@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // ThreadList is one page of a category's threads.
@@ -344,10 +345,22 @@ func (s *Service) DeletePost(ctx context.Context, actor *Member, id int64) error
 	return s.purgeCheckThread(ctx, p)
 }
 
-// RestorePost undoes a deletion (moderators).
+// UndoWindow is how long authors may restore a post they deleted
+// themselves; moderators may restore any post at any time.
+const UndoWindow = 10 * time.Minute
+
+// CanUndoDelete reports whether actor may still restore deleted post p as
+// its author: they deleted it themselves, within UndoWindow.
+func (s *Service) CanUndoDelete(actor *Member, p *Post) bool {
+	return actor != nil && p.Deleted() && p.AuthorID == actor.ID && p.DeletedBy == actor.ID &&
+		s.now().Sub(p.DeletedAt) <= UndoWindow
+}
+
+// RestorePost undoes a deletion: moderators any, authors their own for
+// UndoWindow after they deleted it (not one a moderator deleted).
 func (s *Service) RestorePost(ctx context.Context, actor *Member, id int64) error {
-	if !actor.IsModerator() {
-		return Errorf(EFORBIDDEN, "Only moderators can restore posts.")
+	if actor == nil {
+		return Errorf(EUNAUTHORIZED, "Log in to restore posts.")
 	}
 	if err := s.writable(actor); err != nil {
 		return err
@@ -356,9 +369,36 @@ func (s *Service) RestorePost(ctx context.Context, actor *Member, id int64) erro
 	if err != nil {
 		return err
 	}
-	t, c, parent, err := s.thread(ctx, actor, p.ThreadID)
-	if err != nil {
-		return err
+	var t *Thread
+	var c, parent *Category
+	if actor.IsModerator() {
+		if t, c, parent, err = s.thread(ctx, actor, p.ThreadID); err != nil {
+			return err
+		}
+	} else {
+		if err := s.MayPost(actor); err != nil {
+			return err
+		}
+		if t, err = s.store.ThreadByID(ctx, p.ThreadID); err != nil {
+			return err
+		}
+		if c, parent, err = s.Category(ctx, actor, t.CategoryID); err != nil {
+			return err
+		}
+		// A deleted thread is the author's to bring back only when it was
+		// deleted with its first post, this one.
+		if t.Deleted() && p.Position != 1 {
+			return ErrNotFound
+		}
+		if p.AuthorID != actor.ID {
+			return Errorf(EFORBIDDEN, "Only moderators can restore others' posts.")
+		}
+		if !p.Deleted() {
+			return nil
+		}
+		if !s.CanUndoDelete(actor, p) {
+			return Errorf(EFORBIDDEN, "This post can no longer be restored: authors can undo a delete for %d minutes. A moderator can still restore it.", int(UndoWindow/time.Minute))
+		}
 	}
 	defer s.changes.PostRestored(t.ID, lists(c, parent)...)
 	return s.store.SetPostDeleted(ctx, id, false, actor.ID, s.now())

@@ -84,20 +84,27 @@ func (s *Server) adminSettings(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/admin", http.StatusSeeOther)
+	http.Redirect(w, r, doneURL("/admin#flash", "saved"), http.StatusSeeOther)
 }
 
 func (s *Server) adminMemberStatus(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
+	from, to := forum.MemberStatus(r.PostFormValue("from")), forum.MemberStatus(r.PostFormValue("status"))
 	if err == nil {
-		err = s.svc.SetMemberStatus(r.Context(), actor(r), id,
-			forum.MemberStatus(r.PostFormValue("from")), forum.MemberStatus(r.PostFormValue("status")))
+		err = s.svc.SetMemberStatus(r.Context(), actor(r), id, from, to)
 	}
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/admin#members", http.StatusSeeOther)
+	done, back := "status", "/admin#flash"
+	if from == forum.StatusPending {
+		done, back = "approved", "/admin#flash"
+		if to != forum.StatusActive {
+			done = "rejected"
+		}
+	}
+	http.Redirect(w, r, doneURL(back, done, "m", strconv.FormatInt(id, 10)), http.StatusSeeOther)
 }
 
 func (s *Server) adminMemberRole(w http.ResponseWriter, r *http.Request) {
@@ -109,7 +116,7 @@ func (s *Server) adminMemberRole(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/admin#members", http.StatusSeeOther)
+	http.Redirect(w, r, doneURL("/admin#flash", "role", "m", strconv.FormatInt(id, 10)), http.StatusSeeOther)
 }
 
 // adminMemberReset mails a member a link to choose a new password.
@@ -198,7 +205,7 @@ func (s *Server) saveCategory(w http.ResponseWriter, r *http.Request) {
 		s.formErrorView(w, r, "categoryform", &v, &v.formView, err)
 		return
 	}
-	http.Redirect(w, r, categoryURL(c), http.StatusSeeOther)
+	http.Redirect(w, r, doneURL(categoryURL(c), "saved"), http.StatusSeeOther)
 }
 
 func (s *Server) moveCategory(w http.ResponseWriter, r *http.Request) {
@@ -214,7 +221,7 @@ func (s *Server) moveCategory(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/admin#categories", http.StatusSeeOther)
+	http.Redirect(w, r, doneURL("/admin#flash", "moved"), http.StatusSeeOther)
 }
 
 // adminMode switches the forum's mode. It writes the status file, not the
@@ -236,7 +243,7 @@ func (s *Server) adminMode(w http.ResponseWriter, r *http.Request) {
 		s.statusError(w, r, "The mode was not changed", err)
 		return
 	}
-	http.Redirect(w, r, "/admin#mode", http.StatusSeeOther)
+	http.Redirect(w, r, doneURL("/admin#flash", "mode"), http.StatusSeeOther)
 }
 
 // adminStatusUpdate posts an update members see on the maintenance page.
@@ -248,7 +255,7 @@ func (s *Server) adminStatusUpdate(w http.ResponseWriter, r *http.Request) {
 		s.statusError(w, r, "The update was not posted", err)
 		return
 	}
-	http.Redirect(w, r, "/admin#mode", http.StatusSeeOther)
+	http.Redirect(w, r, doneURL("/admin#flash", "update"), http.StatusSeeOther)
 }
 
 // statusError answers a change of the status file that failed, beginning

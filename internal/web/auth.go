@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"path"
@@ -20,6 +21,14 @@ type formView struct {
 	Next   string
 	Token  string
 	Notice string // what the last step did, shown above the form
+
+	// Post forms: Draft is the draft's key ("t:1", "c:2") where drafts
+	// are kept, with DraftNote saying what became of it; Preview is the
+	// rendered post after "Preview"; Submit names the post button.
+	Draft     string
+	DraftNote string
+	Preview   template.HTML
+	Submit    string
 }
 
 func (s *Server) form(r *http.Request, title string) formView {
@@ -141,6 +150,9 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) registerForm(w http.ResponseWriter, r *http.Request) {
 	v := s.form(r, "Join")
+	if n := safeNext(r.URL.Query().Get("next")); n != "/" {
+		v.Next = n
+	}
 	if setup, err := s.svc.SetupRequired(r.Context()); err == nil && setup {
 		v.Error = "This forum is not set up yet: its admin must first open the setup link."
 	}
@@ -149,6 +161,9 @@ func (s *Server) registerForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	v := s.form(r, "Join")
+	if n := safeNext(r.PostFormValue("next")); n != "/" {
+		v.Next = n
+	}
 	v.Values["email"], v.Values["name"], v.Values["handle"] = r.PostFormValue("email"), r.PostFormValue("name"), r.PostFormValue("handle")
 	v.Values["digest"], v.Values["tz"] = r.PostFormValue("digest"), r.PostFormValue("tz")
 	if !s.cfg.RegisterLimit.Allow(s.clientIP(r)) {
@@ -165,7 +180,12 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	}
 	// The same answer whether the address was free or taken: no session,
 	// the login form with the email filled in.
-	q := url.Values{"registered": {"1"}, "email": {strings.TrimSpace(v.Values["email"])}}
+	// After logging in, the welcome page, which links back to where they were.
+	welcome := "/welcome"
+	if v.Next != "" {
+		welcome += "?" + url.Values{"next": {v.Next}}.Encode()
+	}
+	q := url.Values{"registered": {"1"}, "email": {strings.TrimSpace(v.Values["email"])}, "next": {welcome}}
 	http.Redirect(w, r, "/login?"+q.Encode(), http.StatusSeeOther)
 }
 
@@ -207,4 +227,20 @@ func safeNext(next string) string {
 // which browsers drop ("/\t/evil.example" is "//evil.example" to them).
 func unsafeInURL(r rune) bool {
 	return r == '\\' || r <= ' ' || r == 0x7f || unicode.IsSpace(r) || unicode.IsControl(r)
+}
+
+// loginNext is where the header's "Log in" link brings a guest back to:
+// the page they are on, unless it is a page about logging in itself.
+func loginNext(r *http.Request) string {
+	if actor(r) != nil || r.Method != http.MethodGet {
+		return ""
+	}
+	switch r.URL.Path {
+	case "/", "/login", "/register", "/logout", "/forgot", "/reset", "/setup", "/pending", "/welcome":
+		return ""
+	}
+	if n := safeNext(r.URL.RequestURI()); n != "/" {
+		return n
+	}
+	return ""
 }

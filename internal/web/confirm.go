@@ -27,7 +27,9 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Notice = "Thank you: your address " + m.Email + " is confirmed, and you can post."
 	if a := actor(r); a != nil && a.ID == m.ID {
-		a.Unconfirmed = false // this page's header already
+		a.Unconfirmed = false           // this page's header already
+		s.renderWelcome(w, r, v.Notice) // what to do next, now that they can
+		return
 	}
 	s.render(w, r, http.StatusOK, "confirm", v)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"hearth/internal/forum"
 )
@@ -16,6 +17,11 @@ type profileView struct {
 	// Bounced is why mail to the member stopped (their address bounced),
 	// shown to them and to admins with a button to try again; "" if not.
 	Bounced string
+	// Activity is what they wrote and liked lately, as the reader may
+	// read it, and when they were last seen.
+	Activity *forum.ProfileActivity
+	SeenAgo  string // "3 hours ago"; "" when not shown
+	CanHide  bool   // the reader may hide or show the member's last seen
 }
 
 func (s *Server) profile(w http.ResponseWriter, r *http.Request) {
@@ -49,7 +55,34 @@ func (s *Server) profile(w http.ResponseWriter, r *http.Request) {
 			v.Notice = "Mail to your address is turned back on. If it bounces again, it stops again."
 		}
 	}
+	if v.Activity, err = s.svc.Activity(r.Context(), a, m.ID); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if !v.Activity.LastSeen.IsZero() {
+		v.SeenAgo = sinceWords(v.Activity.LastSeen, time.Now())
+	}
+	v.CanHide = v.IsSelf || a.IsAdmin()
+	if v.IsSelf && r.URL.Query().Get("seen") != "" {
+		v.Notice = "Saved: others see when you were last here."
+		if v.Activity.HideLastSeen {
+			v.Notice = "Saved: only you and the admins see when you were last here."
+		}
+	}
 	s.render(w, r, http.StatusOK, "profile", v)
+}
+
+// setLastSeen is the profile's choice to hide or show "last seen".
+func (s *Server) setLastSeen(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = s.svc.SetHideLastSeen(r.Context(), actor(r), id, r.PostFormValue("hide") == "1")
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/m/"+strconv.FormatInt(id, 10)+"?seen=1#lastseen", http.StatusSeeOther)
 }
 
 type profileForm struct {

@@ -35,7 +35,7 @@ const smallFormBytes = 64 << 10
 const postFormBytes = forum.MaxBodyLen*12 + smallFormBytes
 
 // postForms are the routes whose forms carry a post.
-var postForms = map[string]bool{"POST /c/{id}/new": true, "POST /t/{id}/reply": true, "POST /p/{id}/edit": true}
+var postForms = map[string]bool{"POST /c/{id}/new": true, "POST /t/{id}/reply": true, "POST /p/{id}/edit": true, "POST /drafts": true}
 
 // limitBodies reads every page's form here, before any handler, and at
 // most its route's cap: a body over it is refused without reading it to

@@ -171,7 +171,9 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
 	a := actor(r)
 	tp, err := s.svc.Thread(r.Context(), a, id, n)
 	if err != nil {
-		s.error(w, r, err)
+		if !s.membersOnlyLogin(w, r, id, err) {
+			s.error(w, r, err)
+		}
 		return
 	}
 	base := threadURL(tp.Thread)
@@ -185,7 +187,7 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
 		CanReply: a.CanPost() && !tp.Thread.Deleted() && (!tp.Thread.Locked || a.IsModerator()) && !s.writesPaused(a),
 		IsMod:    a.IsModerator(),
 		Paused:   s.writesPaused(a),
-		Reply:    s.form(r, ""),
+		Reply:    s.replyBox(r, tp.Thread.ID, a.CanPost() && !s.writesPaused(a)),
 	}
 	if n > 1 {
 		v.Title += " (page " + strconv.Itoa(n) + ")"

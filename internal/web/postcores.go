@@ -97,11 +97,13 @@ func (s *Server) writePosts(out *bytes.Buffer, v *threadView) error {
 				s.bookmarkButtons.write(out, id, v.Marks.Has(p.ID))
 				out.WriteByte(' ')
 				if p.AuthorID == a.ID || v.IsMod {
-					out.WriteString(`<a href="/p/` + id + `/edit">Edit</a> <form method="post" action="/p/` + id +
-						`/delete" class="inline"><button type="submit" class="link">Delete</button></form>`)
+					// Delete asks first, on its own page (GET /p/{id}/delete).
+					out.WriteString(`<a href="/p/` + id + `/edit">Edit</a> <a href="/p/` + id + `/delete">Delete</a>`)
 				}
 			case v.IsMod:
 				out.WriteString(`<form method="post" action="/p/` + id + `/restore" class="inline"><button type="submit" class="link">Restore</button></form>`)
+			case s.svc.CanUndoDelete(a, p): // the author, for a few minutes
+				out.WriteString(`<form method="post" action="/p/` + id + `/restore" class="inline"><button type="submit" class="link">Undo delete</button></form>`)
 			}
 			out.WriteString(`</footer>`)
 		}

@@ -1,9 +1,9 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"strconv"
+	"time"
 
 	"hearth/internal/forum"
 	"hearth/internal/render"
@@ -37,8 +37,15 @@ func (s *Server) newThreadForm(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	v := postForm{formView: s.form(r, "New thread in "+c.Name), Category: c, Action: r.URL.Path}
+	v := s.newThreadView(r, c)
+	s.restoreDraft(r, &v.formView)
 	s.render(w, r, http.StatusOK, "newthread", v)
+}
+
+func (s *Server) newThreadView(r *http.Request, c *forum.Category) postForm {
+	v := postForm{formView: s.form(r, "New thread in "+c.Name), Category: c, Action: "/c/" + strconv.FormatInt(c.ID, 10) + "/new"}
+	v.Submit, v.Draft = "Post thread", forum.DraftKeyCategory(c.ID)
+	return v
 }
 
 func (s *Server) newThread(w http.ResponseWriter, r *http.Request) {
@@ -52,13 +59,17 @@ func (s *Server) newThread(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	v := postForm{formView: s.form(r, "New thread in "+c.Name), Category: c, Action: r.URL.Path}
+	v := s.newThreadView(r, c)
 	v.Values["title"], v.Values["body"] = r.PostFormValue("title"), r.PostFormValue("body")
+	if s.previewOrDraft(w, r, "newthread", &v, &v.formView) {
+		return
+	}
 	t, _, err := s.svc.CreateThread(r.Context(), actor(r), forum.NewThread{CategoryID: id, Title: v.Values["title"], Body: v.Values["body"]})
 	if err != nil {
 		s.formErrorView(w, r, "newthread", &v, &v.formView, err)
 		return
 	}
+	s.dropDraft(r, v.Draft)
 	http.Redirect(w, r, threadURL(t), http.StatusSeeOther)
 }
 
@@ -81,6 +92,8 @@ func (s *Server) replyForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := postForm{formView: s.form(r, "Reply to "+tp.Thread.Title), Thread: tp.Thread, Action: "/t/" + strconv.FormatInt(id, 10) + "/reply"}
+	v.Submit, v.Draft = "Post reply", forum.DraftKeyThread(id)
+	s.restoreDraft(r, &v.formView)
 	if q, _ := strconv.ParseInt(r.URL.Query().Get("quote"), 10, 64); q > 0 {
 		p, err := s.svc.Post(r.Context(), a, q)
 		if err != nil || p.Deleted() {
@@ -88,7 +101,11 @@ func (s *Server) replyForm(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		v.QuoteID = q
-		v.Values["body"] = render.Quote(p.AuthorName, forum.PostURL(p.ID), p.Body)
+		quote := render.Quote(p.AuthorName, forum.PostURL(p.ID), p.Body)
+		if d := v.Values["body"]; d != "" { // the draft stays, the quote goes below it
+			quote = d + "\n\n" + quote
+		}
+		v.Values["body"] = quote
 	}
 	s.render(w, r, http.StatusOK, "reply", v)
 }
@@ -100,21 +117,29 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := actor(r)
-	v := postForm{formView: s.form(r, "Reply"), Action: r.URL.Path}
+	v := postForm{formView: s.form(r, "Reply"), Action: "/t/" + strconv.FormatInt(id, 10) + "/reply"}
+	v.Submit, v.Draft = "Post reply", forum.DraftKeyThread(id)
 	v.Values["body"] = r.PostFormValue("body")
 	v.QuoteID, _ = strconv.ParseInt(r.PostFormValue("quote_post_id"), 10, 64)
-	fail := func(err error) {
+	withThread := func() {
 		if tp, terr := s.svc.Thread(r.Context(), a, id, 1); terr == nil {
 			v.Thread = tp.Thread
 			v.Title = "Reply to " + tp.Thread.Title
 		}
-		s.formErrorView(w, r, "reply", &v, &v.formView, err)
+	}
+	if r.PostFormValue("action") != "" {
+		withThread()
+		if s.previewOrDraft(w, r, "reply", &v, &v.formView) {
+			return
+		}
 	}
 	p, err := s.svc.Reply(r.Context(), a, id, v.Values["body"], v.QuoteID)
 	if err != nil {
-		fail(err)
+		withThread()
+		s.formErrorView(w, r, "reply", &v, &v.formView, err)
 		return
 	}
+	s.dropDraft(r, v.Draft)
 	s.afterPost(w, r, p.ID)
 }
 
@@ -139,6 +164,7 @@ func (s *Server) editPostForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := postForm{formView: s.form(r, "Edit post"), Post: p, Action: r.URL.Path}
+	v.Submit = "Save changes"
 	v.Values["body"] = p.Body
 	s.render(w, r, http.StatusOK, "editpost", v)
 }
@@ -150,7 +176,11 @@ func (s *Server) editPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := postForm{formView: s.form(r, "Edit post"), Post: &forum.Post{ID: id}, Action: r.URL.Path}
+	v.Submit = "Save changes"
 	v.Values["body"] = r.PostFormValue("body")
+	if s.previewOrDraft(w, r, "editpost", &v, &v.formView) {
+		return
+	}
 	if _, err := s.svc.EditPost(r.Context(), actor(r), id, v.Values["body"]); err != nil {
 		s.formErrorView(w, r, "editpost", &v, &v.formView, err)
 		return
@@ -158,31 +188,88 @@ func (s *Server) editPost(w http.ResponseWriter, r *http.Request) {
 	s.afterPost(w, r, id)
 }
 
-func (s *Server) deletePost(w http.ResponseWriter, r *http.Request) {
-	s.postAction(w, r, s.svc.DeletePost)
+// deletePostView is the page asking before a post is deleted.
+type deletePostView struct {
+	Page
+	Post        *forum.Post
+	Thread      *forum.Thread
+	Excerpt     string
+	IsAuthor    bool
+	UndoMinutes int
 }
 
-func (s *Server) restorePost(w http.ResponseWriter, r *http.Request) {
-	s.postAction(w, r, s.svc.RestorePost)
-}
-
-// postAction runs a delete or restore and returns to the post.
-func (s *Server) postAction(w http.ResponseWriter, r *http.Request, act func(ctx context.Context, a *forum.Member, id int64) error) {
+// deletePostForm asks first: a plain page with the post's excerpt, Delete
+// and Cancel, so no script is needed for a second thought.
+func (s *Server) deletePostForm(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	if err := act(r.Context(), actor(r), id); err != nil {
+	a := actor(r)
+	if a == nil {
+		s.error(w, r, forum.Errorf(forum.EUNAUTHORIZED, "Log in to delete posts."))
+		return
+	}
+	p, err := s.svc.Post(r.Context(), a, id)
+	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	// The post (or its whole thread) may now be hidden from this member.
+	if p.AuthorID != a.ID && !a.IsModerator() {
+		s.error(w, r, forum.Errorf(forum.EFORBIDDEN, "You can only delete your own posts."))
+		return
+	}
+	if p.Deleted() {
+		s.afterPost(w, r, id)
+		return
+	}
+	v := deletePostView{Page: s.page(r, "Delete this post?"), Post: p, Excerpt: excerpt(p.HTML),
+		IsAuthor: p.AuthorID == a.ID, UndoMinutes: int(forum.UndoWindow / time.Minute)}
+	v.NoIndex = true
+	if t, _, err := s.svc.PostLocation(r.Context(), a, id); err == nil {
+		v.Thread = t
+	}
+	s.render(w, r, http.StatusOK, "deletepost", v)
+}
+
+// deletePost deletes and lands on the post's place, with "Post deleted"
+// and Undo; after a first post, whose thread is now gone for the author,
+// on the front page with the same.
+func (s *Server) deletePost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := s.svc.DeletePost(r.Context(), actor(r), id); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	post := strconv.FormatInt(id, 10)
+	u, err := s.postPage(r.Context(), actor(r), id)
+	if err != nil {
+		http.Redirect(w, r, doneURL("/", "thread-deleted", "post", post), http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, doneURL(u, "deleted", "post", post), http.StatusSeeOther)
+}
+
+func (s *Server) restorePost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := s.svc.RestorePost(r.Context(), actor(r), id); err != nil {
+		s.error(w, r, err)
+		return
+	}
 	u, err := s.postPage(r.Context(), actor(r), id)
 	if err != nil {
 		u = "/"
 	}
-	http.Redirect(w, r, u, http.StatusSeeOther)
+	http.Redirect(w, r, doneURL(u, "restored"), http.StatusSeeOther)
 }
 
 func (s *Server) threadFlags(w http.ResponseWriter, r *http.Request) {

@@ -168,7 +168,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /bookmarks", s.bookmarks)
 	mux.HandleFunc("GET /p/{id}/edit", s.editPostForm)
 	mux.HandleFunc("POST /p/{id}/edit", s.editPost)
+	mux.HandleFunc("GET /p/{id}/delete", s.deletePostForm)
 	mux.HandleFunc("POST /p/{id}/delete", s.deletePost)
+	mux.HandleFunc("POST /drafts", s.saveDraft)
+	mux.HandleFunc("GET /welcome", s.welcome)
 	mux.HandleFunc("POST /p/{id}/restore", s.restorePost)
 
 	mux.HandleFunc("POST /t/{id}/level", s.threadLevel)
@@ -196,6 +199,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /m/{id}/edit", s.editProfile)
 	mux.HandleFunc("POST /m/{id}/password", s.changePassword)
 	mux.HandleFunc("POST /m/{id}/mail/resume", s.resumeMail)
+	mux.HandleFunc("POST /m/{id}/lastseen", s.setLastSeen)
 
 	mux.HandleFunc("GET /admin", s.admin)
 	mux.HandleFunc("GET /admin/mail", s.adminMail)

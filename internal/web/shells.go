@@ -28,6 +28,7 @@ type shellKey struct {
 	mod, admin, active, canPost, paused bool
 	unconfirmed                         bool
 	banner                              string
+	adminBadge                          int // the header's count for admins
 }
 
 type shellCache = cache.Cache[shellKey, *shell]
@@ -58,6 +59,7 @@ const (
 	slotPosts
 	slotUnread // the bell's count
 	slotLevel  // the reader's notification level form
+	slotDraft  // the reader's draft in the reply box
 )
 
 // shellMarkers are the placeholders a shell is rendered with. They are
@@ -72,10 +74,11 @@ type shellMarkers struct {
 	posts  string
 	unread int    // the placeholder bell count, digits too
 	level  string // the level form
+	draft  string // the reply box's text
 }
 
 func newShellMarkers() shellMarkers {
-	var b [40]byte
+	var b [48]byte
 	rand.Read(b[:])
 	// A positive id of 18 digits (so it cannot collide with a real one,
 	// which counts up from 1), the bell's count likewise; the name and
@@ -88,6 +91,7 @@ func newShellMarkers() shellMarkers {
 		posts:  "zzPosts" + hex.EncodeToString(b[16:24]) + "zz",
 		unread: unread,
 		level:  "zzLevel" + hex.EncodeToString(b[32:40]) + "zz",
+		draft:  "zzDraft" + hex.EncodeToString(b[40:48]) + "zz",
 	}
 }
 
@@ -104,6 +108,7 @@ func (m shellMarkers) list() []struct {
 		{[]byte(m.posts), slotPosts},
 		{[]byte(strconv.Itoa(m.unread)), slotUnread},
 		{[]byte(m.level), slotLevel},
+		{[]byte(m.draft), slotDraft},
 	}
 }
 
@@ -132,9 +137,21 @@ func splitShell(page []byte, ms shellMarkers) *shell {
 // shell first if this version has none yet.
 func (s *Server) memberThread(w http.ResponseWriter, r *http.Request, v *threadView) {
 	a := v.Actor
+	if v.Flash != nil { // rare, and the member's own: not worth a shell
+		html, err := s.postsHTML(v)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		f := s.tmpl.threadLevel[v.LevelForm.Shown()]
+		v.PostsHTML, v.LevelHTML = html, template.HTML(f[0]+strconv.FormatInt(v.Thread.ID, 10)+f[1])
+		s.render(w, r, http.StatusOK, "thread", v)
+		return
+	}
 	k := shellKey{
 		thread: v.Thread.ID, page: v.Pager.Page,
 		mod: a.IsModerator(), admin: a.IsAdmin(), active: a.Active(), unconfirmed: a.Unconfirmed, canPost: v.CanReply, paused: v.Paused, banner: v.Banner + v.Incident.cacheKey(),
+		adminBadge: v.AdminBadge,
 	}
 	// Kept under the version the page's data was read at, not the
 	// thread's now: an edit landing since must leave the shell stale, not
@@ -143,9 +160,10 @@ func (s *Server) memberThread(w http.ResponseWriter, r *http.Request, v *threadV
 		ms := newShellMarkers()
 		ph := *a // the placeholder reader: same role and status, marked id and name
 		ph.ID, ph.Name = ms.id, ms.name
-		unread := v.Unread
+		unread, draft := v.Unread, v.Reply.Values["body"]
 		v.Actor, v.PostsHTML, v.Unread, v.LevelHTML = &ph, template.HTML(ms.posts), ms.unread, template.HTML(ms.level)
-		defer func() { v.Unread = unread }()
+		v.Reply.Values["body"] = ms.draft
+		defer func() { v.Unread, v.Reply.Values["body"] = unread, draft }()
 		buf := bufPool.Get().(*bytes.Buffer)
 		buf.Reset()
 		defer bufPool.Put(buf)
@@ -182,6 +200,8 @@ func (s *Server) memberThread(w http.ResponseWriter, r *http.Request, v *threadV
 			out.WriteString(f[0])
 			out.WriteString(strconv.FormatInt(v.Thread.ID, 10))
 			out.WriteString(f[1])
+		case slotDraft:
+			out.WriteString(html.EscapeString(v.Reply.Values["body"]))
 		}
 		out.Write(sh.parts[i+1])
 	}

@@ -211,7 +211,7 @@ func (s *Server) statusDone(w http.ResponseWriter, r *http.Request, formFor int6
 		if s.cfg.StatusChanged != nil {
 			s.cfg.StatusChanged()
 		}
-		http.Redirect(w, r, "/admin#statuspage", http.StatusSeeOther)
+		http.Redirect(w, r, doneURL("/admin#flash", "saved"), http.StatusSeeOther)
 		return
 	}
 	te, ok := err.(*status.TextError)

@@ -91,6 +91,7 @@ func loadTemplates() (*templates, error) {
 		"datetime":    func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 		"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"pageURL":     pageURL,
+		"excerpt":     excerpt,
 		"row":         rowOf,
 		"add1":        func(n int) int { return n + 1 },
 		"sub1":        func(n int) int { return n - 1 },
@@ -303,6 +304,10 @@ type Page struct {
 	// Incident is the latest incident's banner, after an outage; nil if
 	// none or dismissed.
 	Incident *incidentBanner
+
+	Flash      *flash // what the member's last action did (flash.go)
+	Next       string // where "Log in" comes back to: this page
+	AdminBadge int    // for admins: registrations awaiting approval
 }
 
 // feedLink names a page's feeds: URL with ".atom" and with ".rss".
@@ -319,7 +324,8 @@ type Crumb struct {
 
 // page fills the common part of a view.
 func (s *Server) page(r *http.Request, title string) Page {
-	return Page{Title: title, SiteName: s.cfg.SiteName, Actor: actor(r), Banner: s.banner(r), Unread: s.unread(r), Incident: s.incidentBanner(r)}
+	return Page{Title: title, SiteName: s.cfg.SiteName, Actor: actor(r), Banner: s.banner(r), Unread: s.unread(r), Incident: s.incidentBanner(r),
+		Flash: s.flashOf(r), Next: loginNext(r), AdminBadge: s.adminBadge(r)}
 }
 
 // unread is the bell's count for the request's member: one index range
