@@ -502,12 +502,12 @@ type sender struct {
 	r       *Run
 	j       *journal // nil in a dry run
 	smtp    *mail.Sender
-	pace    pacer
+	pace    mail.Pacer
 }
 
 func (s *sender) run(ctx context.Context, todo []roster.Entry) error {
 	if s.o.Rate > 0 {
-		s.pace.every = time.Duration(float64(time.Second) / s.o.Rate)
+		s.pace.Every = time.Duration(float64(time.Second) / s.o.Rate)
 	}
 	if !s.o.DryRun {
 		s.smtp = mail.NewSender(s.o.SMTP, s.o.Identity.Domain)
@@ -561,7 +561,7 @@ feed:
 // one mails member e: "s" on disk, the SMTP transaction (tried again on
 // a temporary failure), the outcome in the journal.
 func (s *sender) one(ctx context.Context, e roster.Entry) error {
-	if err := s.pace.wait(ctx); err != nil {
+	if err := s.pace.Wait(ctx); err != nil {
 		return nil // stopping: e stays unsent, for the next run
 	}
 	msg, err := Compose(s.o.Identity, s.site, s.baseURL, s.msg.ID, s.msg.Subject, s.msg.Body, e, time.Now())
@@ -645,38 +645,4 @@ func redact(msg string) string {
 		msg = msg[:300]
 	}
 	return msg
-}
-
-// pacer spaces sends to stay under the rate.
-type pacer struct {
-	every time.Duration // 0: no pacing
-	mu    sync.Mutex
-	next  time.Time
-}
-
-func (p *pacer) wait(ctx context.Context) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	if p.every == 0 {
-		return nil
-	}
-	p.mu.Lock()
-	now := time.Now()
-	at := now
-	if p.next.After(now) {
-		at = p.next
-	}
-	p.next = at.Add(p.every)
-	p.mu.Unlock()
-	if d := at.Sub(now); d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-	return nil
 }

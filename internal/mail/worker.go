@@ -47,7 +47,7 @@ type Worker struct {
 	once   sync.Once
 	wake   chan struct{}
 	sender *smtpSender
-	pace   pacer
+	pace   Pacer
 }
 
 // MaxAttempts is how often a mail is tried before it is given up: with
@@ -77,7 +77,7 @@ func (w *Worker) init() {
 			w.Log = slog.New(slog.DiscardHandler)
 		}
 		if w.PerMinute > 0 {
-			w.pace.every = time.Minute / time.Duration(w.PerMinute)
+			w.pace.Every = time.Minute / time.Duration(w.PerMinute)
 		}
 	})
 }
@@ -163,7 +163,7 @@ func (w *Worker) send(ctx context.Context, m *forum.OutboxMail) forum.MailResult
 		r.Failed, r.Err = true, "not sent: mail to this member's address stopped because it bounced ("+m.Stopped+"); the member turns it back on on their profile page"
 		return r
 	}
-	err := w.pace.wait(ctx)
+	err := w.pace.Wait(ctx)
 	if err == nil {
 		err = w.deliver(ctx, m)
 	}
@@ -230,15 +230,20 @@ func Backoff(n int) time.Duration {
 	return d + jitter
 }
 
-// pacer spaces sends to stay under a server's cap.
-type pacer struct {
-	every time.Duration // 0: no pacing
+// Pacer spaces sends to stay under a server's cap, across the goroutines
+// that share it: the worker's and the broadcast's.
+type Pacer struct {
+	Every time.Duration // between two sends; 0: no pacing
 	mu    sync.Mutex
 	next  time.Time
 }
 
-func (p *pacer) wait(ctx context.Context) error {
-	if p.every == 0 {
+// Wait waits for the next send's turn, or until ctx ends.
+func (p *Pacer) Wait(ctx context.Context) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if p.Every == 0 {
 		return nil
 	}
 	p.mu.Lock()
@@ -247,7 +252,7 @@ func (p *pacer) wait(ctx context.Context) error {
 	if p.next.After(now) {
 		at = p.next
 	}
-	p.next = at.Add(p.every)
+	p.next = at.Add(p.Every)
 	p.mu.Unlock()
 	if d := at.Sub(now); d > 0 {
 		t := time.NewTimer(d)

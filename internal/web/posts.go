@@ -149,18 +149,8 @@ func (s *Server) editPostForm(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	a := actor(r)
-	if a == nil {
-		s.error(w, r, forum.Errorf(forum.EUNAUTHORIZED, "Log in to edit."))
-		return
-	}
-	p, err := s.svc.Post(r.Context(), a, id)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	if p.AuthorID != a.ID && !a.IsModerator() {
-		s.error(w, r, forum.Errorf(forum.EFORBIDDEN, "You can only edit your own posts."))
+	p, ok := s.ownPostForForm(w, r, id, "edit")
+	if !ok {
 		return
 	}
 	v := postForm{formView: s.form(r, "Edit post"), Post: p, Action: r.URL.Path}
@@ -188,6 +178,26 @@ func (s *Server) editPost(w http.ResponseWriter, r *http.Request) {
 	s.afterPost(w, r, id)
 }
 
+// ownPostForForm loads post id for the edit or delete form of its author
+// or a moderator, answering the request itself when it may not.
+func (s *Server) ownPostForForm(w http.ResponseWriter, r *http.Request, id int64, verb string) (*forum.Post, bool) {
+	a := actor(r)
+	if a == nil {
+		s.error(w, r, forum.Errorf(forum.EUNAUTHORIZED, "Log in to %s posts.", verb))
+		return nil, false
+	}
+	p, err := s.svc.Post(r.Context(), a, id)
+	if err != nil {
+		s.error(w, r, err)
+		return nil, false
+	}
+	if p.AuthorID != a.ID && !a.IsModerator() {
+		s.error(w, r, forum.Errorf(forum.EFORBIDDEN, "You can only %s your own posts.", verb))
+		return nil, false
+	}
+	return p, true
+}
+
 // deletePostView is the page asking before a post is deleted.
 type deletePostView struct {
 	Page
@@ -206,20 +216,11 @@ func (s *Server) deletePostForm(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	p, ok := s.ownPostForForm(w, r, id, "delete")
+	if !ok {
+		return
+	}
 	a := actor(r)
-	if a == nil {
-		s.error(w, r, forum.Errorf(forum.EUNAUTHORIZED, "Log in to delete posts."))
-		return
-	}
-	p, err := s.svc.Post(r.Context(), a, id)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	if p.AuthorID != a.ID && !a.IsModerator() {
-		s.error(w, r, forum.Errorf(forum.EFORBIDDEN, "You can only delete your own posts."))
-		return
-	}
 	if p.Deleted() {
 		s.afterPost(w, r, id)
 		return
