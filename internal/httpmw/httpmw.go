@@ -120,7 +120,7 @@ func recoverPanics(rs httperr.Responder, next http.Handler) http.Handler {
 // csp allows only our own scripts and styles: member HTML is sanitized, and
 // this is the second wall should anything slip through.
 const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; " +
-	"font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+	"font-src 'self'; connect-src 'self'; manifest-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 // The header values are shared, never modified, slices: setting them costs
 // no allocation per request.
