@@ -36,6 +36,8 @@ type Service struct {
 	reads     *readBuffer // read positions and visits, written every second
 	site      Site        // for account mail
 	secret    secretCache // for mail tokens
+	community communityCache
+	zones     zoneCache // members' time zones, for the pages' times
 
 	PostsPerPage   int
 	ThreadsPerPage int
