@@ -138,3 +138,14 @@ func (s *Service) SetCommunity(ctx context.Context, actor *Member, in Community)
 	s.changes.ForumChanged() // the name is on every page, the front page may be another list
 	return out, nil
 }
+
+// CachedCommunity returns the community's settings if they are in memory,
+// for pages made while the database does not answer.
+func (s *Service) CachedCommunity() (Community, bool) {
+	s.community.mu.Lock()
+	defer s.community.mu.Unlock()
+	if s.community.c == nil {
+		return Community{}, false
+	}
+	return *s.community.c, true
+}

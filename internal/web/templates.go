@@ -84,6 +84,11 @@ func loadTemplates() (*templates, error) {
 		"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"pageURL":     pageURL,
 		"row":         rowOf,
+		"trow":        rowOfThread,
+		"catLink":     catLink,
+		"when":        when,
+		"initials":    initials,
+		"avatarHue":   func(id int64) int64 { return id % 8 },
 		"add1":        func(n int) int { return n + 1 },
 		"sub1":        func(n int) int { return n - 1 },
 		"field":       func(f, current string) struct{ F, Field string } { return struct{ F, Field string }{f, current} },
@@ -251,6 +256,8 @@ type Page struct {
 	// Incident is the latest incident's banner, after an outage; nil if
 	// none or dismissed.
 	Incident *incidentBanner
+	// Clock is now and the reader's time zone, for the times the page shows.
+	Clock clock
 }
 
 // feedLink names a page's feeds: URL with ".atom" and with ".rss".
@@ -267,7 +274,8 @@ type Crumb struct {
 
 // page fills the common part of a view.
 func (s *Server) page(r *http.Request, title string) Page {
-	return Page{Title: title, SiteName: s.cfg.SiteName, Actor: actor(r), Banner: s.banner(r), Unread: s.unread(r), Incident: s.incidentBanner(r)}
+	return Page{Title: title, SiteName: s.siteName(r), Actor: actor(r), Banner: s.banner(r), Unread: s.unread(r), Incident: s.incidentBanner(r),
+		Clock: s.clockFor(r)}
 }
 
 // unread is the bell's count for the request's member: one index range

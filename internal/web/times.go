@@ -70,7 +70,8 @@ func when(c clock, t time.Time) template.HTML {
 	return template.HTML(b.String())
 }
 
-func writeTime(b *strings.Builder, c clock, t time.Time) {
+// writeTime writes t's <time> element to b.
+func writeTime(b interface{ WriteString(string) (int, error) }, c clock, t time.Time) {
 	loc := c.loc
 	if loc == nil {
 		loc = time.UTC
