@@ -408,7 +408,7 @@ func TestCacheVersionsAreFineGrained(t *testing.T) {
 	}
 	// Of Yuri's thread, only Yuri's post renders again, not Xena's reply.
 	cores := a.CacheStats()["post_cores"]
-	rendered("Yuri's rename", "yuri's thread", "other", "latest") // the latest threads show authors and last posters
+	rendered("Yuri's rename", "yuri's thread", "other") // the latest threads show last posters, and Yuri is none
 	if now := a.CacheStats()["post_cores"]; now.Misses != cores.Misses+1 || now.Hits < cores.Hits+1 {
 		t.Errorf("Yuri's rename: post cores %+v then %+v, want one rendered again", cores, now)
 	}

@@ -138,6 +138,7 @@ func newPolicy() *bluemonday.Policy {
 
 	// Tables (tables.go): the scrolling box and the columns' alignment.
 	p.AllowAttrs("class").Matching(regexp.MustCompile(`^table-wrap$`)).OnElements("div")
+	p.AllowAttrs("tabindex").Matching(regexp.MustCompile(`^0$`)).OnElements("div")
 	p.AllowAttrs("class").Matching(regexp.MustCompile(`^al-[lcr]$`)).OnElements("th", "td")
 
 	// "3. foo" starts a list at 3; CommonMark caps the number at 9 digits.

@@ -30,7 +30,7 @@ var allowedAttrs = map[string]map[string]bool{
 	"input":      {"type": true, "disabled": true, "checked": true},
 	"th":         {"class": true}, // al-l, al-c, al-r (tables.go)
 	"td":         {"class": true},
-	"div":        {"class": true}, // table-wrap only
+	"div":        {"class": true, "tabindex": true}, // table-wrap and 0 only
 	"ol":         {"start": true},
 	"p":          {},
 	"br":         {},
@@ -139,8 +139,8 @@ func unsafeReasons(out string) []string {
 			if (name == "th" || name == "td") && lk == "class" && a.Val != "al-l" && a.Val != "al-c" && a.Val != "al-r" {
 				add("%s: class=%q on <%s>", where, a.Val, name)
 			}
-			if name == "div" && lk == "class" && a.Val != "table-wrap" {
-				add("%s: class=%q on <div>", where, a.Val)
+			if name == "div" && ((lk == "class" && a.Val != "table-wrap") || (lk == "tabindex" && a.Val != "0")) {
+				add("%s: %s=%q on <div>", where, key, a.Val)
 			}
 			if name == "input" && lk == "type" && a.Val == "checkbox" {
 				isCheckbox = true

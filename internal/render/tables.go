@@ -52,7 +52,9 @@ type tableWrapRenderer struct{}
 func (tableWrapRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(east.KindTable, func(w util.BufWriter, _ []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if entering {
-			_, _ = w.WriteString(`<div class="table-wrap"><table`)
+			// tabindex: a box that scrolls must be reachable by keyboard
+			// to scroll it (WCAG 2.1.1).
+			_, _ = w.WriteString(`<div class="table-wrap" tabindex="0"><table`)
 			if n.Attributes() != nil {
 				html.RenderAttributes(w, n, extension.TableAttributeFilter)
 			}

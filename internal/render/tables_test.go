@@ -14,12 +14,12 @@ func TestTables(t *testing.T) {
 		want, not []string
 	}{
 		{"aligned columns", "| Item | Nights | Price |\n|:--|:-:|--:|\n| Room | 3 | $450 |",
-			[]string{`<div class="table-wrap"><table>`, `<th class="al-l">Item</th>`, `<th class="al-c">Nights</th>`, `<td class="al-r">$450</td>`, "</table></div>"},
+			[]string{`<div class="table-wrap" tabindex="0"><table>`, `<th class="al-l">Item</th>`, `<th class="al-c">Nights</th>`, `<td class="al-r">$450</td>`, "</table></div>"},
 			[]string{"align=", "style="}},
 		{"no alignment, no class", "| a |\n|---|\n| 1 |", []string{"<th>a</th>", "<td>1</td>"}, []string{"class=\"al"}},
 		{"raw box", `<div class="table-wrap">x</div>`, nil, []string{"<div"}},
 		{"raw cell class", "<table><tr><td class=\"al-r\">1</td></tr></table>", nil, []string{"al-r", "<td"}},
-		{"a table in a quote", "> | a |\n> |--:|\n> | 1 |", []string{`<blockquote>`, `<div class="table-wrap">`, `<td class="al-r">1</td>`}, nil},
+		{"a table in a quote", "> | a |\n> |--:|\n> | 1 |", []string{`<blockquote>`, `<div class="table-wrap" tabindex="0">`, `<td class="al-r">1</td>`}, nil},
 	}
 	for _, tt := range tests {
 		out, err := r.Render(tt.src)
