@@ -121,9 +121,9 @@ func (s *Server) latest(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	ids := make([]int64, 0, 2*len(list.Threads))
+	ids := make([]int64, 0, len(list.Threads))
 	for _, t := range list.Threads {
-		ids = append(ids, t.AuthorID, t.LastPosterID)
+		ids = append(ids, t.LastPosterID) // the rows show no author
 	}
 	shows(w, ids)
 	s.render(w, r, http.StatusOK, "latest", v)
