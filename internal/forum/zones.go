@@ -59,3 +59,17 @@ func (s *Service) Zone(ctx context.Context, actor *Member) *time.Location {
 	}
 	return l
 }
+
+// CachedZone is Zone from memory only, for pages made while the database
+// does not answer: UTC when the member's zone is not held.
+func (s *Service) CachedZone(actor *Member) *time.Location {
+	if actor == nil {
+		return time.UTC
+	}
+	zc := &s.zones
+	zc.once.Do(func() { zc.c = cache.New[int64](cache.Options[*time.Location]{MaxBytes: 1 << 20}) })
+	if l, ok := zc.c.Get(actor.ID, s.changes.PrefsVersion(actor.ID)); ok && l != nil {
+		return l
+	}
+	return time.UTC
+}

@@ -51,6 +51,9 @@ func newTimeMarks() *timeMarks {
 // clockFor is the request's clock: now, in the member's zone (UTC for
 // guests).
 func (s *Server) clockFor(r *http.Request) clock {
+	if s.cfg.DBDown != nil && s.cfg.DBDown() { // the maintenance page must not wait on the database
+		return clock{now: time.Now(), loc: s.svc.CachedZone(actor(r))}
+	}
 	return clock{now: time.Now(), loc: s.svc.Zone(r.Context(), actor(r))}
 }
 
