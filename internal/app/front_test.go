@@ -134,3 +134,60 @@ func TestFrontPage(t *testing.T) {
 		})
 	}
 }
+
+// TestTimesInReadersZone: a post's time is in each reader's zone (Mia's
+// Tokyo, a guest's UTC), although the post's header is cached once for
+// both; lists likewise; a change of zone shows at once.
+func TestTimesInReadersZone(t *testing.T) {
+	a := start(t, "sqlite")
+	ctx, svc := t.Context(), a.Service
+	admin, err := svc.CreateMember(ctx, adminMember())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mia, err := svc.CreateMember(ctx, forum.NewMember{Email: "mia@example.org", Name: "Mia Member", Password: "member-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, _ := svc.CreateCategory(ctx, admin, forum.CategoryInput{Name: "Destinations"})
+	th, _, err := svc.CreateThread(ctx, admin, forum.NewThread{CategoryID: cat.ID, Title: "Lisbon in March", Body: "Who has been?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SetMailPrefs(ctx, mia, forum.MailPrefsUpdate{TimeZone: "Asia/Tokyo"}); err != nil {
+		t.Fatal(err)
+	}
+	guest, b := newBrowser(t, a.URL()), newBrowser(t, a.URL())
+	if p := b.post("/login", url.Values{"email": {"mia@example.org"}, "password": {"member-password"}}); p.status != 303 {
+		t.Fatalf("log in: %d", p.status)
+	}
+	zoneOf := regexp.MustCompile(`<time datetime="[^"]+" title="[^"]+ (\w+)">now</time>`)
+	zones := func(who string, p page) string {
+		t.Helper()
+		m := zoneOf.FindAllStringSubmatch(p.body, -1)
+		if p.status != 200 || len(m) == 0 {
+			t.Fatalf("%s: %d, no time of now:\n%s", who, p.status, p.body)
+		}
+		return m[0][1]
+	}
+	tu := fmt.Sprintf("/t/%d/%s", th.ID, th.Slug)
+	if z := zones("guest's thread", guest.get(tu)); z != "UTC" {
+		t.Errorf("a guest's time is in %s", z)
+	}
+	cores := a.CacheStats()["post_cores"]
+	if z := zones("Mia's thread", b.get(tu)); z != "JST" {
+		t.Errorf("Mia's time is in %s, want JST", z)
+	}
+	if now := a.CacheStats()["post_cores"]; now.Hits <= cores.Hits {
+		t.Errorf("Mia's page rendered the post's core again: %+v then %+v", cores, now)
+	}
+	if z := zones("Mia's latest", b.get("/")); z != "JST" {
+		t.Errorf("Mia's list time is in %s, want JST", z)
+	}
+	if _, err := svc.SetMailPrefs(ctx, mia, forum.MailPrefsUpdate{TimeZone: "Asia/Kolkata"}); err != nil {
+		t.Fatal(err)
+	}
+	if z := zones("Mia's thread", b.get(tu)); z != "IST" {
+		t.Errorf("after moving to Kolkata (no daylight saving time), Mia's time is in %s, want IST", z)
+	}
+}

@@ -17,6 +17,12 @@ type zoneCache struct {
 	c    *cache.Cache[int64, *time.Location]
 }
 
+// get returns the cache, made on first use (the Service's zero value has none).
+func (zc *zoneCache) get() *cache.Cache[int64, *time.Location] {
+	zc.once.Do(func() { zc.c = cache.New[int64](cache.Options[*time.Location]{MaxBytes: 1 << 20}) })
+	return zc.c
+}
+
 // locations are the zones loaded so far by name: time.LoadLocation reads
 // and parses the zone's data each time.
 var locations sync.Map // string → *time.Location
@@ -44,10 +50,8 @@ func (s *Service) Zone(ctx context.Context, actor *Member) *time.Location {
 	if actor == nil {
 		return time.UTC
 	}
-	zc := &s.zones
-	zc.once.Do(func() { zc.c = cache.New[int64](cache.Options[*time.Location]{MaxBytes: 1 << 20}) })
 	v := s.changes.PrefsVersion(actor.ID) // before reading: a change meanwhile leaves the entry stale
-	l, err := zc.c.Load(actor.ID, v, func() (*time.Location, int, error) {
+	l, err := s.zones.get().Load(actor.ID, v, func() (*time.Location, int, error) {
 		p, err := s.store.MailPrefs(ctx, actor.ID)
 		if err != nil {
 			return nil, 0, err
@@ -66,9 +70,7 @@ func (s *Service) CachedZone(actor *Member) *time.Location {
 	if actor == nil {
 		return time.UTC
 	}
-	zc := &s.zones
-	zc.once.Do(func() { zc.c = cache.New[int64](cache.Options[*time.Location]{MaxBytes: 1 << 20}) })
-	if l, ok := zc.c.Get(actor.ID, s.changes.PrefsVersion(actor.ID)); ok && l != nil {
+	if l, ok := s.zones.get().Get(actor.ID, s.changes.PrefsVersion(actor.ID)); ok && l != nil {
 		return l
 	}
 	return time.UTC
