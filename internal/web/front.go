@@ -74,6 +74,8 @@ type latestView struct {
 	Intro   template.HTML // the community's introduction, for guests on the first page
 	Newer   string        // the newest page's URL, on the pages after it
 	Older   string        // the next page's URL; "" on the last
+	// Categories are listed when there is no thread yet, to start one in.
+	Categories []*forum.Category
 }
 
 // latest is the latest threads of every category the reader may read,
@@ -98,8 +100,15 @@ func (s *Server) latest(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	var cats []*forum.Category
+	if list.First && len(list.Threads) == 0 {
+		if cats, err = s.svc.Categories(r.Context(), a); err != nil {
+			s.error(w, r, err)
+			return
+		}
+	}
 	base := r.URL.Path // "/" or "/latest"
-	v := latestView{Page: s.page(r, "Latest"), Threads: list.Threads, Tabs: tabsFor(c, forum.HomeLatest)}
+	v := latestView{Page: s.page(r, "Latest"), Threads: list.Threads, Tabs: tabsFor(c, forum.HomeLatest), Categories: cats}
 	if base == "/" {
 		v.Title = v.SiteName
 	}
