@@ -93,15 +93,13 @@ func (s *Server) latest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := s.community(r)
+	var cats []*forum.Category // no thread yet: the categories to start one in
 	if list.First && len(list.Threads) == 0 {
 		if setup, err := s.svc.SetupRequired(r.Context()); err == nil && setup {
 			v := s.form(r, "Welcome to Hearth")
 			s.render(w, r, http.StatusOK, "welcome", v)
 			return
 		}
-	}
-	var cats []*forum.Category
-	if list.First && len(list.Threads) == 0 {
 		if cats, err = s.svc.Categories(r.Context(), a); err != nil {
 			s.error(w, r, err)
 			return
