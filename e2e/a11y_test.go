@@ -133,6 +133,7 @@ func TestAccessibility(t *testing.T) {
 		}{
 			{"guest", "", "", []page{
 				{"front page", "/", 200},
+				{"categories", "/categories", 200},
 				{"category", catURL, 200},
 				{"thread", c.threadURL, 200},
 				{"thread page 2", c.longURL + "?page=2", 200},
@@ -153,6 +154,7 @@ func TestAccessibility(t *testing.T) {
 				{"front page (admin)", "/", 200},
 				{"thread (admin)", c.threadURL, 200},
 				{"admin", "/admin", 200},
+				{"community settings", "/admin/community", 200},
 			}},
 		}
 		for _, g := range groups {

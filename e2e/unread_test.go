@@ -25,7 +25,7 @@ func TestUnreadMarkers(t *testing.T) {
 		mia := s.newTab("mia")
 		mia.open("/")
 		mia.login(miaEmail, miaPassword)
-		mia.open("/")
+		mia.open("/categories")
 		mia.see("1 new")
 		mia.checkAxe("front page with unread counts")
 		mia.follow(link("Destinations"))

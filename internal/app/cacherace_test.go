@@ -246,7 +246,13 @@ func TestCacheRaceNoStalePageAfterWrite(t *testing.T) {
 				}
 				return atLeast("A's name", reRacer, body, d.renameA)
 			}},
-			{"/", true, func(body string, d raceDone) error {
+			{"/", true, func(body string, d raceDone) error { // the latest threads across categories
+				if ns := numbers(reFresh, between(body, `<ol class="threads">`, "</ol>")); len(ns) == 0 || ns[0] < d.fresh {
+					return fmt.Errorf("the newest thread: shows %v after %d was written", ns, d.fresh)
+				}
+				return noDoomed(body, d)
+			}},
+			{"/categories", true, func(body string, d raceDone) error {
 				if err := atLeast("the latest thread", reFresh, between(body, ">Parent</a>", "</li>"), d.fresh); err != nil {
 					return err
 				}
@@ -361,7 +367,7 @@ func TestCacheVersionsAreFineGrained(t *testing.T) {
 		return "/" + kind + "/" + strconv.FormatInt(id, 10) + "/" + slug
 	}
 	pages := map[string]string{
-		"front": "/", "parent": path("c", parent.ID, parent.Slug), "kid": path("c", kid.ID, kid.Slug), "other": path("c", other.ID, other.Slug),
+		"front": "/categories", "latest": "/", "parent": path("c", parent.ID, parent.Slug), "kid": path("c", kid.ID, kid.Slug), "other": path("c", other.ID, other.Slug),
 		"xena's thread": path("t", tx.ID, tx.Slug), "yuri's thread": path("t", ty.ID, ty.Slug), "admin's thread": path("t", ta.ID, ta.Slug),
 	}
 	guest := newBrowser(t, a.URL())
@@ -384,7 +390,7 @@ func TestCacheVersionsAreFineGrained(t *testing.T) {
 	if _, err := svc.Reply(ctx, admin, tx.ID, "a reply", 0); err != nil {
 		t.Fatal(err)
 	}
-	rendered("a reply in Kid", "xena's thread", "kid", "parent", "front")
+	rendered("a reply in Kid", "xena's thread", "kid", "parent", "front", "latest")
 
 	yb := newBrowser(t, a.URL())
 	xb := newBrowser(t, a.URL())
@@ -402,7 +408,7 @@ func TestCacheVersionsAreFineGrained(t *testing.T) {
 	}
 	// Of Yuri's thread, only Yuri's post renders again, not Xena's reply.
 	cores := a.CacheStats()["post_cores"]
-	rendered("Yuri's rename", "yuri's thread", "other")
+	rendered("Yuri's rename", "yuri's thread", "other") // the latest threads show last posters, and Yuri is none
 	if now := a.CacheStats()["post_cores"]; now.Misses != cores.Misses+1 || now.Hits < cores.Hits+1 {
 		t.Errorf("Yuri's rename: post cores %+v then %+v, want one rendered again", cores, now)
 	}
@@ -417,7 +423,7 @@ func TestCacheVersionsAreFineGrained(t *testing.T) {
 	if _, err := svc.UpdateProfile(ctx, admin, xena.ID, forum.ProfileUpdate{Name: "Xena Renamed", Title: "Guide"}); err != nil {
 		t.Fatal(err)
 	}
-	rendered("Xena's rename", "xena's thread", "kid", "yuri's thread", "other")
+	rendered("Xena's rename", "xena's thread", "kid", "yuri's thread", "other", "latest")
 	expect(t, "the Kid page", guest.get(pages["kid"]), 200, "Xena Renamed")
 	expect(t, "Yuri's thread", guest.get(pages["yuri's thread"]), 200, "Yuri Renamed", "Xena Renamed")
 }

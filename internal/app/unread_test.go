@@ -69,12 +69,12 @@ func TestUnreadWeb(t *testing.T) {
 			f := newUnreadForum(t, engine)
 			b, tu := f.web, f.threadURL()
 			expect(t, "a new thread", b.get(f.catURL()), 200, `<span class="badge new">New</span>`, `href="`+tu+`#n1"`, ">1 unread</a>")
-			expect(t, "front page, new", b.get("/"), 200, `<span class="badge new">1 new</span>`, "Mark everything read")
+			expect(t, "front page, new", b.get("/categories"), 200, `<span class="badge new">1 new</span>`, "Mark everything read")
 			expect(t, "the thread", b.get(tu), 200, `id="n1"`)
 			if p := b.get(f.catURL()); strings.Contains(p.body, "unread</a>") || strings.Contains(p.body, "badge new") {
 				t.Fatalf("after reading, the marker is still there:\n%s", p.body)
 			}
-			if p := b.get("/"); strings.Contains(p.body, "badge new") || strings.Contains(p.body, "badge unread") {
+			if p := b.get("/categories"); strings.Contains(p.body, "badge new") || strings.Contains(p.body, "badge unread") {
 				t.Fatalf("after reading, the front page still counts it:\n%s", p.body)
 			}
 
@@ -82,7 +82,7 @@ func TestUnreadWeb(t *testing.T) {
 			// after reading page 1, #21 on page 2.
 			f.replies(t, 24)
 			expect(t, "after replies", b.get(f.catURL()), 200, `href="`+tu+`#n2"`, ">24 unread</a>")
-			expect(t, "front page, unread", b.get("/"), 200, `<span class="badge unread">1 unread</span>`)
+			expect(t, "front page, unread", b.get("/categories"), 200, `<span class="badge unread">1 unread</span>`)
 			b.get(tu)
 			expect(t, "after page 1", b.get(f.catURL()), 200, `href="`+tu+`?page=2#n21"`, ">5 unread</a>")
 			if err := f.a.Service.FlushReads(t.Context()); err != nil {
@@ -111,7 +111,7 @@ func TestUnreadWeb(t *testing.T) {
 			if p := b.post("/read", nil); p.status != 303 || p.loc != "/" {
 				t.Fatalf("mark everything read: %d %q", p.status, p.loc)
 			}
-			if p := b.get("/"); strings.Contains(p.body, "badge unread") || strings.Contains(p.body, "badge new") {
+			if p := b.get("/categories"); strings.Contains(p.body, "badge unread") || strings.Contains(p.body, "badge new") {
 				t.Fatalf("after marking everything read:\n%s", p.body)
 			}
 			if p := b.post("/c/999/read", nil); p.status != 404 {

@@ -36,8 +36,6 @@ func (s *Service) ApplyEvent(e Event) {
 	case EventMemberJoined, EventMemberProfile, EventMemberRole, EventMemberApproved,
 		EventMemberSuspended, EventMemberReactivated, EventMemberStatus, EventMemberConfirmed, EventMailBounced, EventMailResumed:
 		c.MemberChanged(e.MemberID)
-	case EventMemberMailPrefs:
-		// Shown on no page but the member's own settings, which no cache keeps.
 	case EventMemberPassword, EventSessionEnded:
 		c.SessionsEnded(e.MemberID)
 	case EventBookmarkAdded, EventBookmarkRemoved:
@@ -49,6 +47,11 @@ func (s *Service) ApplyEvent(e Event) {
 	case EventCategoryCreated, EventCategoryChanged:
 		s.parents.forget()
 		c.VisibilityChanged() // it may have become members- or staff-only, or moved
+	case EventSettingChanged:
+		s.community.forget() // perhaps the community's settings: read them again
+		c.ForumChanged()
+	case EventMemberMailPrefs:
+		c.PrefsChanged(e.MemberID) // the time zone the member's pages show times in
 	default:
 		// Settings, the mode, recounts and imports may show on any page.
 		c.ForumChanged()

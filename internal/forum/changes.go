@@ -14,7 +14,8 @@ import (
 //   - a thread's pages: the thread's count (its posts, flags, deletion);
 //   - a category's page: the category's count (its threads and their last
 //     posts; a sub-category's too, since its parent lists its counts);
-//   - the front page: its own count (every category's counts and latest post);
+//   - the categories' list: its own count (every category's counts and latest post);
+//   - the latest threads across categories: their own count (any thread's activity);
 //   - every page: the global count (category names and visibility, setup).
 //
 // Pages also show members (authors, last posters), and a session holds
@@ -37,6 +38,7 @@ type Changes struct {
 	mu                     sync.RWMutex
 	global, hiddenGlobal   uint64
 	front, hiddenFront     uint64
+	latest, hiddenLatest   uint64 // the latest threads across categories
 	threads, hiddenThreads map[int64]uint64
 	categories, hiddenCats map[int64]uint64
 	members                map[int64]uint64 // what pages show of a member: name, title, role
@@ -46,6 +48,7 @@ type Changes struct {
 	bells                  map[int64]uint64 // a member's unread notifications
 	bellsAll               uint64           // everyone's (a thread deleted, or many notified at once)
 	levels                 map[int64]uint64 // a member's levels on threads
+	prefs                  map[int64]uint64 // a member's mail preferences and time zone
 	edits                  uint64           // every post edit: feeds list first posts' words
 }
 
@@ -63,7 +66,7 @@ func newChanges() *Changes {
 		threads: map[int64]uint64{}, hiddenThreads: map[int64]uint64{},
 		categories: map[int64]uint64{}, hiddenCats: map[int64]uint64{},
 		members: map[int64]uint64{}, accounts: map[int64]uint64{},
-		bookmarks: map[int64]uint64{}, bells: map[int64]uint64{}, levels: map[int64]uint64{},
+		bookmarks: map[int64]uint64{}, bells: map[int64]uint64{}, levels: map[int64]uint64{}, prefs: map[int64]uint64{},
 	}
 }
 
@@ -88,6 +91,15 @@ func (c *Changes) FrontVersion() Version {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return Version{c.global + c.front, c.hiddenGlobal + c.hiddenFront, c.people.Load()}
+}
+
+// LatestVersion is the version the latest threads across categories
+// depend on: any post or thread change moves it, an edit or a like not
+// (the list shows neither words nor likes).
+func (c *Changes) LatestVersion() Version {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return Version{c.global + c.latest, c.hiddenGlobal + c.hiddenLatest, c.people.Load()}
 }
 
 // FrontFeedVersion is the version the latest threads' feed depends on:
@@ -159,6 +171,22 @@ func (c *Changes) LevelsVersion(id int64) uint64 {
 func (c *Changes) LevelsChanged(id int64) {
 	c.mu.Lock()
 	c.levels[id]++
+	c.mu.Unlock()
+}
+
+// PrefsVersion is the version of member id's preferences (the time zone
+// their pages show times in).
+func (c *Changes) PrefsVersion(id int64) uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.prefs[id]
+}
+
+// PrefsChanged records that member id's mail preferences or time zone
+// changed: only what is kept of them (the zone) changes.
+func (c *Changes) PrefsChanged(id int64) {
+	c.mu.Lock()
+	c.prefs[id]++
 	c.mu.Unlock()
 }
 
@@ -253,6 +281,7 @@ func (c *Changes) PostAdded(thread int64, categories ...int64) {
 		c.categories[id]++
 	}
 	c.front++
+	c.latest++
 	c.mu.Unlock()
 }
 
@@ -298,6 +327,8 @@ func (c *Changes) PostDeleted(thread int64, categories ...int64) {
 	}
 	c.front++
 	c.hiddenFront++
+	c.latest++
+	c.hiddenLatest++
 	c.mu.Unlock()
 }
 

@@ -13,8 +13,9 @@ import (
 func TestChangesAreFineGrained(t *testing.T) {
 	type moved struct {
 		threads, cats []int64 // versions that move (stamps)
-		front         bool
+		front         bool    // the categories' list and the latest threads
 		hidden        bool    // the Hidden of those moves too
+		prefs         []int64 // members whose time zone must be read again
 		shown         []int64 // members whose pages' Shown no longer hold
 		sessions      []int64 // members whose sessions' no longer hold
 		all           bool    // every page's version moves
@@ -30,7 +31,9 @@ func TestChangesAreFineGrained(t *testing.T) {
 		{"a thread pinned", func(c *Changes) { c.ThreadChanged(1, 2, 1) }, moved{threads: []int64{1}, cats: []int64{2, 1}, front: true}},
 		{"an edit", func(c *Changes) { c.PostEdited(1) }, moved{threads: []int64{1}, hidden: true}},
 		{"a deletion", func(c *Changes) { c.PostDeleted(1, 2, 1) }, moved{threads: []int64{1}, cats: []int64{2, 1}, front: true, hidden: true}},
+		{"a like", func(c *Changes) { c.PostLiked(1) }, moved{threads: []int64{1}}},
 		{"a profile edit", func(c *Changes) { c.MemberChanged(7) }, moved{shown: []int64{7}, sessions: []int64{7}}},
+		{"a time zone chosen", func(c *Changes) { c.PrefsChanged(7) }, moved{prefs: []int64{7}}},
 		{"a logout", func(c *Changes) { c.SessionsEnded(8) }, moved{sessions: []int64{8}}},
 		{"a category renamed", func(c *Changes) { c.ForumChanged() }, moved{all: true}},
 		{"a category made private", func(c *Changes) { c.VisibilityChanged() }, moved{all: true, hidden: true}},
@@ -42,7 +45,8 @@ func TestChangesAreFineGrained(t *testing.T) {
 				c.MemberChanged(8)
 				threads := func() []Version { return []Version{c.ThreadVersion(1), c.ThreadVersion(2)} }
 				cats := func() []Version { return []Version{c.CategoryVersion(1), c.CategoryVersion(2), c.CategoryVersion(3)} }
-				t0, c0, f0 := threads(), cats(), c.FrontVersion()
+				t0, c0, f0, l0 := threads(), cats(), c.FrontVersion(), c.LatestVersion()
+				p0 := []uint64{c.PrefsVersion(7), c.PrefsVersion(8)}
 				v := c.MembersVersion()
 				shown := map[int64]*Shown{7: c.Shows(v, []int64{7, 7}), 8: c.Shows(v, []int64{8})}
 				held := map[int64]*Shown{7: c.Holds(v, 7), 8: c.Holds(v, 8)}
@@ -67,6 +71,12 @@ func TestChangesAreFineGrained(t *testing.T) {
 					check("category", int64(i+1), c0[i], v, slices.Contains(tt.want.cats, int64(i+1)))
 				}
 				check("front page", 0, f0, c.FrontVersion(), tt.want.front)
+				check("latest threads", 0, l0, c.LatestVersion(), tt.want.front)
+				for i, id := range []int64{7, 8} {
+					if moved := c.PrefsVersion(id) != p0[i]; moved != slices.Contains(tt.want.prefs, id) {
+						t.Errorf("member %d's preferences: moved %v", id, moved)
+					}
+				}
 				for id, s := range shown {
 					if c.Current(s) == slices.Contains(tt.want.shown, id) {
 						t.Errorf("a page showing member %d: current %v", id, c.Current(s))

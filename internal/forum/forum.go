@@ -134,6 +134,9 @@ type Thread struct {
 	// LastPosterName is filled on reads.
 	LastPosterName string
 	DeletedAt      time.Time // zero unless the thread's first post was deleted
+	// CategoryName and CategorySlug are filled by the lists across
+	// categories (LatestThreads) only.
+	CategoryName, CategorySlug string
 }
 
 // Replies is the number of visible replies (posts after the first).

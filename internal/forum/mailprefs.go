@@ -172,6 +172,7 @@ func (s *Service) SetMailPrefs(ctx context.Context, actor *Member, u MailPrefsUp
 	if err := s.store.SaveMailPrefs(ctx, p, s.now()); err != nil {
 		return nil, err
 	}
+	s.changes.PrefsChanged(actor.ID)
 	return p, nil
 }
 
@@ -206,7 +207,11 @@ func (s *Service) Unsubscribe(ctx context.Context, token string) (string, error)
 	default:
 		p.Freq[list] = FreqNever
 	}
-	return list, s.store.SaveMailPrefs(ctx, p, s.now())
+	if err := s.store.SaveMailPrefs(ctx, p, s.now()); err != nil {
+		return "", err
+	}
+	s.changes.PrefsChanged(id)
+	return list, nil
 }
 
 // UnsubscribeList checks a token and returns the list it unsubscribes from.

@@ -37,6 +37,8 @@ type Service struct {
 	reads     *readBuffer // read positions and visits, written every second
 	site      Site        // for account mail
 	secret    secretCache // for mail tokens
+	community communityCache
+	zones     zoneCache // members' time zones, for the pages' times
 
 	draftsPruned atomic.Int64 // when drafts were last pruned, unix seconds
 
@@ -69,7 +71,7 @@ func (s *Service) Changes() *Changes { return s.changes }
 // CacheStats returns the counters of the service's caches by name.
 func (s *Service) CacheStats() map[string]cache.Stats {
 	return map[string]cache.Stats{"sessions": s.sessions.Stats(), "thread_pages": s.threads.Stats(), "bookmarks": s.bookmarks.Stats(),
-		"bells": s.bells.Stats(), "levels": s.levels.Stats()}
+		"bells": s.bells.Stats(), "levels": s.levels.Stats(), "zones": s.zones.get().Stats()}
 }
 
 // SetReadOnly installs the check of whether the admin has made the forum

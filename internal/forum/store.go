@@ -104,6 +104,11 @@ type Store interface {
 	// ListThreads returns one page of a category's threads, sticky first,
 	// then newest activity first, and the total matching the filter.
 	ListThreads(ctx context.Context, f ThreadFilter) ([]*Thread, int, error)
+	// LatestThreads returns threads of every category f.Access may read,
+	// newest activity first, from f.Before on; not deleted, and not those
+	// f.MemberID muted (or in a category they muted). Each thread has its
+	// CategoryName and CategorySlug filled.
+	LatestThreads(ctx context.Context, f LatestFilter) ([]*Thread, error)
 	// SetThreadFlags sets a thread's sticky and locked flags.
 	SetThreadFlags(ctx context.Context, id int64, sticky, locked bool) error
 
@@ -237,6 +242,25 @@ type ThreadFilter struct {
 	MemberID       int64 // leaves out the threads this member muted
 	Offset, Limit  int
 }
+
+// LatestFilter selects threads for LatestThreads: a keyset page.
+type LatestFilter struct {
+	Access   Access
+	MemberID int64 // leaves out what this member muted; 0 for guests
+	Before   LatestCursor
+	Limit    int
+}
+
+// LatestCursor is where a page of the latest threads starts: threads
+// whose activity is older than At, or as old with a last post id below
+// PostID. The zero cursor is the newest.
+type LatestCursor struct {
+	At     time.Time
+	PostID int64
+}
+
+// IsZero reports whether c is the newest page's cursor.
+func (c LatestCursor) IsZero() bool { return c.At.IsZero() && c.PostID == 0 }
 
 // ImportBatch is a set of rows written as they are, IDs included.
 type ImportBatch struct {

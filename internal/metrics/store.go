@@ -255,6 +255,13 @@ func (s *timedStore) ListThreads(ctx context.Context, f forum.ThreadFilter) (_ [
 	return s.Store.ListThreads(ctx, f)
 }
 
+func (s *timedStore) LatestThreads(ctx context.Context, f forum.LatestFilter) (_ []*forum.Thread, err error) {
+	defer s.observe("LatestThreads", time.Now(), &err)
+	ctx, done := s.bound(ctx, &err)
+	defer done()
+	return s.Store.LatestThreads(ctx, f)
+}
+
 func (s *timedStore) SetThreadFlags(ctx context.Context, id int64, sticky, locked bool) (err error) {
 	defer s.observe("SetThreadFlags", time.Now(), &err)
 	ctx, done := s.bound(ctx, &err)

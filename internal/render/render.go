@@ -39,6 +39,7 @@ import (
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 	"golang.org/x/net/html"
@@ -78,16 +79,17 @@ func newMarkdown() goldmark.Markdown {
 			parser.WithParagraphTransformers(parser.DefaultParagraphTransformers()...),
 		)),
 		// extension.GFM, spelled out so that table cell alignment comes as
-		// an align attribute: the default is style="text-align:…", and we
+		// a class (tables.go): the default is style="text-align:…", and we
 		// allow no inline styles at all.
 		goldmark.WithExtensions(
-			extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
+			extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignNone)),
 			extension.Strikethrough,
 			extension.Linkify,
 			extension.TaskList,
 		),
 		goldmark.WithParserOptions(
-			parser.WithASTTransformers(util.Prioritized(linkRelTransformer{}, 1000), util.Prioritized(mentionTransformer{}, 900)),
+			parser.WithASTTransformers(util.Prioritized(linkRelTransformer{}, 1000), util.Prioritized(mentionTransformer{}, 900),
+				util.Prioritized(tableAlignTransformer{}, 1100)),
 			// The guards of limits.go, each ahead of the parser it protects
 			// (a lower number runs first): blockquote 800, list 300,
 			// setext heading 100; link 200, strikethrough 500; table
@@ -97,6 +99,7 @@ func newMarkdown() goldmark.Markdown {
 			parser.WithInlineParsers(util.Prioritized(bracketGuard{}, 150), util.Prioritized(tildeGuard{}, 450)),
 			parser.WithParagraphTransformers(util.Prioritized(tableGuard{}, 150)),
 		),
+		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(tableWrapRenderer{}, 100))),
 	)
 }
 
@@ -132,6 +135,11 @@ func newPolicy() *bluemonday.Policy {
 	// Mentions (mentions.go). Markdown cannot put a class on a link, so
 	// only the mention transformer's links carry it.
 	p.AllowAttrs("class").Matching(regexp.MustCompile(`^mention$`)).OnElements("a")
+
+	// Tables (tables.go): the scrolling box and the columns' alignment.
+	p.AllowAttrs("class").Matching(regexp.MustCompile(`^table-wrap$`)).OnElements("div")
+	p.AllowAttrs("tabindex").Matching(regexp.MustCompile(`^0$`)).OnElements("div")
+	p.AllowAttrs("class").Matching(regexp.MustCompile(`^al-[lcr]$`)).OnElements("th", "td")
 
 	// "3. foo" starts a list at 3; CommonMark caps the number at 9 digits.
 	p.AllowAttrs("start").Matching(regexp.MustCompile(`^[0-9]{1,9}$`)).OnElements("ol")

@@ -37,7 +37,7 @@ func TestRender(t *testing.T) {
 		{"indented code", "    a < b\n", []string{"<pre><code>a &lt; b"}, nil},
 		{"inline code", "use `a<b` here", []string{"<code>a&lt;b</code>"}, nil},
 		{"gfm table", "| a | b |\n|:--|--:|\n| 1 | 2 |",
-			[]string{"<table>", "<thead>", `<th align="left">a</th>`, `<td align="right">2</td>`}, []string{"style="}},
+			[]string{`<div class="table-wrap" tabindex="0"><table>`, "<thead>", `<th class="al-l">a</th>`, `<td class="al-r">2</td>`, "</table></div>"}, []string{"style=", "align="}},
 		{"strikethrough", "~~gone~~", []string{"<del>gone</del>"}, nil},
 		{"autolinked url", "see https://example.com/x?y=1 ok",
 			[]string{`<a href="https://example.com/x?y=1"` + rel + `>https://example.com/x?y=1</a>`}, nil},

@@ -28,8 +28,9 @@ var allowedAttrs = map[string]map[string]bool{
 	"img":        {"src": true, "alt": true, "title": true},
 	"code":       {"class": true},
 	"input":      {"type": true, "disabled": true, "checked": true},
-	"th":         {"align": true},
-	"td":         {"align": true},
+	"th":         {"class": true}, // al-l, al-c, al-r (tables.go)
+	"td":         {"class": true},
+	"div":        {"class": true, "tabindex": true}, // table-wrap and 0 only
 	"ol":         {"start": true},
 	"p":          {},
 	"br":         {},
@@ -134,6 +135,12 @@ func unsafeReasons(out string) []string {
 			}
 			if name == "code" && lk == "class" && !codeClass.MatchString(a.Val) {
 				add("%s: class=%q on <code>", where, a.Val)
+			}
+			if (name == "th" || name == "td") && lk == "class" && a.Val != "al-l" && a.Val != "al-c" && a.Val != "al-r" {
+				add("%s: class=%q on <%s>", where, a.Val, name)
+			}
+			if name == "div" && ((lk == "class" && a.Val != "table-wrap") || (lk == "tabindex" && a.Val != "0")) {
+				add("%s: %s=%q on <div>", where, key, a.Val)
 			}
 			if name == "input" && lk == "type" && a.Val == "checkbox" {
 				isCheckbox = true

@@ -73,6 +73,13 @@ func (r *runner) categoryStep(ctx context.Context) (string, error) {
 	}
 	link := firstLink(r.frontPage, categoryLink)
 	if link == "" {
+		// The front page may be the latest threads, of which there may be
+		// none yet: the categories are at /categories.
+		if cats, err := r.page(ctx, "/categories"); err == nil {
+			link = firstLink(cats, categoryLink)
+		}
+	}
+	if link == "" {
 		return "", errors.New("the front page links to no category: is the forum empty, or is every category members-only?")
 	}
 	body, err := r.page(ctx, link)

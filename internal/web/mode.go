@@ -96,7 +96,17 @@ func (s *Server) unavailable(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", e.ctype)
 			w.Header().Set("Cache-Control", "no-store")
 			w.WriteHeader(http.StatusServiceUnavailable)
-			w.Write(withNotice(e.body, "You are reading a saved copy of this page: "+msg+" Reference for the admin: "+httperr.RequestID(r.Context())))
+			// Its times ("5m") are as of when it was saved: say when that was.
+			saved := "You are reading a saved copy of this page"
+			switch d := time.Since(e.at); {
+			case d >= 24*time.Hour:
+				saved += ", from " + fullTime(e.at, time.UTC)
+			case d >= 2*time.Hour:
+				saved += ", from " + strconv.Itoa(int(d/time.Hour)) + " hours ago"
+			case d >= 2*time.Minute:
+				saved += ", from " + strconv.Itoa(int(d/time.Minute)) + " minutes ago"
+			}
+			w.Write(withNotice(e.body, saved+": "+msg+" Reference for the admin: "+httperr.RequestID(r.Context())))
 			return
 		}
 	}

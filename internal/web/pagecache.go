@@ -36,6 +36,7 @@ type cachedPage struct {
 	ctype   string
 	cacheCt string
 	gzOnce  sync.Once
+	at      time.Time // when it was rendered: its relative times are as of then
 	// modified is the Last-Modified of a page whose handler asked for one
 	// (feeds), else zero: see lastModified.
 	modified time.Time
@@ -138,7 +139,7 @@ func (s *Server) cached(version versionOf, h http.HandlerFunc) http.HandlerFunc 
 			sum := fnv.New64a()
 			sum.Write(rec.body.Bytes())
 			e = &cachedPage{
-				body: bytes.Clone(rec.body.Bytes()), hidden: v.Hidden, current: current,
+				body: bytes.Clone(rec.body.Bytes()), hidden: v.Hidden, current: current, at: time.Now(),
 				shown: s.svc.Changes().Shows(v, rec.shows),
 				etag:  `"` + strconv.FormatUint(sum.Sum64(), 36) + `"`,
 				ctype: rec.header.Get("Content-Type"), cacheCt: rec.header.Get("Cache-Control"),

@@ -47,6 +47,8 @@ type homeView struct {
 	Page
 	Categories []*forum.Category
 	Unread     map[int64]forum.CategoryUnread // the member's counts by category; nil for guests
+	Tabs       tabs
+	Intro      template.HTML // the community's introduction, for guests
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
@@ -63,13 +65,20 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	shows(w, forum.CategoryMembers(cats))
-	v := homeView{Page: s.page(r, s.cfg.SiteName), Categories: cats}
+	c := s.community(r)
+	v := homeView{Page: s.page(r, "Categories"), Categories: cats, Tabs: tabsFor(c, forum.HomeCategories)}
+	if r.URL.Path == "/" {
+		v.Title = v.SiteName
+	}
+	if actor(r) == nil {
+		v.Intro = template.HTML(c.IntroHTML) // sanitized by the renderer
+	}
 	if v.Unread, err = s.svc.CategoriesUnread(r.Context(), actor(r), cats); err != nil {
 		s.error(w, r, err)
 		return
 	}
-	v.Canonical = s.canonical("/")
-	v.Description = s.cfg.SiteName + ": community forum"
+	v.Canonical = s.canonical(v.Tabs.CategoriesURL)
+	v.Description = v.SiteName + ": community forum"
 	v.Feed = s.feedLink("Latest threads", "/latest")
 	s.render(w, r, http.StatusOK, "home", v)
 }

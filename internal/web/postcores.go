@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"strconv"
+	"time"
 
 	"hearth/internal/cache"
 	"hearth/internal/forum"
@@ -21,8 +22,20 @@ import (
 type postCores = cache.Cache[int64, postCore]
 
 type postCore struct {
-	html  template.HTML
+	// parts are the core's HTML cut where its times go (see times.go):
+	// len(parts) == len(times)+1. The times are written per reader, in
+	// their zone and relative to now, so no reader's zone is cached.
+	parts []string
+	times []time.Time
 	shown *forum.Shown
+}
+
+func (c postCore) size() int {
+	n := 96 + 24*len(c.times)
+	for _, p := range c.parts {
+		n += len(p) + 16
+	}
+	return n
 }
 
 func newPostCores(ch *forum.Changes, maxBytes int) *postCores {
@@ -53,24 +66,30 @@ func (s *Server) writePosts(out *bytes.Buffer, v *threadView) error {
 	ver, ch := tp.Version.Stamp, s.svc.Changes()
 	var buf bytes.Buffer
 	for _, p := range tp.Posts {
-		c, ok := s.coreCache.Get(p.ID, ver)
-		core := c.html
+		core, ok := s.coreCache.Get(p.ID, ver)
 		if !ok || p.Deleted() {
 			buf.Reset()
+			marks := newTimeMarks()
 			data := struct {
 				Post  *forum.Post
 				IsMod bool
-			}{p, v.IsMod}
+				Clock clock
+			}{p, v.IsMod, clock{marks: marks}}
 			if err := s.tmpl.pages["thread"].ExecuteTemplate(&buf, "postcore", data); err != nil {
 				return fmt.Errorf("render post %d: %w", p.ID, err)
 			}
-			core = template.HTML(buf.String())
+			parts, cut := cutTimes(buf.String(), marks)
+			if !cut {
+				return fmt.Errorf("render post %d: %d time markers for %d times", p.ID, len(parts)-1, len(marks.times))
+			}
+			core = postCore{parts: parts, times: marks.times}
 			// The page's data is current (it came from the store after
 			// tp.Version was read, or from a cache that checked it), so
 			// the author's count now is the one it was read at, unless
 			// a member changed since tp.Version: then Shows says no.
 			if shown := ch.Shows(tp.Version, []int64{p.AuthorID}); shown != nil && !p.Deleted() {
-				s.coreCache.Put(p.ID, ver, postCore{core, shown}, len(core)+64)
+				core.shown = shown
+				s.coreCache.Put(p.ID, ver, core, core.size())
 			}
 		}
 		id := strconv.FormatInt(p.ID, 10)
@@ -79,7 +98,11 @@ func (s *Server) writePosts(out *bytes.Buffer, v *threadView) error {
 			out.WriteString(" deleted")
 		}
 		out.WriteString(`" id="p` + id + `" aria-labelledby="p` + id + `-by">`)
-		out.WriteString(string(core))
+		out.WriteString(core.parts[0])
+		for i, t := range core.times {
+			writeTime(out, v.Clock, t)
+			out.WriteString(core.parts[i+1])
+		}
 		if a != nil && !v.Paused {
 			out.WriteString(`<footer class="actions">`)
 			switch {

@@ -126,7 +126,9 @@ func (s *Server) Handler() http.Handler {
 }
 
 func (s *Server) routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", s.cached(s.frontVersion, s.home))
+	mux.HandleFunc("GET /{$}", s.cached(s.homeVersion, s.front))
+	mux.HandleFunc("GET /latest", s.cached(s.latestVersion, s.latest))
+	mux.HandleFunc("GET /categories", s.cached(s.frontVersion, s.home))
 	mux.HandleFunc("GET /static/{hash}/{file}", s.static)
 	s.metaRoutes(mux)
 
@@ -205,6 +207,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/mail", s.adminMail)
 	mux.HandleFunc("POST /admin/mail/{id}/retry", s.adminMailRetry)
 	mux.HandleFunc("POST /admin/settings", s.adminSettings)
+	mux.HandleFunc("GET /admin/community", s.communityForm)
+	mux.HandleFunc("POST /admin/community", s.saveCommunity)
 	mux.HandleFunc("POST /admin/mode", s.adminMode)
 	mux.HandleFunc("POST /admin/status", s.adminStatusUpdate)
 	mux.HandleFunc("POST /admin/status/incidents", s.adminOpenIncident)

@@ -93,6 +93,11 @@ func loadTemplates() (*templates, error) {
 		"pageURL":     pageURL,
 		"excerpt":     excerpt,
 		"row":         rowOf,
+		"trow":        rowOfThread,
+		"catLink":     catLink,
+		"when":        when,
+		"initials":    initials,
+		"avatarHue":   func(id int64) int64 { return id % 8 },
 		"add1":        func(n int) int { return n + 1 },
 		"sub1":        func(n int) int { return n - 1 },
 		"field":       func(f, current string) struct{ F, Field string } { return struct{ F, Field string }{f, current} },
@@ -308,6 +313,8 @@ type Page struct {
 	Flash      *flash // what the member's last action did (flash.go)
 	Next       string // where "Log in" comes back to: this page
 	AdminBadge int    // for admins: registrations awaiting approval
+	// Clock is now and the reader's time zone, for the times the page shows.
+	Clock clock
 }
 
 // feedLink names a page's feeds: URL with ".atom" and with ".rss".
@@ -324,8 +331,8 @@ type Crumb struct {
 
 // page fills the common part of a view.
 func (s *Server) page(r *http.Request, title string) Page {
-	return Page{Title: title, SiteName: s.cfg.SiteName, Actor: actor(r), Banner: s.banner(r), Unread: s.unread(r), Incident: s.incidentBanner(r),
-		Flash: s.flashOf(r), Next: loginNext(r), AdminBadge: s.adminBadge(r)}
+	return Page{Title: title, SiteName: s.siteName(r), Actor: actor(r), Banner: s.banner(r), Unread: s.unread(r), Incident: s.incidentBanner(r),
+		Flash: s.flashOf(r), Next: loginNext(r), AdminBadge: s.adminBadge(r), Clock: s.clockFor(r)}
 }
 
 // unread is the bell's count for the request's member: one index range

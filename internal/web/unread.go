@@ -50,11 +50,12 @@ func (s *Server) firstUnreadURL(t *forum.Thread, u forum.ThreadUnread) string {
 type catRow struct {
 	*forum.Category
 	Unread *forum.CategoryUnread // nil for guests and when nothing is new or unread
+	Clock  clock
 }
 
 // rowOf is the template function pairing a category with its counts.
-func rowOf(c *forum.Category, counts map[int64]forum.CategoryUnread) catRow {
-	row := catRow{Category: c}
+func rowOf(c *forum.Category, counts map[int64]forum.CategoryUnread, cl clock) catRow {
+	row := catRow{Category: c, Clock: cl}
 	if n, ok := counts[c.ID]; ok && (n.New > 0 || n.Unread > 0) {
 		row.Unread = &n
 	}

@@ -1,0 +1,132 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"html"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Times on pages are read at a glance: "now", "5m", "3h", "yesterday",
+// "17 Nov", "17 Nov 2025", relative to when the page was rendered and in
+// the reader's time zone (a member's own, UTC for guests), inside
+// <time datetime="RFC 3339" title="the full date and time">.
+//
+// Caches and relative times: a guest's page is rendered once and shared,
+// but kept at most pageCacheAge (30 s), so its labels, which change by
+// the minute at the finest, are at most one step behind; a saved copy
+// served while the database is down says when it was saved. Members'
+// lists are rendered per request. A post's header is part of its cached
+// core, shared by every reader: the core is rendered with a marker where
+// each time goes (drawn at random per rendering, as the shells' are) and
+// cut there, and the times are written per request in the reader's zone
+// (see postCore). No cached HTML holds a member's zone.
+
+// clock is how a page shows times: the moment it is rendered and the
+// reader's zone. A clock with marks writes markers instead, recording the
+// times, for HTML that is cached and shared (post cores).
+type clock struct {
+	now   time.Time
+	loc   *time.Location
+	marks *timeMarks
+}
+
+// timeMarks records the times a rendering asked for, in order, and the
+// marker written in their place.
+type timeMarks struct {
+	marker string
+	times  []time.Time
+}
+
+func newTimeMarks() *timeMarks {
+	var b [8]byte
+	rand.Read(b[:])
+	return &timeMarks{marker: "zzTime" + hex.EncodeToString(b[:]) + "zz"}
+}
+
+// clockFor is the request's clock: now, in the member's zone (UTC for
+// guests).
+func (s *Server) clockFor(r *http.Request) clock {
+	if s.cfg.DBDown != nil && s.cfg.DBDown() { // the maintenance page must not wait on the database
+		return clock{now: time.Now(), loc: s.svc.CachedZone(actor(r))}
+	}
+	return clock{now: time.Now(), loc: s.svc.Zone(r.Context(), actor(r))}
+}
+
+// when is the template function writing t as a <time> element: relative
+// label, RFC 3339 datetime, the full date and time in the reader's zone
+// as its title. The zero time writes nothing.
+func when(c clock, t time.Time) template.HTML {
+	if t.IsZero() {
+		return ""
+	}
+	if c.marks != nil {
+		c.marks.times = append(c.marks.times, t)
+		return template.HTML(c.marks.marker)
+	}
+	var b strings.Builder
+	writeTime(&b, c, t)
+	return template.HTML(b.String())
+}
+
+// writeTime writes t's <time> element to b.
+func writeTime(b interface{ WriteString(string) (int, error) }, c clock, t time.Time) {
+	loc := c.loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	b.WriteString(`<time datetime="`)
+	b.WriteString(t.UTC().Format(time.RFC3339))
+	b.WriteString(`" title="`)
+	b.WriteString(html.EscapeString(fullTime(t, loc)))
+	b.WriteString(`">`)
+	b.WriteString(relTime(t, c.now, loc))
+	b.WriteString(`</time>`)
+}
+
+// fullTime is t in full in zone loc: "Mon 17 Nov 2025, 14:05 CET".
+func fullTime(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format("Mon 2 Jan 2006, 15:04 MST")
+}
+
+// relTime is t as read at now in zone loc: "now" (under a minute, or a
+// few minutes ahead: clocks differ), "5m" (under an hour), "3h" (earlier
+// the same day), "yesterday" (the calendar day before), "17 Nov" (this
+// year), "17 Nov 2025". Days are the reader's calendar days, so across a
+// change of daylight saving time yesterday is still the day before.
+func relTime(t, now time.Time, loc *time.Location) string {
+	d := now.Sub(t)
+	switch {
+	case d < -5*time.Minute: // from the future: say when
+	case d < time.Minute:
+		return "now"
+	case d < time.Hour:
+		return strconv.Itoa(int(d/time.Minute)) + "m"
+	}
+	lt, ln := t.In(loc), now.In(loc)
+	ty, tm, td := lt.Date()
+	ny, nm, nd := ln.Date()
+	if d > 0 && ty == ny && tm == nm && td == nd {
+		return strconv.Itoa(int(d/time.Hour)) + "h"
+	}
+	// Noon of the day before: no daylight saving change moves it off that day.
+	yy, ym, yd := time.Date(ny, nm, nd-1, 12, 0, 0, 0, loc).Date()
+	if d > 0 && ty == yy && tm == ym && td == yd {
+		return "yesterday"
+	}
+	if ty == ny {
+		return lt.Format("2 Jan")
+	}
+	return lt.Format("2 Jan 2006")
+}
+
+// cutTimes cuts HTML rendered with marks at its markers: len(parts) is
+// len(marks.times)+1, or ok is false if the markers and times disagree.
+func cutTimes(s string, marks *timeMarks) (parts []string, ok bool) {
+	parts = strings.Split(s, marks.marker)
+	return parts, len(parts) == len(marks.times)+1
+}
