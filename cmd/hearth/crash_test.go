@@ -455,6 +455,17 @@ func writeUntilKilled(c *child, tokens []string, threadID int64, round int, dela
 			}
 		})
 	}
+	// The delay counts from the first acknowledgement (or 5 s): on a
+	// loaded machine the first replies can take longer than the delay, and
+	// a round killed before any tests nothing.
+	for wait := time.Now(); time.Since(wait) < 5*time.Second; time.Sleep(5 * time.Millisecond) {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+	}
 	time.Sleep(delay)
 	c.kill() // SIGKILL while requests are in flight
 	cancel()
