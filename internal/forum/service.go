@@ -37,6 +37,7 @@ type Service struct {
 	reads     *readBuffer // read positions and visits, written every second
 	site      Site        // for account mail
 	secret    secretCache // for mail tokens
+	cats      categoryCache
 	community communityCache
 	zones     zoneCache // members' time zones, for the pages' times
 

@@ -78,7 +78,7 @@ func (s *Service) thread(ctx context.Context, actor *Member, id int64) (*Thread,
 	if t.Deleted() && !actor.IsModerator() {
 		return nil, nil, nil, ErrNotFound
 	}
-	c, parent, err := s.Category(ctx, actor, t.CategoryID)
+	c, parent, err := s.categoryForThread(ctx, actor, t.CategoryID)
 	if err != nil {
 		return nil, nil, nil, err
 	}
