@@ -141,6 +141,8 @@ func TestAccessibility(t *testing.T) {
 				{"register", "/register", 200},
 				{"profile", fmt.Sprintf("/m/%d", c.mia.ID), 200},
 				{"error 404", "/no/such/page", 404},
+				{"status page", "/status", 200},
+				{"search", "/search?q=lisbon", 200},
 			}},
 			{"mia", miaEmail, miaPassword, []page{
 				{"thread (member)", c.threadURL, 200},
@@ -149,12 +151,18 @@ func TestAccessibility(t *testing.T) {
 				{"edit profile", fmt.Sprintf("/m/%d/edit", c.mia.ID), 200},
 				{"mail settings", "/settings/mail", 200},
 				{"confirm", "/confirm", 200},
+				{"welcome", "/welcome", 200},
+				{"change email", "/settings/email", 200},
+				{"delete confirmation", fmt.Sprintf("/p/%d/delete", c.first.ID), 200},
+				{"notifications", "/notifications", 200},
+				{"bookmarks", "/bookmarks", 200},
 			}},
 			{"admin", adminEmail, adminPassword, []page{
 				{"front page (admin)", "/", 200},
 				{"thread (admin)", c.threadURL, 200},
 				{"admin", "/admin", 200},
 				{"community settings", "/admin/community", 200},
+				{"admin mail", "/admin/mail", 200},
 			}},
 		}
 		for _, g := range groups {

@@ -69,7 +69,10 @@ const inText = el => {
 };
 const skip = all[0] && all[0].matches('a[href^="#"]') ? all[0] : null;
 const items = all.filter(shown).map(el => ({el, r: targetRect(el)}));
-const offscreen = items.filter(x => x.el !== skip && (x.r.right <= 0 || x.r.left >= vw));
+// Inside a box that scrolls sideways (a wide table) an element is reached
+// by scrolling the box, which focusing it does: not off-screen.
+const inScroller = el => { for (let p = el.parentElement; p; p = p.parentElement) { const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll') return true; } return false; };
+const offscreen = items.filter(x => x.el !== skip && (x.r.right <= 0 || x.r.left >= vw) && !inScroller(x.el));
 const onscreen = items.filter(x => !offscreen.includes(x) && x.el !== skip);
 const small = onscreen.filter(x => x.r.width < 24 || x.r.height < 24);
 const center = r => [r.left + r.width / 2, r.top + r.height / 2];
