@@ -121,6 +121,7 @@ func (a *App) newNotifier() *mail.Notifier {
 	if c.Mail.Listen != "" {
 		n.ReplyTo = a.Service.ReplyAddress
 	}
+	n.SiteName = a.Service.SiteName
 	return n
 }
 

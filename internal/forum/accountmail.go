@@ -55,11 +55,11 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 	link := s.site.BaseURL + "/reset?token=" + token
 	mail := &Mail{
 		Key: "reset:" + hash, Kind: "account.reset", MemberID: m.ID, To: m.Email, Sender: SenderAccount,
-		Subject: "Choose a new password for " + s.site.Name,
+		Subject: "Choose a new password for " + s.siteName(),
 		Text: fmt.Sprintf("Hello %s,\n\nSomeone (we hope you) asked to choose a new password for your account at %s.\n\nOpen this link within an hour to choose one:\n%s\n\nIf it was not you, ignore this mail: your password stays as it is.\n",
-			m.Name, s.site.Name, link),
+			m.Name, s.siteName(), link),
 		HTML: fmt.Sprintf(`<p>Hello %s,</p><p>Someone (we hope you) asked to choose a new password for your account at %s.</p><p><a href="%s">Choose a new password</a> (the link works for an hour).</p><p>If it was not you, ignore this mail: your password stays as it is.</p>`,
-			html.EscapeString(m.Name), html.EscapeString(s.site.Name), html.EscapeString(link)),
+			html.EscapeString(m.Name), html.EscapeString(s.siteName()), html.EscapeString(link)),
 	}
 	return s.store.CreatePasswordReset(ctx, hash, m.ID, now, now.Add(ResetLinkLife), mail)
 }
@@ -111,9 +111,9 @@ func (s *Service) ResetPassword(ctx context.Context, token, next string) (*Membe
 func (s *Service) passwordChangedMail(m *Member, now time.Time) *Mail {
 	return &Mail{
 		Key: fmt.Sprintf("password-changed:%d:%d", m.ID, now.UnixNano()), Kind: "account.password-changed", MemberID: m.ID, To: m.Email, Sender: SenderAccount,
-		Subject: "Your password at " + s.site.Name + " was changed",
+		Subject: "Your password at " + s.siteName() + " was changed",
 		Text: fmt.Sprintf("Hello %s,\n\nThe password of your account at %s was changed on %s, and every device logged in was logged out.\n\nIf that was not you, choose a new password at once: %s/forgot\n",
-			m.Name, s.site.Name, now.UTC().Format("2 January 2006 at 15:04 MST"), s.site.BaseURL),
+			m.Name, s.siteName(), now.UTC().Format("2 January 2006 at 15:04 MST"), s.site.BaseURL),
 	}
 }
 
@@ -122,7 +122,7 @@ func (s *Service) approvedMail(m *Member) *Mail {
 	return &Mail{
 		At:  s.now(),
 		Key: fmt.Sprintf("approved:%d", m.ID), Kind: "account.approved", MemberID: m.ID, To: m.Email, Sender: SenderAccount,
-		Subject: "Welcome to " + s.site.Name + ": your account is approved",
-		Text:    fmt.Sprintf("Hello %s,\n\nAn admin of %s approved your account: you can post now.\n\nLog in at %s/login\n", m.Name, s.site.Name, s.site.BaseURL),
+		Subject: "Welcome to " + s.siteName() + ": your account is approved",
+		Text:    fmt.Sprintf("Hello %s,\n\nAn admin of %s approved your account: you can post now.\n\nLog in at %s/login\n", m.Name, s.siteName(), s.site.BaseURL),
 	}
 }

@@ -1,12 +1,14 @@
 package forum
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 )
 
 // What the front page is: the latest threads, or the categories.
@@ -149,3 +151,21 @@ func (s *Service) CachedCommunity() (Community, bool) {
 	}
 	return *s.community.c, true
 }
+
+// siteName is the community's name as mail says it: the admin's choice,
+// else the configured one.
+func (s *Service) siteName() string {
+	if c, ok := s.CachedCommunity(); ok {
+		return cmp.Or(c.Name, s.site.Name)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if c, err := s.Community(ctx); err == nil {
+		return cmp.Or(c.Name, s.site.Name)
+	}
+	return s.site.Name
+}
+
+// SiteName is siteName for the mail of other packages (notifications,
+// digests).
+func (s *Service) SiteName() string { return s.siteName() }

@@ -45,11 +45,11 @@ func (s *Service) newConfirmation(m *Member) (*Confirmation, error) {
 		Mail: &Mail{
 			At:  now,
 			Key: "confirm:" + hash, Kind: "account.confirm", MemberID: m.ID, To: m.Email, Sender: SenderAccount,
-			Subject: "Confirm your email address for " + s.site.Name,
+			Subject: "Confirm your email address for " + s.siteName(),
 			Text: fmt.Sprintf("Hello %s,\n\nWelcome to %s. Open this link within 48 hours to confirm your email address, so you can post:\n%s\n\nIf you did not join, ignore this mail: nothing happens without the link.\n",
-				m.Name, s.site.Name, link),
+				m.Name, s.siteName(), link),
 			HTML: fmt.Sprintf(`<p>Hello %s,</p><p>Welcome to %s. Confirm your email address so you can post:</p><p><a href="%s">Confirm my address</a> (the link works for 48 hours).</p><p>If you did not join, ignore this mail: nothing happens without the link.</p>`,
-				html.EscapeString(m.Name), html.EscapeString(s.site.Name), html.EscapeString(link)),
+				html.EscapeString(m.Name), html.EscapeString(s.siteName()), html.EscapeString(link)),
 		},
 	}, nil
 }

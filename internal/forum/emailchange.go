@@ -47,9 +47,9 @@ func (s *Service) RequestEmailChange(ctx context.Context, actor *Member, next, c
 	if other, err := s.store.MemberByEmail(ctx, addr); err == nil && other.ID != actor.ID {
 		_, err := s.store.EnqueueMail(ctx, &Mail{At: now, Key: fmt.Sprintf("email-taken:%d:%d", other.ID, now.UnixNano()),
 			Kind: "account.email-taken", MemberID: other.ID, To: other.Email, Sender: SenderAccount,
-			Subject: "Someone tried to use your address at " + s.site.Name,
+			Subject: "Someone tried to use your address at " + s.siteName(),
 			Text: fmt.Sprintf("Hello %s,\n\nA member of %s asked to move their account to this address, which is already yours there. Nothing changed.\n\nIf you forgot your password: %s/forgot\n",
-				other.Name, s.site.Name, s.site.BaseURL)}, now)
+				other.Name, s.siteName(), s.site.BaseURL)}, now)
 		return err
 	} else if err != nil && !errors.Is(err, ErrNotFound) {
 		return err
@@ -61,11 +61,11 @@ func (s *Service) RequestEmailChange(ctx context.Context, actor *Member, next, c
 	link := s.site.BaseURL + "/email/change?token=" + token
 	c := &Confirmation{TokenHash: hash, MemberID: m.ID, Email: addr, CreatedAt: now, ExpiresAt: now.Add(ConfirmLinkLife),
 		Mail: &Mail{At: now, Key: "email-change:" + hash, Kind: "account.email-change", MemberID: m.ID, To: addr, Sender: SenderAccount,
-			Subject: "Confirm your new email address for " + s.site.Name,
+			Subject: "Confirm your new email address for " + s.siteName(),
 			Text: fmt.Sprintf("Hello %s,\n\nOpen this link within 48 hours to move your account at %s to this address:\n%s\n\nIf you did not ask, ignore this mail: nothing changes without the link.\n",
-				m.Name, s.site.Name, link),
+				m.Name, s.siteName(), link),
 			HTML: fmt.Sprintf(`<p>Hello %s,</p><p>Move your account at %s to this address:</p><p><a href="%s">Confirm my new address</a> (the link works for 48 hours).</p><p>If you did not ask, ignore this mail: nothing changes without the link.</p>`,
-				html.EscapeString(m.Name), html.EscapeString(s.site.Name), html.EscapeString(link))}}
+				html.EscapeString(m.Name), html.EscapeString(s.siteName()), html.EscapeString(link))}}
 	return s.store.CreateEmailConfirmation(ctx, c)
 }
 
@@ -79,9 +79,9 @@ func (s *Service) ChangeEmail(ctx context.Context, token string) (*Member, error
 	id, err := s.store.ChangeEmail(ctx, hashToken(token), now, func(m *Member, old string) *Mail {
 		return &Mail{At: now, Key: fmt.Sprintf("email-changed:%d:%d", m.ID, now.UnixNano()), Kind: "account.email-changed",
 			MemberID: m.ID, To: old, Sender: SenderAccount,
-			Subject: "Your email address at " + s.site.Name + " was changed",
+			Subject: "Your email address at " + s.siteName() + " was changed",
 			Text: fmt.Sprintf("Hello %s,\n\nThe email address of your account at %s was changed on %s from this address to %s.\n\nIf that was not you, reply to this mail or write to the forum's admins at once.\n",
-				m.Name, s.site.Name, now.UTC().Format("2 January 2006 at 15:04 MST"), m.Email)}
+				m.Name, s.siteName(), now.UTC().Format("2 January 2006 at 15:04 MST"), m.Email)}
 	})
 	switch {
 	case errors.Is(err, ErrNotFound):
@@ -105,8 +105,8 @@ func (s *Service) registeredAgainMail(ctx context.Context, addr string) error {
 	now := s.now()
 	_, err = s.store.EnqueueMail(ctx, &Mail{At: now, Key: fmt.Sprintf("registered-again:%d:%s", m.ID, now.UTC().Format("2006-01-02T15")),
 		Kind: "account.registered-again", MemberID: m.ID, To: m.Email, Sender: SenderAccount,
-		Subject: "Someone tried to join " + s.site.Name + " with your address",
+		Subject: "Someone tried to join " + s.siteName() + " with your address",
 		Text: fmt.Sprintf("Hello %s,\n\nSomeone tried to create an account at %s with this address, which already has one. Nothing changed.\n\nIf it was you: log in at %s/login, or choose a new password at %s/forgot\n",
-			m.Name, s.site.Name, s.site.BaseURL, s.site.BaseURL)}, now)
+			m.Name, s.siteName(), s.site.BaseURL, s.site.BaseURL)}, now)
 	return err
 }

@@ -123,7 +123,7 @@ func (s *Service) answer(ctx context.Context, r ReplyMail, why string) error {
 	sum := sha256.Sum256([]byte(to))
 	key := hex.EncodeToString(sum[:16])
 	now := s.now()
-	subject := "Your reply to " + s.site.Name + " was not posted"
+	subject := "Your reply to " + s.siteName() + " was not posted"
 	if r.Subject != "" {
 		subject = "Not posted: " + r.Subject
 	}
@@ -134,7 +134,7 @@ func (s *Service) answer(ctx context.Context, r ReplyMail, why string) error {
 	m := &Mail{
 		At: now, Key: fmt.Sprintf("answer:%s:%d", key, now.UnixNano()), Kind: "inbound.refused", To: to, Sender: SenderAccount,
 		Subject: subject, Headers: headers,
-		Text: fmt.Sprintf("Hello,\n\n%s\n\nThis is an automatic answer from %s; you get at most one an hour.\n", why, s.site.Name),
+		Text: fmt.Sprintf("Hello,\n\n%s\n\nThis is an automatic answer from %s; you get at most one an hour.\n", why, s.siteName()),
 	}
 	_, err := s.store.EnqueueAnswer(ctx, key, now.Add(-AnswerInterval), m)
 	return err

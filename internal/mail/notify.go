@@ -56,6 +56,9 @@ type Notifier struct {
 	// address for the thread (forum.Service.ReplyAddress), where a reply
 	// becomes a post. nil when the forum takes no mail (no --smtp-listen).
 	ReplyTo func(ctx context.Context, memberID, threadID int64) (string, error)
+	// SiteName, if set, is the community's name as the admin set it
+	// (forum.Service.SiteName); else Identity.SiteName.
+	SiteName func() string
 	Log     *slog.Logger
 }
 
@@ -310,7 +313,7 @@ func (n *Notifier) unsubscribe(ctx context.Context, member int64, list string, h
 	link := n.BaseURL + "/unsubscribe/" + tok
 	headers["List-Unsubscribe"] = "<" + link + ">, <mailto:unsubscribe+" + tok + "@" + n.Identity.Domain + ">"
 	headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-	headers["List-Id"] = fmt.Sprintf("%s %s <%s.%s>", quoteName(n.Identity.SiteName), list, list, n.Identity.Domain)
+	headers["List-Id"] = fmt.Sprintf("%s %s <%s.%s>", quoteName(n.siteName()), list, list, n.Identity.Domain)
 	settings := n.BaseURL + "/settings/mail"
 	text := fmt.Sprintf("-- \nYou get this mail because %s.\nUnsubscribe: %s\nAll your mail settings: %s\n", what, link, settings)
 	body := fmt.Sprintf(`<hr><p style="color:#666;font-size:small">You get this mail because %s. <a href="%s">Unsubscribe</a> · <a href="%s">All your mail settings</a></p>`,
@@ -427,9 +430,9 @@ func (n *Notifier) digestMail(ctx context.Context, dm *forum.DigestMember, perio
 	items []*forum.MailNotification, fresh, active []*forum.DigestThread) (*forum.Mail, error) {
 	word := map[forum.MailFrequency]string{forum.FreqDaily: "daily", forum.FreqWeekly: "weekly"}[period]
 	var text, body strings.Builder
-	fmt.Fprintf(&text, "Hello %s,\n\nYour %s digest of %s, %s.\n\n", dm.Name, word, n.Identity.SiteName, start.Format("Monday 2 January"))
+	fmt.Fprintf(&text, "Hello %s,\n\nYour %s digest of %s, %s.\n\n", dm.Name, word, n.siteName(), start.Format("Monday 2 January"))
 	fmt.Fprintf(&body, "<p>Hello %s,</p><p>Your %s digest of %s, %s.</p>", html.EscapeString(dm.Name), word,
-		html.EscapeString(n.Identity.SiteName), html.EscapeString(start.Format("Monday 2 January")))
+		html.EscapeString(n.siteName()), html.EscapeString(start.Format("Monday 2 January")))
 	threadLink := func(id int64, slug string) string { return n.BaseURL + "/t/" + strconv.FormatInt(id, 10) + "/" + slug }
 	if len(items) > 0 {
 		text.WriteString("FOR YOU\n\n")
@@ -479,7 +482,16 @@ func (n *Notifier) digestMail(ctx context.Context, dm *forum.DigestMember, perio
 	return &forum.Mail{
 		Key:  fmt.Sprintf("digest:%d:%s", dm.ID, start.Format("2006-01-02")),
 		Kind: "digest." + word, MemberID: dm.ID, To: dm.Email, Sender: forum.SenderNotify,
-		Subject: fmt.Sprintf("Your %s digest of %s", word, n.Identity.SiteName),
+		Subject: fmt.Sprintf("Your %s digest of %s", word, n.siteName()),
 		Text:    text.String() + foot, HTML: body.String() + footHTML, Headers: headers,
 	}, nil
+}
+
+func (n *Notifier) siteName() string {
+	if n.SiteName != nil {
+		if s := n.SiteName(); s != "" {
+			return s
+		}
+	}
+	return n.Identity.SiteName
 }

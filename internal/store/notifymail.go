@@ -121,7 +121,7 @@ func (db *DB) DigestMembers(ctx context.Context) ([]*forum.DigestMember, error) 
 		var ps prefsScan
 		dest := []any{&m.ID, &m.Email, &m.Name, &m.PasswordHash, &m.Role, &m.Status,
 			&m.Title, &m.Location, &m.Bio, &m.PostCount, &created, &m.SessionEpoch,
-			&m.Handle, &m.LikesGiven, &m.LikesReceived, &m.Unconfirmed}
+			&m.Handle, &m.LikesGiven, &m.LikesReceived, &m.Unconfirmed, &m.Checker}
 		dest = append(append(dest, ps.dest()...), &visit)
 		if err := rows.Scan(dest...); err != nil {
 			return nil, db.wrap(op, err)
