@@ -59,7 +59,7 @@ type Notifier struct {
 	// SiteName, if set, is the community's name as the admin set it
 	// (forum.Service.SiteName); else Identity.SiteName.
 	SiteName func() string
-	Log     *slog.Logger
+	Log      *slog.Logger
 }
 
 // DefaultReadWindow and DefaultDailyCap are serve's defaults.
