@@ -112,25 +112,26 @@ func (s *Server) feed(format feedFormat) http.HandlerFunc {
 // feedDoc turns a feed into what both formats show, with absolute URLs
 // from the configured base URL.
 func (s *Server) feedDoc(feed *forum.Feed, path string) *feedDoc {
-	d := &feedDoc{self: s.canonical(path), site: s.cfg.SiteName}
+	name := s.knownSiteName()
+	d := &feedDoc{self: s.canonical(path), site: name}
 	base := strings.TrimSuffix(strings.TrimSuffix(path, ".atom"), ".rss")
 	switch {
 	case feed.Thread != nil:
 		d.id = s.canonical("/t/" + strconv.FormatInt(feed.Thread.ID, 10))
-		d.title, d.page = feed.Thread.Title+" · "+s.cfg.SiteName, s.canonical(threadURL(feed.Thread))
+		d.title, d.page = feed.Thread.Title+" · "+name, s.canonical(threadURL(feed.Thread))
 		d.subtitle = "The newest posts of " + feed.Thread.Title
 		d.updated = feed.Thread.CreatedAt
 	case feed.Category != nil:
 		d.id = s.canonical("/c/" + strconv.FormatInt(feed.Category.ID, 10))
-		d.title, d.page = feed.Category.Name+" · "+s.cfg.SiteName, s.canonical(categoryURL(feed.Category))
+		d.title, d.page = feed.Category.Name+" · "+name, s.canonical(categoryURL(feed.Category))
 		d.subtitle = feed.Category.Description
 		if d.subtitle == "" {
 			d.subtitle = "The newest threads in " + feed.Category.Name
 		}
 	default:
 		d.id = s.canonical(base)
-		d.title, d.page = "Latest threads · "+s.cfg.SiteName, s.canonical("/")
-		d.subtitle = "The newest threads of " + s.cfg.SiteName
+		d.title, d.page = "Latest threads · "+name, s.canonical("/")
+		d.subtitle = "The newest threads of " + name
 	}
 	for _, it := range feed.Items {
 		e := feedEntry{

@@ -37,6 +37,15 @@ func (s *Server) siteName(r *http.Request) string {
 	return s.cfg.SiteName
 }
 
+// knownSiteName is siteName where no request is at hand (a feed): the
+// admin's name if it is in memory, else the configured one.
+func (s *Server) knownSiteName() string {
+	if c, ok := s.svc.CachedCommunity(); ok && c.Name != "" {
+		return c.Name
+	}
+	return s.cfg.SiteName
+}
+
 func tabsFor(c forum.Community, current string) tabs {
 	if c.HomeIsCategories() {
 		return tabs{current, "/latest", "/"}

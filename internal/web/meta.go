@@ -75,7 +75,7 @@ type manifestIcon struct {
 // manifest is the web app manifest: what a phone needs to put the forum
 // on its home screen under its name and icon.
 func (s *Server) manifest(w http.ResponseWriter, r *http.Request) {
-	name := s.cfg.SiteName
+	name := s.siteName(r)
 	short := name
 	if r := []rune(short); len(r) > 12 {
 		short = string(r[:12])
