@@ -272,6 +272,11 @@ func TestUnsubscribeByMail(t *testing.T) {
 	if off, err := svc.MailOptOut(ctx, f.ada.ID); err != nil || !off {
 		t.Fatalf("after the unsubscribe mail: off %v, %v", off, err)
 	}
+	// A rebuilt roster lists her, not to be mailed.
+	n, err := app.RosterConsumer(f.a.Config, f.a.Store, svc, nil).Rebuild(ctx)
+	if err != nil || n.Unsubscribed != 1 || n.Listed != 3 {
+		t.Errorf("roster after the unsubscribe: %+v, %v", n, err)
+	}
 	// A damaged token is taken and dropped: nothing to answer.
 	f.send(t, "bo@example.org", "unsubscribe+"+tok[:len(tok)-2]+"xx@"+mailDomain, "From: bo@example.org\n", "unsubscribe\n")
 }

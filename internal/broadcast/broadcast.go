@@ -27,6 +27,7 @@ import (
 	"syscall"
 	"time"
 
+	"hearth/internal/atomicfile"
 	"hearth/internal/forum"
 	"hearth/internal/mail"
 	"hearth/internal/roster"
@@ -294,33 +295,10 @@ func saveMessage(dir string, m message) error {
 	if err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(append(b, '\n'))
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
+	if err := atomicfile.Write(path, append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("save the broadcast's message: %w", err)
 	}
-	syncDir(dir)
 	return nil
-}
-
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }
 
 // lockDir makes the broadcast's folder (0700) and holds its lock: two

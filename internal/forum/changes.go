@@ -125,19 +125,29 @@ func (c *Changes) CategoryFeedVersion(id int64) Version {
 	return v
 }
 
-// BookmarksVersion is the version of member id's bookmarks.
-func (c *Changes) BookmarksVersion(id int64) uint64 {
+// count and bump read and move one member's count in one of the
+// per-member maps (bookmarks, bells, levels, preferences).
+func (c *Changes) count(m map[int64]uint64, id int64) uint64 {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return c.bookmarks[id]
+	return m[id]
+}
+
+func (c *Changes) bump(m map[int64]uint64, id int64) {
+	c.mu.Lock()
+	m[id]++
+	c.mu.Unlock()
+}
+
+// BookmarksVersion is the version of member id's bookmarks.
+func (c *Changes) BookmarksVersion(id int64) uint64 {
+	return c.count(c.bookmarks, id)
 }
 
 // BookmarksChanged records that member id bookmarked a post or took a
 // bookmark back: only what shows that member's bookmarks changes.
 func (c *Changes) BookmarksChanged(id int64) {
-	c.mu.Lock()
-	c.bookmarks[id]++
-	c.mu.Unlock()
+	c.bump(c.bookmarks, id)
 }
 
 // BellVersion is the version of member id's count of unread notifications.
@@ -161,33 +171,25 @@ func (c *Changes) NotificationsChanged(id int64) {
 
 // LevelsVersion is the version of member id's levels on threads.
 func (c *Changes) LevelsVersion(id int64) uint64 {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.levels[id]
+	return c.count(c.levels, id)
 }
 
 // LevelsChanged records that member id chose a level, or posted (which
 // starts tracking a thread).
 func (c *Changes) LevelsChanged(id int64) {
-	c.mu.Lock()
-	c.levels[id]++
-	c.mu.Unlock()
+	c.bump(c.levels, id)
 }
 
 // PrefsVersion is the version of member id's preferences (the time zone
 // their pages show times in).
 func (c *Changes) PrefsVersion(id int64) uint64 {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.prefs[id]
+	return c.count(c.prefs, id)
 }
 
 // PrefsChanged records that member id's mail preferences or time zone
 // changed: only what is kept of them (the zone) changes.
 func (c *Changes) PrefsChanged(id int64) {
-	c.mu.Lock()
-	c.prefs[id]++
-	c.mu.Unlock()
+	c.bump(c.prefs, id)
 }
 
 // MembersVersion is the version of what depends on members alone (a

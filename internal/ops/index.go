@@ -10,6 +10,8 @@ import (
 	"sort"
 	"syscall"
 	"time"
+
+	"hearth/internal/atomicfile"
 )
 
 // DATA/backups/index.json records every backup and the result of its
@@ -84,33 +86,7 @@ func updateIndex(dataDir string, fn func([]Entry) []Entry) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(indexPath(dataDir), append(b, '\n'))
-}
-
-// writeFileAtomic writes b to a temporary file, syncs it and renames it
-// over name: readers see the old or the new content, never half.
-func writeFileAtomic(name string, b []byte) error {
-	tmp := name + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, name); err != nil {
-		return err
-	}
-	syncDir(filepath.Dir(name))
-	return nil
+	return atomicfile.Write(indexPath(dataDir), append(b, '\n'), 0o600)
 }
 
 // syncDir makes a rename in dir durable.

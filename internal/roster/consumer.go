@@ -21,7 +21,13 @@ type Store interface {
 	MailBounced(ctx context.Context, memberID int64) (bool, string, error)
 	// MailOptOut says whether the member unsubscribed from broadcasts.
 	MailOptOut(ctx context.Context, memberID int64) (bool, error)
+	// MailStops returns the members whose address bounces and those off
+	// broadcasts, all at once: what a rebuild asks.
+	MailStops(ctx context.Context) (bounced, optedOut map[int64]bool, err error)
 }
+
+// mailStops are MailStops' answers, for a rebuild; nil asks per member.
+type mailStops struct{ bounced, optedOut map[int64]bool }
 
 // TokenFunc makes a member's one-click unsubscribe token for broadcasts:
 // forum.Service.MailToken(ctx, forum.TokenUnsubscribe, id, List).
@@ -59,9 +65,12 @@ func (c *Consumer) Name() string { return "roster" }
 // a broadcast skips them (unsubscribed from broadcasts, or an address that
 // bounces). Members pending approval are listed: an outage concerns those
 // waiting to take part too. Suspended members are not.
-func (c *Consumer) mailable(ctx context.Context, m *forum.Member) (listed, unsub, bounced bool, err error) {
+func (c *Consumer) mailable(ctx context.Context, m *forum.Member, stops *mailStops) (listed, unsub, bounced bool, err error) {
 	if m.Status != forum.StatusActive && m.Status != forum.StatusPending {
 		return false, false, false, nil
+	}
+	if stops != nil {
+		return true, stops.optedOut[m.ID], stops.bounced[m.ID], nil
 	}
 	if bounced, _, err = c.Store.MailBounced(ctx, m.ID); err != nil {
 		return false, false, false, fmt.Errorf("roster: mail state of member %d: %w", m.ID, err)
@@ -108,7 +117,7 @@ func (c *Consumer) Handle(ctx context.Context, evs []forum.Event) error {
 		if err != nil {
 			return fmt.Errorf("roster: %w", err)
 		}
-		e, err := c.entry(ctx, m)
+		e, err := c.entry(ctx, m, nil)
 		if err != nil {
 			return err
 		}
@@ -154,8 +163,8 @@ func lastID(evs []forum.Event) int64 {
 }
 
 // entry is member m's line, or nil if m is not listed.
-func (c *Consumer) entry(ctx context.Context, m *forum.Member) (*Entry, error) {
-	listed, unsub, bounced, err := c.mailable(ctx, m)
+func (c *Consumer) entry(ctx context.Context, m *forum.Member, stops *mailStops) (*Entry, error) {
+	listed, unsub, bounced, err := c.mailable(ctx, m, stops)
 	if !listed || err != nil {
 		return nil, err
 	}
@@ -187,10 +196,14 @@ func (c *Consumer) rebuild(ctx context.Context, lastEvent int64) error {
 	if err != nil {
 		return fmt.Errorf("roster: %w", err)
 	}
+	var stops mailStops
+	if stops.bounced, stops.optedOut, err = c.Store.MailStops(ctx); err != nil {
+		return fmt.Errorf("roster: %w", err)
+	}
 	now := time.Now().UTC()
 	r := &Roster{Site: c.Site, BaseURL: c.BaseURL, BuiltAt: now, LastEvent: lastEvent}
 	for _, m := range ms {
-		e, err := c.entry(ctx, m)
+		e, err := c.entry(ctx, m, &stops)
 		if err != nil {
 			return err
 		}

@@ -29,6 +29,7 @@ import (
 	"syscall"
 	"time"
 
+	"hearth/internal/atomicfile"
 	"hearth/internal/forum"
 )
 
@@ -296,7 +297,10 @@ func Save(dataDir string, key []byte, r *Roster) error {
 			return err
 		}
 	}
-	return writeAtomic(filepath.Join(dir, FileName), b)
+	if err := atomicfile.Write(filepath.Join(dir, FileName), b, 0o600); err != nil {
+		return fmt.Errorf("write the member roster: %w", err)
+	}
+	return nil
 }
 
 // ensureDir makes DATA/roster 0700, whatever the umask or an earlier mode.
@@ -306,39 +310,6 @@ func ensureDir(dataDir string) (string, error) {
 		return "", fmt.Errorf("create %s: %w", dir, err)
 	}
 	return dir, os.Chmod(dir, 0o700)
-}
-
-func writeAtomic(name string, b []byte) error {
-	tmp := name + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("write the member roster: %w", err)
-	}
-	err = f.Chmod(0o600)
-	if err == nil {
-		_, err = f.Write(b)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, name)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write the member roster: %w", err)
-	}
-	if d, err := os.Open(filepath.Dir(name)); err == nil {
-		err = d.Sync()
-		d.Close()
-		if err != nil {
-			return fmt.Errorf("write the member roster: %w", err)
-		}
-	}
-	return nil
 }
 
 // Update loads the roster (an empty one if missing), applies fn and saves

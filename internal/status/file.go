@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"hearth/internal/atomicfile"
 )
 
 // lock takes an exclusive flock(2) on path, creating it, and returns its
@@ -30,42 +32,11 @@ func lock(path string) (func(), error) {
 	}, nil
 }
 
-// WriteFileAtomic writes b to path so that a crash leaves the old or the
-// new content, never half: a temporary file in the same directory, fsync,
-// rename over path, fsync of the directory (so the rename itself
-// survives power loss).
+// WriteFileAtomic writes b to path atomically (internal/atomicfile),
+// making its directory first if need be.
 func WriteFileAtomic(path string, b []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename, there is nothing to remove
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return atomicfile.Write(path, b, perm)
 }

@@ -132,3 +132,33 @@ func (db *DB) EnqueueAnswer(ctx context.Context, senderKey string, since time.Ti
 	})
 	return added, err
 }
+
+// MailStops returns, in two queries, the members whose current address
+// bounces (as MailBounced decides) and those who turned broadcasts off
+// (MailOptOut): for the roster's rebuild.
+func (db *DB) MailStops(ctx context.Context) (bounced, optedOut map[int64]bool, err error) {
+	ids := func(q string) (map[int64]bool, error) {
+		rows, err := db.read.QueryContext(ctx, q)
+		if err != nil {
+			return nil, db.wrap("read the members' mail stops", err)
+		}
+		defer rows.Close()
+		out := map[int64]bool{}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return nil, db.wrap("read the members' mail stops", err)
+			}
+			out[id] = true
+		}
+		return out, db.wrap("read the members' mail stops", rows.Err())
+	}
+	if bounced, err = ids(`SELECT s.member_id FROM member_mail_state s JOIN members m ON m.id = s.member_id
+		WHERE s.stopped_at > 0 AND s.address = m.email`); err != nil {
+		return nil, nil, err
+	}
+	if optedOut, err = ids(`SELECT member_id FROM mail_prefs WHERE broadcast_off`); err != nil {
+		return nil, nil, err
+	}
+	return bounced, optedOut, nil
+}

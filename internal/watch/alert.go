@@ -62,20 +62,25 @@ func newAlerter(c AlertConfig) (*alerter, error) {
 	return a, nil
 }
 
-// send delivers al to every admin and webhook.
-func (a *alerter) send(ctx context.Context, al Alert) error {
+// send delivers al to every admin and webhook, and says how many routes
+// (the admins' mail, each webhook) took it and why the others did not.
+func (a *alerter) send(ctx context.Context, al Alert) (took int, err error) {
 	var errs []error
 	if len(a.cfg.Admins) > 0 {
 		if err := a.mail(al); err != nil {
 			errs = append(errs, fmt.Errorf("mail to the admins: %w", err))
+		} else {
+			took++
 		}
 	}
 	for _, w := range a.cfg.Webhooks {
 		if err := a.webhook(ctx, w, al); err != nil {
 			errs = append(errs, fmt.Errorf("webhook %s: %w", hostOf(w.URL), err))
+		} else {
+			took++
 		}
 	}
-	return errors.Join(errs...)
+	return took, errors.Join(errs...)
 }
 
 func (a *alerter) mail(al Alert) error {

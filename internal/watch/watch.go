@@ -364,31 +364,20 @@ func (w *Watcher) certificates(ctx context.Context, st *State, results []Result,
 
 // sendAlert sends al and reports whether any route took it.
 func (w *Watcher) sendAlert(ctx context.Context, al Alert) bool {
-	err := w.alert.send(ctx, al)
+	took, err := w.alert.send(ctx, al)
 	if err != nil {
 		w.log.Error("alerting the admins", "kind", al.Kind, "err", err)
 	}
-	routes := len(w.cfg.Alert.Webhooks)
-	if len(w.cfg.Alert.Admins) > 0 {
-		routes++
-	}
-	failed := 0
-	if err != nil {
-		if j, ok := err.(interface{ Unwrap() []error }); ok {
-			failed = len(j.Unwrap())
-		} else {
-			failed = 1
-		}
-	}
-	return failed < routes
+	return took > 0
 }
 
 // SendTest sends a test alert through every route, for `hearth drill`
 // and `hearth watch test`.
 func (w *Watcher) SendTest(ctx context.Context) error {
 	now := w.now()
-	return w.alert.send(ctx, Alert{Kind: AlertTest, At: now, Subject: "[Hearth watch] test alert",
+	_, err := w.alert.send(ctx, Alert{Kind: AlertTest, At: now, Subject: "[Hearth watch] test alert",
 		Text: "This is a test of the outage watch's alert route. Nothing is wrong."})
+	return err
 }
 
 func (w *Watcher) cancelPath() string { return w.cfg.StatePath() + ".cancel" }
