@@ -61,6 +61,14 @@ type Version struct {
 	people        uint64 // for Shows: had any member changed since?
 }
 
+// Covers reports whether v was read after every change w counts: data
+// read after v is as fresh as data read after w. The members' changes
+// count too, though they are not in Stamp: a page rendered before a
+// rename must not stand in for one asked for after it.
+func (v Version) Covers(w Version) bool {
+	return v.Stamp >= w.Stamp && v.Hidden >= w.Hidden && v.people >= w.people
+}
+
 func newChanges() *Changes {
 	return &Changes{
 		threads: map[int64]uint64{}, hiddenThreads: map[int64]uint64{},

@@ -121,6 +121,32 @@ func TestShowsRefusesAMemberChangedMeanwhile(t *testing.T) {
 	}
 }
 
+// TestVersionCovers: a rendering in flight stands in for a reader's own
+// only if it read its version after every change the reader's counts, a
+// member's rename included, though that moves no page's stamp.
+func TestVersionCovers(t *testing.T) {
+	c := newChanges()
+	before := c.CategoryVersion(1)
+	if !before.Covers(before) {
+		t.Error("a version does not cover itself")
+	}
+	c.MemberChanged(7)
+	after := c.CategoryVersion(1)
+	if after.Stamp != before.Stamp {
+		t.Fatal("a member's change moved the category's stamp")
+	}
+	if before.Covers(after) {
+		t.Error("a version read before a rename covers one read after it")
+	}
+	if !after.Covers(before) {
+		t.Error("a later version does not cover an earlier one")
+	}
+	c.PostAdded(5, 1)
+	if after.Covers(c.CategoryVersion(1)) {
+		t.Error("a version read before a reply covers one read after it")
+	}
+}
+
 // TestChangesConcurrentUse records changes and reads versions at once
 // (run with -race); counts only grow, so a version read after all
 // writes differs from one read before.

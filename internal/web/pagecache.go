@@ -123,10 +123,10 @@ func (s *Server) cached(version versionOf, h http.HandlerFunc) http.HandlerFunc 
 		key := s.cacheKey(r)
 		e, ok := s.cache.Get(key, v.Stamp)
 		if !ok {
-			e, ok = s.renders.wait(r, key, v.Stamp)
+			e, ok = s.renders.wait(r, key, v)
 		}
 		if !ok {
-			f := s.renders.start(key, v.Stamp)
+			f := s.renders.start(key, v)
 			defer s.renders.finish(key, f) // also if the handler panics: nobody waits forever
 			rec := &recorder{header: http.Header{}, status: http.StatusOK}
 			h(rec, r)
@@ -167,19 +167,19 @@ type renderFlights struct {
 }
 
 type flight struct {
-	stamp uint64 // the version read before the rendering's data
+	version forum.Version // read before the rendering's data
 	done  chan struct{}
 	page  *cachedPage // nil if the rendering was not a page to share
 }
 
-// wait returns the page of a rendering of key in flight whose version is
-// at least stamp (it read its data after our version, so it is as fresh
-// as a rendering of our own), once it is done.
-func (f *renderFlights) wait(r *http.Request, key string, stamp uint64) (*cachedPage, bool) {
+// wait returns the page of a rendering of key in flight whose version
+// covers v (it read its data after every change ours counts, the members'
+// too, so it is as fresh as a rendering of our own), once it is done.
+func (f *renderFlights) wait(r *http.Request, key string, v forum.Version) (*cachedPage, bool) {
 	f.mu.Lock()
 	fl := f.m[key]
 	f.mu.Unlock()
-	if fl == nil || fl.stamp < stamp {
+	if fl == nil || !fl.version.Covers(v) {
 		return nil, false
 	}
 	select {
@@ -190,15 +190,15 @@ func (f *renderFlights) wait(r *http.Request, key string, stamp uint64) (*cached
 	}
 }
 
-// start records a rendering of key at stamp; finish ends it. A rendering
-// at a lower stamp than one in flight is not waited for.
-func (f *renderFlights) start(key string, stamp uint64) *flight {
-	fl := &flight{stamp: stamp, done: make(chan struct{})}
+// start records a rendering of key at version v; finish ends it. A
+// rendering older than one in flight is not waited for.
+func (f *renderFlights) start(key string, v forum.Version) *flight {
+	fl := &flight{version: v, done: make(chan struct{})}
 	f.mu.Lock()
 	if f.m == nil {
 		f.m = map[string]*flight{}
 	}
-	if cur := f.m[key]; cur == nil || cur.stamp <= stamp {
+	if cur := f.m[key]; cur == nil || v.Covers(cur.version) {
 		f.m[key] = fl
 	}
 	f.mu.Unlock()

@@ -5,7 +5,11 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"hearth/internal/forum"
 )
+
+func at(stamp uint64) forum.Version { return forum.Version{Stamp: stamp} }
 
 // TestRenderFlights: readers who miss a page while it is being rendered at
 // their version or later get that rendering; a reader at a later version
@@ -16,21 +20,21 @@ func TestRenderFlights(t *testing.T) {
 	r := httptest.NewRequest("GET", "/", nil)
 	page := &cachedPage{body: []byte("front")}
 
-	fl := f.start("/", 5)
+	fl := f.start("/", at(5))
 	var wg sync.WaitGroup
 	got := make([]*cachedPage, 8)
 	for i := range got {
 		wg.Go(func() {
-			p, ok := f.wait(r, "/", 5)
+			p, ok := f.wait(r, "/", at(5))
 			if ok {
 				got[i] = p
 			}
 		})
 	}
-	if _, ok := f.wait(r, "/", 6); ok {
+	if _, ok := f.wait(r, "/", at(6)); ok {
 		t.Error("a reader at a later version waited for an older rendering")
 	}
-	if _, ok := f.wait(r, "/other", 1); ok {
+	if _, ok := f.wait(r, "/other", at(1)); ok {
 		t.Error("a reader of another page waited")
 	}
 	time.Sleep(10 * time.Millisecond) // let the waiters block
@@ -42,14 +46,14 @@ func TestRenderFlights(t *testing.T) {
 			t.Errorf("waiter %d got %v", i, p)
 		}
 	}
-	if _, ok := f.wait(r, "/", 5); ok {
+	if _, ok := f.wait(r, "/", at(5)); ok {
 		t.Error("a finished rendering is still waited for")
 	}
 
-	fl = f.start("/", 7)
+	fl = f.start("/", at(7))
 	done := make(chan bool)
 	go func() {
-		_, ok := f.wait(r, "/", 7)
+		_, ok := f.wait(r, "/", at(7))
 		done <- ok
 	}()
 	time.Sleep(10 * time.Millisecond)
