@@ -168,8 +168,8 @@ type renderFlights struct {
 
 type flight struct {
 	version forum.Version // read before the rendering's data
-	done  chan struct{}
-	page  *cachedPage // nil if the rendering was not a page to share
+	done    chan struct{}
+	page    *cachedPage // nil if the rendering was not a page to share
 }
 
 // wait returns the page of a rendering of key in flight whose version
