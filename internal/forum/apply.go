@@ -44,6 +44,8 @@ func (s *Service) ApplyEvent(e Event) {
 		c.NotificationsChanged(e.MemberID)
 	case EventLevelChanged:
 		c.LevelsChanged(e.MemberID)
+	case EventDraftsChanged:
+		c.DraftsChanged(e.MemberID)
 	case EventCategoryCreated, EventCategoryChanged:
 		s.parents.forget()
 		c.VisibilityChanged() // it may have become members- or staff-only, or moved

@@ -47,6 +47,8 @@ type Changes struct {
 	bookmarks              map[int64]uint64 // a member's bookmarks
 	bells                  map[int64]uint64 // a member's unread notifications
 	bellsAll               uint64           // everyone's (a thread deleted, or many notified at once)
+	drafts                 map[int64]uint64 // which forms a member has drafts for
+	draftsAll              uint64           // everyone's (expired drafts pruned)
 	levels                 map[int64]uint64 // a member's levels on threads
 	prefs                  map[int64]uint64 // a member's mail preferences and time zone
 	edits                  uint64           // every post edit: feeds list first posts' words
@@ -74,7 +76,7 @@ func newChanges() *Changes {
 		threads: map[int64]uint64{}, hiddenThreads: map[int64]uint64{},
 		categories: map[int64]uint64{}, hiddenCats: map[int64]uint64{},
 		members: map[int64]uint64{}, accounts: map[int64]uint64{},
-		bookmarks: map[int64]uint64{}, bells: map[int64]uint64{}, levels: map[int64]uint64{}, prefs: map[int64]uint64{},
+		bookmarks: map[int64]uint64{}, bells: map[int64]uint64{}, drafts: map[int64]uint64{}, levels: map[int64]uint64{}, prefs: map[int64]uint64{},
 	}
 }
 
@@ -173,6 +175,25 @@ func (c *Changes) NotificationsChanged(id int64) {
 		c.bellsAll++
 	} else {
 		c.bells[id]++
+	}
+	c.mu.Unlock()
+}
+
+// DraftsVersion is the version of which forms member id has drafts for.
+func (c *Changes) DraftsVersion(id int64) uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.drafts[id] + c.draftsAll
+}
+
+// DraftsChanged records that member id saved a draft for another form or
+// dropped one; id 0 means any member's (expired drafts pruned).
+func (c *Changes) DraftsChanged(id int64) {
+	c.mu.Lock()
+	if id == 0 {
+		c.draftsAll++
+	} else {
+		c.drafts[id]++
 	}
 	c.mu.Unlock()
 }

@@ -3,6 +3,7 @@ package forum
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +42,8 @@ type DraftStore interface {
 	SaveDraft(ctx context.Context, d *Draft, keep int) error
 	// Draft returns a member's draft for key. ErrNotFound if none.
 	Draft(ctx context.Context, member int64, key string) (*Draft, error)
+	// DraftKeys returns the keys of a member's drafts, sorted.
+	DraftKeys(ctx context.Context, member int64) ([]string, error)
 	// DeleteDraft removes a draft; no error if there was none.
 	DeleteDraft(ctx context.Context, member int64, key string) error
 	// PruneDrafts removes drafts last saved before before.
@@ -110,13 +113,44 @@ func (s *Service) SaveDraft(ctx context.Context, actor *Member, key, title, body
 	now := s.now()
 	s.pruneDrafts(ctx, now)
 	if strings.TrimSpace(title) == "" && strings.TrimSpace(body) == "" {
-		return s.store.DeleteDraft(ctx, actor.ID, key)
+		return s.DeleteDraft(ctx, actor, key)
 	}
 	d := &Draft{MemberID: actor.ID, Key: key, Title: title, Body: body, UpdatedAt: now}
-	if err := s.store.SaveDraft(ctx, d, MaxDraftsPerMember); err != nil {
+	err := s.store.SaveDraft(ctx, d, MaxDraftsPerMember)
+	s.changes.DraftsChanged(actor.ID) // perhaps a new form, or one pruned: also if it failed halfway
+	if err != nil {
 		return fmt.Errorf("save draft: %w", err)
 	}
 	return nil
+}
+
+// draftKeys returns the forms actor has drafts for, from the cache while
+// none was saved for a new form or dropped: most thread pages a member
+// reads have no draft, and telling so costs no query.
+func (s *Service) draftKeys(ctx context.Context, actor *Member) ([]string, error) {
+	v := s.changes.DraftsVersion(actor.ID) // before reading
+	return s.drafts.Load(actor.ID, v, func() ([]string, int, error) {
+		keys, err := s.store.DraftKeys(ctx, actor.ID)
+		if err != nil {
+			return nil, 0, fmt.Errorf("drafts of member %d: %w", actor.ID, err)
+		}
+		size := 48
+		for _, k := range keys {
+			size += 16 + len(k)
+		}
+		return keys, size, nil
+	})
+}
+
+// hasDraft reports whether actor may have a draft for key: false only
+// when the cache of their drafts' keys says there is none.
+func (s *Service) hasDraft(ctx context.Context, actor *Member, key string) (bool, error) {
+	keys, err := s.draftKeys(ctx, actor)
+	if err != nil {
+		return false, err
+	}
+	_, found := slices.BinarySearch(keys, key)
+	return found, nil
 }
 
 // Draft returns actor's draft for key, or nil if there is none (or it
@@ -127,6 +161,9 @@ func (s *Service) Draft(ctx context.Context, actor *Member, key string) (*Draft,
 	}
 	if _, _, ok := parseDraftKey(key); !ok {
 		return nil, nil
+	}
+	if has, err := s.hasDraft(ctx, actor, key); err != nil || !has {
+		return nil, err
 	}
 	d, err := s.store.Draft(ctx, actor.ID, key)
 	if ErrorCode(err) == ENOTFOUND {
@@ -142,11 +179,19 @@ func (s *Service) Draft(ctx context.Context, actor *Member, key string) (*Draft,
 }
 
 // DeleteDraft removes actor's draft for key: after the post was made.
+// Most posts had no draft, and then nothing is written. (A draft saved a
+// moment ago on another node, whose event is not here yet, stays: it
+// comes back in the box, a nuisance, not a loss.)
 func (s *Service) DeleteDraft(ctx context.Context, actor *Member, key string) error {
 	if actor == nil {
 		return nil
 	}
-	return s.store.DeleteDraft(ctx, actor.ID, key)
+	if has, err := s.hasDraft(ctx, actor, key); err == nil && !has {
+		return nil
+	}
+	err := s.store.DeleteDraft(ctx, actor.ID, key)
+	s.changes.DraftsChanged(actor.ID)
+	return err
 }
 
 // pruneDrafts removes expired drafts at most once an hour per process,
@@ -157,12 +202,18 @@ func (s *Service) pruneDrafts(ctx context.Context, now time.Time) {
 	if now.Unix()-last < int64(pruneEvery/time.Second) || !s.draftsPruned.CompareAndSwap(last, now.Unix()) {
 		return
 	}
-	s.store.PruneDrafts(ctx, now.Add(-DraftTTL))
+	if n, _ := s.store.PruneDrafts(ctx, now.Add(-DraftTTL)); n > 0 {
+		s.changes.DraftsChanged(0)
+	}
 }
 
 // PruneDrafts removes the drafts nobody saved for DraftTTL, and says how many.
 func (s *Service) PruneDrafts(ctx context.Context) (int64, error) {
-	return s.store.PruneDrafts(ctx, s.now().Add(-DraftTTL))
+	n, err := s.store.PruneDrafts(ctx, s.now().Add(-DraftTTL))
+	if n > 0 {
+		s.changes.DraftsChanged(0)
+	}
+	return n, err
 }
 
 // Preview renders a post's source as it would be posted, with a post's

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"hearth/internal/forum"
+	"hearth/internal/render"
 	"hearth/internal/store"
 	"hearth/internal/store/storetest"
 )
@@ -178,4 +179,53 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestDraftsOnAnotherNode: a node keeps which forms a member has drafts
+// for, so a page without one costs no query; a draft saved for a new form
+// on another node shows here once its event is, and retyping a draft
+// writes no event (it changes only the words, which are always read).
+func TestDraftsOnAnotherNode(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		f := newFixture(t, db)
+		other := forum.NewService(db, render.New())
+		th, _, err := f.svc.CreateThread(ctx, f.member, forum.NewThread{CategoryID: f.cat.ID, Title: "Ferries", Body: "Which ferry?"})
+		must(t, err)
+		key := forum.DraftKeyThread(th.ID)
+		if d, err := other.Draft(ctx, f.member, key); d != nil || err != nil {
+			t.Fatalf("before any draft: %+v, %v", d, err)
+		}
+
+		must(t, f.svc.SaveDraft(ctx, f.member, key, "", "half a reply"))
+		if n := countEvents(t, db, forum.EventDraftsChanged, f.member.ID); n != 1 {
+			t.Errorf("a draft for a new form wrote %d events, want 1", n)
+		}
+		if d, _ := other.Draft(ctx, f.member, key); d != nil {
+			t.Error("the other node read the store though it holds no draft here (its cache is not kept)")
+		}
+		other.ApplyEvent(forum.Event{Kind: forum.EventDraftsChanged, MemberID: f.member.ID})
+		if d, _ := other.Draft(ctx, f.member, key); d == nil || d.Body != "half a reply" {
+			t.Fatalf("the other node after the event: %+v", d)
+		}
+
+		must(t, f.svc.SaveDraft(ctx, f.member, key, "", "a whole reply"))
+		if n := countEvents(t, db, forum.EventDraftsChanged, f.member.ID); n != 1 {
+			t.Errorf("retyping a draft wrote an event: %d, want still 1", n)
+		}
+		if d, _ := other.Draft(ctx, f.member, key); d == nil || d.Body != "a whole reply" {
+			t.Errorf("the other node shows old words: %+v", d)
+		}
+
+		// Posting drops it; a post without a draft writes nothing.
+		must(t, f.svc.DeleteDraft(ctx, f.member, key))
+		must(t, f.svc.DeleteDraft(ctx, f.member, key))
+		if n := countEvents(t, db, forum.EventDraftsChanged, f.member.ID); n != 2 {
+			t.Errorf("after two deletes of one draft: %d events, want 2", n)
+		}
+		other.ApplyEvent(forum.Event{Kind: forum.EventDraftsChanged, MemberID: f.member.ID})
+		if d, _ := other.Draft(ctx, f.member, key); d != nil {
+			t.Errorf("the other node after the delete's event: %+v", d)
+		}
+	})
 }

@@ -43,6 +43,7 @@ const (
 	EventLevelChanged      EventKind = "level.changed"        // MemberID chose a level on a thread or category
 	EventMailBounced       EventKind = "member.mail_bounced"  // a bounce of mail to MemberID was recorded (it may have stopped their mail)
 	EventMailResumed       EventKind = "member.mail_resumed"  // the member turned their mail back on after bounces
+	EventDraftsChanged     EventKind = "drafts.changed"       // MemberID's forms with a draft are others now; 0: several members'
 )
 
 // Event is one entry of the event stream. It names its subjects by id and

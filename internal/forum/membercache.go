@@ -9,9 +9,10 @@ import (
 )
 
 // What a member's thread page adds to the page every member sees, the
-// bell's count and the member's level on the thread, is cached per member
-// (internal/cache) under versions the member's own writes and the event
-// stream move (notification.changed, level.changed, post.created by the member):
+// bell's count, the member's level on the thread and whether there is a
+// draft for its reply box, is cached per member (internal/cache) under
+// versions the member's own writes and the event stream move
+// (notification.changed, level.changed, drafts.changed, post.created by the member):
 // a member reading thread after thread costs no query for either. maxAge
 // bounds what a lost event from another node could leave stale.
 const (
@@ -24,6 +25,7 @@ type levelKey struct{ member, thread int64 }
 func newMemberCaches(s *Service) {
 	s.bells = cache.New[int64](cache.Options[int]{MaxBytes: memberCacheBytes, MaxAge: memberCacheAge})
 	s.levels = cache.New[levelKey](cache.Options[Level]{MaxBytes: memberCacheBytes, MaxAge: memberCacheAge})
+	s.drafts = cache.New[int64](cache.Options[[]string]{MaxBytes: memberCacheBytes, MaxAge: memberCacheAge})
 }
 
 // UnreadNotifications counts the actor's unread notification groups, for

@@ -31,6 +31,7 @@ type Service struct {
 	bookmarks *cache.Cache[int64, BookmarkSet] // by member
 	bells     *cache.Cache[int64, int]         // unread notifications, by member
 	levels    *cache.Cache[levelKey, Level]    // a member's chosen level on a thread
+	drafts    *cache.Cache[int64, []string]    // the forms a member has drafts for
 	readOnly  func() (bool, string)
 	limits    Limits
 	parents   parentCache // for ApplyEvent
@@ -72,7 +73,7 @@ func (s *Service) Changes() *Changes { return s.changes }
 // CacheStats returns the counters of the service's caches by name.
 func (s *Service) CacheStats() map[string]cache.Stats {
 	return map[string]cache.Stats{"sessions": s.sessions.Stats(), "thread_pages": s.threads.Stats(), "bookmarks": s.bookmarks.Stats(),
-		"bells": s.bells.Stats(), "levels": s.levels.Stats(), "zones": s.zones.get().Stats()}
+		"bells": s.bells.Stats(), "levels": s.levels.Stats(), "drafts": s.drafts.Stats(), "zones": s.zones.get().Stats()}
 }
 
 // SetReadOnly installs the check of whether the admin has made the forum

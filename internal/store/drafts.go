@@ -10,19 +10,51 @@ import (
 )
 
 // SaveDraft inserts or replaces a member's draft and drops their drafts
-// beyond the keep newest, in one transaction. Drafts are their member's
-// alone and cached nowhere, so no event tells anyone.
+// beyond the keep newest, in one transaction. Nodes cache which forms a
+// member has drafts for, not the drafts: an event (drafts.changed) tells
+// them when that set changed, not when a draft's words did, which is
+// every few seconds while someone types.
 func (db *DB) SaveDraft(ctx context.Context, d *forum.Draft, keep int) error {
 	return db.inWriteTx(ctx, fmt.Sprintf("save draft %s of member %d", d.Key, d.MemberID), func(tx *sql.Tx) error {
+		var had int
+		err := db.txRow(ctx, tx, `SELECT COUNT(*) FROM drafts WHERE member_id = $1 AND key = $2`, d.MemberID, d.Key).Scan(&had)
+		if err != nil {
+			return err
+		}
 		if _, err := db.txExec(ctx, tx, `INSERT INTO drafts (member_id, key, title, body, updated_at) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (member_id, key) DO UPDATE SET title = excluded.title, body = excluded.body, updated_at = excluded.updated_at`,
 			d.MemberID, d.Key, d.Title, d.Body, toMillis(d.UpdatedAt)); err != nil {
 			return err
 		}
-		_, err := db.txExec(ctx, tx, `DELETE FROM drafts WHERE member_id = $1 AND key NOT IN
+		res, err := db.txExec(ctx, tx, `DELETE FROM drafts WHERE member_id = $1 AND key NOT IN
 			(SELECT key FROM drafts WHERE member_id = $1 ORDER BY updated_at DESC, key LIMIT $2)`, d.MemberID, max(keep, 1))
-		return err
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); had == 0 || n > 0 {
+			return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventDraftsChanged, MemberID: d.MemberID})
+		}
+		return nil
 	})
+}
+
+// DraftKeys returns the keys of a member's drafts, sorted.
+func (db *DB) DraftKeys(ctx context.Context, member int64) ([]string, error) {
+	op := fmt.Sprintf("drafts of member %d", member)
+	rows, err := db.readRows(ctx, "SELECT key FROM drafts WHERE member_id = $1 ORDER BY key", member)
+	if err != nil {
+		return nil, db.wrap(op, err)
+	}
+	defer rows.Close()
+	var keys []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, db.wrap(op, err)
+		}
+		keys = append(keys, k)
+	}
+	return keys, db.wrap(op, rows.Err())
 }
 
 // Draft returns a member's draft for key; ErrNotFound if there is none.
@@ -40,18 +72,32 @@ func (db *DB) Draft(ctx context.Context, member int64, key string) (*forum.Draft
 
 // DeleteDraft removes a draft, if there is one.
 func (db *DB) DeleteDraft(ctx context.Context, member int64, key string) error {
-	_, err := db.writeExec(ctx, "DELETE FROM drafts WHERE member_id = $1 AND key = $2", member, key)
-	return db.wrap(fmt.Sprintf("delete draft %s of member %d", key, member), err)
+	return db.inWriteTx(ctx, fmt.Sprintf("delete draft %s of member %d", key, member), func(tx *sql.Tx) error {
+		res, err := db.txExec(ctx, tx, "DELETE FROM drafts WHERE member_id = $1 AND key = $2", member, key)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventDraftsChanged, MemberID: member})
+		}
+		return nil
+	})
 }
 
 // PruneDrafts removes the drafts last saved before before.
 func (db *DB) PruneDrafts(ctx context.Context, before time.Time) (int64, error) {
-	res, err := db.writeExec(ctx, "DELETE FROM drafts WHERE updated_at < $1", toMillis(before))
-	if err != nil {
-		return 0, db.wrap("prune drafts", err)
-	}
-	n, err := res.RowsAffected()
-	return n, db.wrap("prune drafts", err)
+	var n int64
+	err := db.inWriteTx(ctx, "prune drafts", func(tx *sql.Tx) error {
+		res, err := db.txExec(ctx, tx, "DELETE FROM drafts WHERE updated_at < $1", toMillis(before))
+		if err != nil {
+			return err
+		}
+		if n, _ = res.RowsAffected(); n > 0 {
+			return db.appendEvent(ctx, tx, forum.Event{Kind: forum.EventDraftsChanged}) // several members'
+		}
+		return nil
+	})
+	return n, err
 }
 
 // MemberThreads returns the newest threads member started that access may
