@@ -45,6 +45,9 @@ type DB struct {
 	// files may be on a filesystem that failed and came back mounted
 	// anew, so Ping replaces them (see recoverIO).
 	ioFailed atomic.Bool
+	// searchQueued is set once the schema queues new posts for the search
+	// index (SQLite, migration 0021): flushSearch has work to look for.
+	searchQueued atomic.Bool
 }
 
 // querier is what *sql.DB and *sql.Tx have in common.
@@ -68,7 +71,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.write, err = openPostgres(dsn)
 		db.read = db.write
 		if err == nil {
-			db.batch = newBatcher(db.write)
+			db.batch = newBatcher(db.write, db.flushSearch)
 		}
 	} else {
 		db.dialect = sqliteDialect
@@ -80,7 +83,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			db.opened, err = os.Stat(path)
 		}
 		if err == nil {
-			db.batch = newBatcher(db.write)
+			db.batch = newBatcher(db.write, db.flushSearch)
 			db.readStmts, db.writeStmts = &stmtCache{pool: db.read}, &stmtCache{pool: db.write}
 		}
 	}
@@ -96,6 +99,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", db.label, err)
 	}
+	db.noteSearchQueue(ctx)
 	return db, nil
 }
 
@@ -243,6 +247,10 @@ func (db *DB) inTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) er
 		return db.wrap(op, err)
 	}
 	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return db.wrap(op, callerEnded(ctx, err))
+	}
+	if err := db.flushSearch(ctx, tx); err != nil {
 		tx.Rollback()
 		return db.wrap(op, callerEnded(ctx, err))
 	}

@@ -39,13 +39,14 @@ type writeReq struct {
 
 type batcher struct {
 	db    *sql.DB
+	flush func(ctx context.Context, tx *sql.Tx) error // before each commit (the search index)
 	queue chan writeReq
 	stop  chan struct{}
 	gone  chan struct{}
 }
 
-func newBatcher(db *sql.DB) *batcher {
-	b := &batcher{db: db, queue: make(chan writeReq, maxBatch), stop: make(chan struct{}), gone: make(chan struct{})}
+func newBatcher(db *sql.DB, flush func(ctx context.Context, tx *sql.Tx) error) *batcher {
+	b := &batcher{db: db, flush: flush, queue: make(chan writeReq, maxBatch), stop: make(chan struct{}), gone: make(chan struct{})}
 	go b.loop()
 	return b
 }
@@ -167,6 +168,10 @@ func (b *batcher) attempt(batch []writeReq) ([]error, error) {
 			tx.Rollback()
 			return nil, err
 		}
+	}
+	if err := b.flush(context.Background(), tx); err != nil {
+		tx.Rollback()
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, err

@@ -115,6 +115,7 @@ func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
 	if err != nil {
 		return 0, err
 	}
+	db.noteSearchQueue(ctx)
 	return applied, nil
 }
 

@@ -163,12 +163,51 @@ func (db *DB) SearchIndexStatus(ctx context.Context) (posts, indexed int64, err 
 	return posts, indexed, db.wrap("search index status", err)
 }
 
+// flushSearch indexes the posts the transaction added (SQLite: the
+// triggers queue them in post_search_pending, see migration 0021), all at
+// once before it commits, so a batch of replies makes one FTS5 segment
+// rather than one each. Nothing queued costs one indexed lookup.
+func (db *DB) flushSearch(ctx context.Context, tx *sql.Tx) error {
+	if db.dialect.name != engineSQLite || !db.searchQueued.Load() {
+		return nil
+	}
+	var n int
+	if err := db.txRow(ctx, tx, "SELECT COUNT(*) FROM (SELECT 1 FROM post_search_pending LIMIT 1)").Scan(&n); err != nil {
+		return fmt.Errorf("posts to index: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	if _, err := db.txExec(ctx, tx, `INSERT INTO post_search (rowid, title, body)
+		SELECT s.id, s.title, s.body FROM post_search_pending q JOIN post_search_source s ON s.id = q.id ORDER BY q.id`); err != nil {
+		return fmt.Errorf("index new posts: %w", err)
+	}
+	if _, err := db.txExec(ctx, tx, "DELETE FROM post_search_pending"); err != nil {
+		return fmt.Errorf("index new posts: %w", err)
+	}
+	return nil
+}
+
+// noteSearchQueue looks whether the schema queues new posts for the index.
+func (db *DB) noteSearchQueue(ctx context.Context) {
+	if db.dialect.name == engineSQLite {
+		ok, err := db.tableExists(ctx, db.write, "post_search_pending")
+		db.searchQueued.Store(err == nil && ok)
+	}
+}
+
 // RebuildSearch rebuilds the search index from posts and threads, in one
 // transaction (writes wait meanwhile; searches go on with the old index).
 func (db *DB) RebuildSearch(ctx context.Context) error {
 	return db.inTx(ctx, "rebuild search index", func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, db.dialect.searchRebuildSQL); err != nil {
 			return fmt.Errorf("rebuild: %w", err)
+		}
+		if db.dialect.name == engineSQLite && db.searchQueued.Load() {
+			// Indexed by the rebuild: the flush must not add them again.
+			if _, err := tx.ExecContext(ctx, "DELETE FROM post_search_pending"); err != nil {
+				return fmt.Errorf("rebuild: %w", err)
+			}
 		}
 		return nil
 	})

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -354,4 +356,62 @@ func TestSearchCommonWord(t *testing.T) {
 			t.Errorf("ranked %d %q, %d, %d; want the title match, then the newest", hits[0].PostID, hits[0].ThreadTitle, hits[1].PostID, hits[2].PostID)
 		}
 	})
+}
+
+// TestSearchQueueWithinATransaction: a post reaches the index when its
+// transaction commits, and what else that transaction did to it (an edit,
+// a title change, a delete) before then leaves the index exactly right;
+// a batch of replies through group commit is all found.
+func TestSearchQueueWithinATransaction(t *testing.T) {
+	db := openSQLiteTest(t)
+	ctx := t.Context()
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f := buildSearchForum(t, db)
+	var kept, gone int64
+	must(t, db.inTx(ctx, "test", func(tx *sql.Tx) error {
+		var err error
+		p := &forum.Post{AuthorID: f.ada.ID, Body: "About aqueducts.", CreatedAt: at(90)}
+		if kept, err = db.insertPost(ctx, tx, f.ferry.ID, 90, p); err != nil {
+			return err
+		}
+		if gone, err = db.insertPost(ctx, tx, f.ferry.ID, 91, &forum.Post{AuthorID: f.ada.ID, Body: "About zeppelins.", CreatedAt: at(91)}); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE posts SET body = 'About funiculars.' WHERE id = ?", kept); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "DELETE FROM posts WHERE id = ?", gone)
+		return err
+	}))
+	for q, want := range map[string]int{"funicular": 1, "aqueduct": 0, "zeppelin": 0} {
+		if got := f.search(t, db, staff, q, nil); len(got) != want {
+			t.Errorf("%q: %d results, want %d", q, len(got), want)
+		}
+	}
+	var pending int
+	must(t, db.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM post_search_pending").Scan(&pending))
+	if pending != 0 {
+		t.Errorf("%d posts still queued after the commit", pending)
+	}
+
+	// Many replies at once: group commit puts them in batches.
+	var wg sync.WaitGroup
+	for i := range 60 {
+		wg.Go(func() {
+			p := &forum.Post{ThreadID: f.ferry.ID, AuthorID: f.bob.ID, Body: fmt.Sprintf("Reply about trams number %d.", i), HTML: "<p>x</p>", CreatedAt: at(100 + i)}
+			if err := db.CreatePost(ctx, p); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if got := f.search(t, db, guest, "trams", func(q *forum.SearchQuery) { q.Limit = 100 }); len(got) != 60 {
+		t.Errorf("found %d of 60 replies", len(got))
+	}
+	exec(t, db, "INSERT INTO post_search (post_search, rank) VALUES ('integrity-check', 1)")
+	if posts, indexed, _ := db.SearchIndexStatus(ctx); posts != indexed {
+		t.Errorf("index holds %d of %d posts", indexed, posts)
+	}
 }
