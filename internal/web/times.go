@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"html"
@@ -68,29 +69,43 @@ func when(c clock, t time.Time) template.HTML {
 		c.marks.times = append(c.marks.times, t)
 		return template.HTML(c.marks.marker)
 	}
-	var b strings.Builder
-	writeTime(&b, c, t)
-	return template.HTML(b.String())
+	return template.HTML(appendTime(nil, c, t))
 }
 
-// writeTime writes t's <time> element to b.
-func writeTime(b interface{ WriteString(string) (int, error) }, c clock, t time.Time) {
+// writeTime writes t's <time> element to w. A page writes one per post
+// and per thread listed, for each reader: it is appended straight into
+// w's spare room, formatting the time once in the reader's zone.
+func writeTime(w *bytes.Buffer, c clock, t time.Time) {
+	w.Write(appendTime(w.AvailableBuffer(), c, t))
+}
+
+func appendTime(b []byte, c clock, t time.Time) []byte {
 	loc := c.loc
 	if loc == nil {
 		loc = time.UTC
 	}
-	b.WriteString(`<time datetime="`)
-	b.WriteString(t.UTC().Format(time.RFC3339))
-	b.WriteString(`" title="`)
-	b.WriteString(html.EscapeString(fullTime(t, loc)))
-	b.WriteString(`">`)
-	b.WriteString(relTime(t, c.now, loc))
-	b.WriteString(`</time>`)
+	lt := t.In(loc)
+	b = append(b, `<time datetime="`...)
+	b = t.UTC().AppendFormat(b, time.RFC3339)
+	b = append(b, `" title="`...)
+	full := len(b)
+	b = appendFullTime(b, lt)
+	if bytes.ContainsAny(b[full:], `<>&'"`) { // a zone's name, if ever
+		esc := html.EscapeString(string(b[full:]))
+		b = append(b[:full], esc...)
+	}
+	b = append(b, `">`...)
+	b = appendRelTime(b, lt, c.now.In(loc))
+	return append(b, `</time>`...)
 }
 
 // fullTime is t in full in zone loc: "Mon 17 Nov 2025, 14:05 CET".
 func fullTime(t time.Time, loc *time.Location) string {
-	return t.In(loc).Format("Mon 2 Jan 2006, 15:04 MST")
+	return string(appendFullTime(nil, t.In(loc)))
+}
+
+func appendFullTime(b []byte, lt time.Time) []byte {
+	return lt.AppendFormat(b, "Mon 2 Jan 2006, 15:04 MST")
 }
 
 // relTime is t as read at now in zone loc: "now" (under a minute, or a
@@ -99,29 +114,33 @@ func fullTime(t time.Time, loc *time.Location) string {
 // year), "17 Nov 2025". Days are the reader's calendar days, so across a
 // change of daylight saving time yesterday is still the day before.
 func relTime(t, now time.Time, loc *time.Location) string {
-	d := now.Sub(t)
+	return string(appendRelTime(nil, t.In(loc), now.In(loc)))
+}
+
+// appendRelTime appends relTime of lt at ln, both in the reader's zone.
+func appendRelTime(b []byte, lt, ln time.Time) []byte {
+	d := ln.Sub(lt)
 	switch {
 	case d < -5*time.Minute: // from the future: say when
 	case d < time.Minute:
-		return "now"
+		return append(b, "now"...)
 	case d < time.Hour:
-		return strconv.Itoa(int(d/time.Minute)) + "m"
+		return append(strconv.AppendInt(b, int64(d/time.Minute), 10), 'm')
 	}
-	lt, ln := t.In(loc), now.In(loc)
 	ty, tm, td := lt.Date()
 	ny, nm, nd := ln.Date()
 	if d > 0 && ty == ny && tm == nm && td == nd {
-		return strconv.Itoa(int(d/time.Hour)) + "h"
+		return append(strconv.AppendInt(b, int64(d/time.Hour), 10), 'h')
 	}
 	// Noon of the day before: no daylight saving change moves it off that day.
-	yy, ym, yd := time.Date(ny, nm, nd-1, 12, 0, 0, 0, loc).Date()
+	yy, ym, yd := time.Date(ny, nm, nd-1, 12, 0, 0, 0, ln.Location()).Date()
 	if d > 0 && ty == yy && tm == ym && td == yd {
-		return "yesterday"
+		return append(b, "yesterday"...)
 	}
 	if ty == ny {
-		return lt.Format("2 Jan")
+		return lt.AppendFormat(b, "2 Jan")
 	}
-	return lt.Format("2 Jan 2006")
+	return lt.AppendFormat(b, "2 Jan 2006")
 }
 
 // cutTimes cuts HTML rendered with marks at its markers: len(parts) is
