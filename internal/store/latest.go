@@ -92,9 +92,13 @@ func (db *DB) latestThreads(ctx context.Context, f forum.LatestFilter, unionMax 
 		cond += " AND NOT EXISTS (SELECT 1 FROM thread_members tm WHERE tm.member_id = $4 AND tm.thread_id = threads.id AND tm.level = 0)"
 		args = append(args, f.MemberID)
 	}
+	// The candidates' ids and sort keys come from the index alone; only
+	// the page's Limit threads are then read in full (reading all of them,
+	// Limit per category, took most of the query's time).
 	var ids strings.Builder
+	ids.WriteString("SELECT id FROM (")
 	if len(cats) > unionMax {
-		ids.WriteString("SELECT id FROM threads WHERE " + cond + " AND category_id IN (")
+		ids.WriteString("SELECT id, last_post_at, last_post_id FROM threads WHERE " + cond + " AND category_id IN (")
 		for i, c := range cats {
 			if i > 0 {
 				ids.WriteByte(',')
@@ -108,10 +112,11 @@ func (db *DB) latestThreads(ctx context.Context, f forum.LatestFilter, unionMax 
 				ids.WriteString(" UNION ALL ")
 			}
 			n := strconv.Itoa(i)
-			ids.WriteString("SELECT id FROM (SELECT id FROM threads WHERE category_id = " + strconv.FormatInt(c, 10) + " AND " + cond +
-				" ORDER BY last_post_at DESC, last_post_id DESC LIMIT $3) l" + n)
+			ids.WriteString("SELECT id, last_post_at, last_post_id FROM (SELECT id, last_post_at, last_post_id FROM threads WHERE category_id = " +
+				strconv.FormatInt(c, 10) + " AND " + cond + " ORDER BY last_post_at DESC, last_post_id DESC LIMIT $3) l" + n)
 		}
 	}
+	ids.WriteString(") candidates ORDER BY last_post_at DESC, last_post_id DESC LIMIT $3")
 	q := latestSelect + `
 JOIN categories c ON c.id = t.category_id
 LEFT JOIN categories pc ON pc.id = c.parent_id

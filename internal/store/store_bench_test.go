@@ -142,3 +142,38 @@ func openEngineBench(b *testing.B, engine string) *DB {
 	}
 	return db
 }
+
+// BenchmarkLatestThreads: the front page's latest threads across 12
+// categories of 40,000 threads, as the seeded data set has; a guest's
+// copy is read again after every reply.
+func BenchmarkLatestThreads(b *testing.B) {
+	for _, engine := range []string{engineSQLite, enginePostgres} {
+		b.Run(engine, func(b *testing.B) {
+			db := openEngineBench(b, engine)
+			var batch forum.ImportBatch
+			batch.Members = []*forum.Member{{ID: 1, Email: "m@example.org", Name: "m", Role: forum.RoleMember, Status: forum.StatusActive, CreatedAt: t0}}
+			for c := int64(1); c <= 12; c++ {
+				batch.Categories = append(batch.Categories, &forum.Category{ID: c, Name: fmt.Sprint("c", c), Slug: fmt.Sprint("c", c), Position: int(c)})
+			}
+			for th := 1; th <= 40000; th++ {
+				batch.Threads = append(batch.Threads, &forum.Thread{ID: int64(th), CategoryID: int64(th%12 + 1), AuthorID: 1,
+					Title: fmt.Sprintf("Thread %d", th), Slug: "t", CreatedAt: at(th)})
+				batch.Posts = append(batch.Posts, &forum.Post{ID: int64(th), ThreadID: int64(th), AuthorID: 1, Position: 1,
+					Body: "b", HTML: "<p>b</p>", CreatedAt: at(th)})
+			}
+			ctx := context.Background()
+			if err := db.Import(ctx, &batch); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := db.Recount(ctx); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				threads, err := db.LatestThreads(ctx, forum.LatestFilter{Access: forum.AccessGuest, Limit: 30})
+				if err != nil || len(threads) != 30 {
+					b.Fatalf("LatestThreads: %d threads, %v", len(threads), err)
+				}
+			}
+		})
+	}
+}
