@@ -107,12 +107,15 @@ func (db *DB) refreshCategoryLast(ctx context.Context, tx *sql.Tx, categoryID in
 
 // countInCategory adds threads and posts to a category's counters and
 // refreshes its latest activity.
+// One statement: every reply runs it, in the writer.
 func (db *DB) countInCategory(ctx context.Context, tx *sql.Tx, categoryID int64, threads, posts int) error {
 	err := mustAffect(db.txExec(ctx, tx, `UPDATE categories SET thread_count = thread_count + $2,
-		post_count = post_count + $3 WHERE id = $1`, categoryID, threads, posts))
-	if err == nil {
-		err = db.refreshCategoryLast(ctx, tx, categoryID)
-	}
+		post_count = post_count + $3,
+		last_post_id = (SELECT last_post_id FROM threads WHERE category_id = $1 AND deleted_at = 0
+			ORDER BY last_post_at DESC, last_post_id DESC LIMIT 1),
+		last_post_at = COALESCE((SELECT last_post_at FROM threads WHERE category_id = $1 AND deleted_at = 0
+			ORDER BY last_post_at DESC, last_post_id DESC LIMIT 1), 0)
+		WHERE id = $1`, categoryID, threads, posts))
 	if err != nil {
 		return fmt.Errorf("category %d: %w", categoryID, err)
 	}

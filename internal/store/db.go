@@ -24,12 +24,13 @@ var _ forum.Store = (*DB)(nil)
 // DB is a Hearth database. On SQLite writes go through a single connection
 // and reads through a pool of read-only ones; on PostgreSQL both share one pool.
 type DB struct {
-	dialect    *dialect // what differs between the engines
-	label      string   // the DSN without secrets, for messages
-	write      *sql.DB  // transactions and writes
-	read       *sql.DB  // plain reads; the same pool as write on PostgreSQL
-	migrations fs.FS    // numbered .sql files for this engine; swapped in tests
-	batch      *batcher // group commit of posting writes; SQLite only
+	dialect    *dialect      // what differs between the engines
+	label      string        // the DSN without secrets, for messages
+	write      *sql.DB       // transactions and writes
+	read       *sql.DB       // plain reads; the same pool as write on PostgreSQL
+	migrations fs.FS         // numbered .sql files for this engine; swapped in tests
+	batch      *batcher      // group commit of posting writes; SQLite only
+	ckpt       *checkpointer // SQLite: checkpoints off the writer
 
 	readStmts, writeStmts *stmtCache // prepared statements; SQLite only
 	closed                atomic.Bool
@@ -71,23 +72,26 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.write, err = openPostgres(dsn)
 		db.read = db.write
 		if err == nil {
-			db.batch = newBatcher(db.write, db.flushSearch)
+			db.batch = newBatcher(db.write, db.flushSearch, nil)
 		}
 	} else {
 		db.dialect = sqliteDialect
 		path := SQLiteFile(dsn)
 		db.label = path
-		db.write, db.read, err = openSQLite(path)
+		var ckpt *sql.DB
+		db.write, db.read, ckpt, err = openSQLite(path)
 		if err == nil {
+			db.ckpt = newCheckpointer(ckpt)
 			db.path = path
 			db.opened, err = os.Stat(path)
 		}
 		if err == nil {
-			db.batch = newBatcher(db.write, db.flushSearch)
+			db.batch = newBatcher(db.write, db.flushSearch, db.ckpt.committed)
 			db.readStmts, db.writeStmts = &stmtCache{pool: db.read}, &stmtCache{pool: db.write}
 		}
 	}
 	if err != nil {
+		db.ckpt.close()
 		return nil, fmt.Errorf("open database %s: %w", db.label, err)
 	}
 	db.migrations, err = fs.Sub(migrationFiles, "migrations/"+db.dialect.name)
@@ -172,7 +176,11 @@ func (db *DB) checkFile(recovering bool) error {
 // filesystem that is gone. Connections in use are closed as they are
 // returned, while recovering.
 func (db *DB) dropIdle() {
-	for _, pool := range []*sql.DB{db.write, db.read} {
+	pools := []*sql.DB{db.write, db.read}
+	if db.ckpt != nil {
+		pools = append(pools, db.ckpt.pool)
+	}
+	for _, pool := range pools {
 		n := pool.Stats().MaxOpenConnections
 		pool.SetMaxIdleConns(0)
 		pool.SetMaxIdleConns(n)
@@ -188,9 +196,10 @@ func (db *DB) Close() error {
 	if db.batch != nil {
 		db.batch.close()
 	}
+	ckptErr := db.ckpt.close()
 	db.readStmts.close()
 	db.writeStmts.close()
-	err := db.write.Close()
+	err := errors.Join(ckptErr, db.write.Close())
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
 	}

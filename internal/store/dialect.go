@@ -49,13 +49,14 @@ func SQLiteFile(dsn string) string {
 	return strings.TrimPrefix(dsn, "sqlite:")
 }
 
-// openSQLite opens one writer connection and a pool of read-only readers on
-// the same file. Pragmas travel in the DSN so every pooled connection gets
-// them; busy_timeout comes first so the others never fail with SQLITE_BUSY.
-func openSQLite(path string) (write, read *sql.DB, err error) {
+// openSQLite opens one writer connection, a pool of read-only readers and
+// the checkpointer's connection (checkpoint.go) on the same file. Pragmas
+// travel in the DSN so every pooled connection gets them; busy_timeout
+// comes first so the others never fail with SQLITE_BUSY.
+func openSQLite(path string) (write, read, ckpt *sql.DB, err error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	// SQLite creates a new database file 0644 (less the umask) and gives
@@ -65,7 +66,7 @@ func openSQLite(path string) (write, read *sql.DB, err error) {
 	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
 		f.Close()
 	} else if !errors.Is(err, fs.ErrExist) {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	// A file: URI decodes %XX and stops at ? or #, so escape those.
 	// mode=rw: a connection opened later, while the file is gone, fails
@@ -80,9 +81,10 @@ func openSQLite(path string) (write, read *sql.DB, err error) {
 	// a quarter of a reply's CPU. They are needed only until the
 	// transaction ends (the WAL, not they, is what survives a crash), so
 	// memory will do.
-	write, err = sql.Open("sqlite", base+"&_txlock=immediate&_pragma=temp_store(MEMORY)")
+	write, err = sql.Open("sqlite", base+"&_txlock=immediate&_pragma=temp_store(MEMORY)"+
+		"&_pragma=wal_autocheckpoint("+strconv.Itoa(writerAutoCheckpoint)+")")
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	// One writer: SQLite allows one at a time anyway, and queuing in Go
 	// instead of in busy_timeout keeps ErrBusy away from callers.
@@ -92,12 +94,20 @@ func openSQLite(path string) (write, read *sql.DB, err error) {
 	read, err = sql.Open("sqlite", base+"&_pragma=query_only(1)")
 	if err != nil {
 		write.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	n := max(4, 2*runtime.NumCPU())
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	return write, read, nil
+	ckpt, err = sql.Open("sqlite", base)
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, nil, nil, err
+	}
+	ckpt.SetMaxOpenConns(1)
+	ckpt.SetMaxIdleConns(1)
+	return write, read, ckpt, nil
 }
 
 // openPostgres opens one pool for reads and writes.

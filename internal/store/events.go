@@ -183,7 +183,10 @@ func (db *DB) ConsumerCursor(ctx context.Context, consumer string) (forum.EventC
 // SaveConsumerCursor moves a durable consumer's cursor: call it only once
 // the effects of the events before it are durable.
 func (db *DB) SaveConsumerCursor(ctx context.Context, consumer string, c forum.EventCursor, now time.Time) error {
-	return db.wrap("save the cursor of "+consumer, db.inTx(ctx, "save cursor", func(tx *sql.Tx) error {
+	// Through group commit: consumers move their cursors many times a
+	// second while members post, and each would otherwise take the
+	// writer for a commit of its own between the replies' batches.
+	return db.wrap("save the cursor of "+consumer, db.inWriteTx(ctx, "save cursor", func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO event_cursors (consumer, position, updated_at) VALUES ($1, $2, $3)
 			ON CONFLICT (consumer) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
 			consumer, string(c), toMillis(now))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -38,15 +39,18 @@ type writeReq struct {
 }
 
 type batcher struct {
-	db    *sql.DB
-	flush func(ctx context.Context, tx *sql.Tx) error // before each commit (the search index)
-	queue chan writeReq
-	stop  chan struct{}
-	gone  chan struct{}
+	db        *sql.DB
+	flush     func(ctx context.Context, tx *sql.Tx) error // before each commit (the search index)
+	committed func()                                      // after each commit (the checkpointer)
+	queue     chan writeReq
+	// current is the batch's transaction while it runs (see uncancelled).
+	current atomic.Pointer[sql.Tx]
+	stop    chan struct{}
+	gone    chan struct{}
 }
 
-func newBatcher(db *sql.DB, flush func(ctx context.Context, tx *sql.Tx) error) *batcher {
-	b := &batcher{db: db, flush: flush, queue: make(chan writeReq, maxBatch), stop: make(chan struct{}), gone: make(chan struct{})}
+func newBatcher(db *sql.DB, flush func(ctx context.Context, tx *sql.Tx) error, committed func()) *batcher {
+	b := &batcher{db: db, flush: flush, committed: committed, queue: make(chan writeReq, maxBatch), stop: make(chan struct{}), gone: make(chan struct{})}
 	go b.loop()
 	return b
 }
@@ -144,6 +148,8 @@ func (b *batcher) attempt(batch []writeReq) ([]error, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.current.Store(tx)
+	defer b.current.Store(nil)
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			errs[i] = err // gave up while queued: never started
@@ -176,7 +182,22 @@ func (b *batcher) attempt(batch []writeReq) ([]error, error) {
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
+	if b.committed != nil {
+		b.committed()
+	}
 	return errs, nil
+}
+
+// uncancelled returns ctx, or ctx without its cancellation for a
+// statement of the batch in tx: once queued, a write is carried out and its
+// caller waits for the verdict anyway (see do), and the SQLite driver
+// watches a cancellable context of every statement with a goroutine of its
+// own, a tenth of a reply's cost in the writer.
+func (b *batcher) uncancelled(ctx context.Context, tx *sql.Tx) context.Context {
+	if b != nil && ctx.Done() != nil && b.current.Load() == tx {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 // deadlocked reports whether err (or any of errs) is PostgreSQL aborting a

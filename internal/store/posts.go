@@ -48,17 +48,20 @@ func (db *DB) CreatePost(ctx context.Context, p *forum.Post) error {
 		// Taking the position with an UPDATE locks the thread row on
 		// PostgreSQL, so concurrent replies get consecutive positions.
 		var categoryID, threadDeleted int64
+		// The columns the category indexes hold (last post's time and id)
+		// change in the second, so those indexes change once.
 		err := db.txRow(ctx, tx, `UPDATE threads SET last_position = last_position + 1,
-			post_count = post_count + 1, last_post_at = $2, last_poster_id = $3
+			post_count = post_count + 1
 			WHERE id = $1 RETURNING last_position, category_id, deleted_at`,
-			p.ThreadID, at, p.AuthorID).Scan(&position, &categoryID, &threadDeleted)
+			p.ThreadID).Scan(&position, &categoryID, &threadDeleted)
 		if err != nil {
 			return err
 		}
 		if postID, err = db.insertPost(ctx, tx, p.ThreadID, position, p); err != nil {
 			return err
 		}
-		if _, err := db.txExec(ctx, tx, "UPDATE threads SET last_post_id = $2 WHERE id = $1", p.ThreadID, postID); err != nil {
+		if _, err := db.txExec(ctx, tx, "UPDATE threads SET last_post_id = $2, last_post_at = $3, last_poster_id = $4 WHERE id = $1",
+			p.ThreadID, postID, at, p.AuthorID); err != nil {
 			return err
 		}
 		// A deleted thread's posts count in no category until it is restored.

@@ -105,6 +105,7 @@ func (db *DB) writeExec(ctx context.Context, q string, args ...any) (sql.Result,
 }
 
 func (db *DB) txRow(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql.Row {
+	ctx = db.batch.uncancelled(ctx, tx)
 	if s, err := db.writeStmts.cached(q); err == nil {
 		return tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
 	}
@@ -112,6 +113,7 @@ func (db *DB) txRow(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql
 }
 
 func (db *DB) txQuery(ctx context.Context, tx *sql.Tx, q string, args ...any) (*sql.Rows, error) {
+	ctx = db.batch.uncancelled(ctx, tx)
 	if s, err := db.writeStmts.cached(q); err == nil {
 		return tx.StmtContext(ctx, s).QueryContext(ctx, args...)
 	}
@@ -119,6 +121,7 @@ func (db *DB) txQuery(ctx context.Context, tx *sql.Tx, q string, args ...any) (*
 }
 
 func (db *DB) txExec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	ctx = db.batch.uncancelled(ctx, tx)
 	if s, err := db.writeStmts.cached(q); err == nil {
 		return tx.StmtContext(ctx, s).ExecContext(ctx, args...)
 	}

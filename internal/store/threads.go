@@ -153,7 +153,7 @@ func (db *DB) SetThreadFlags(ctx context.Context, id int64, sticky, locked bool)
 
 // bumpMember adds delta to a member's post count.
 func (db *DB) bumpMember(ctx context.Context, tx *sql.Tx, memberID int64, delta int) error {
-	err := mustAffect(tx.ExecContext(ctx,
+	err := mustAffect(db.txExec(ctx, tx,
 		"UPDATE members SET post_count = post_count + $2 WHERE id = $1", memberID, delta))
 	if err != nil {
 		return fmt.Errorf("member %d: %w", memberID, err)
