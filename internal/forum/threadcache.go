@@ -1,6 +1,10 @@
 package forum
 
-import "hearth/internal/cache"
+import (
+	"slices"
+
+	"hearth/internal/cache"
+)
 
 // Thread pages are kept as read from the store (internal/cache), until the
 // thread's version moves on or a member they show changes. Every reader of
@@ -53,10 +57,10 @@ func (e *threadPageEntry) size() int {
 // reader's changes (blanking deleted posts) never reach the cache.
 func (e *threadPageEntry) page(page, pages int, v Version) *ThreadPage {
 	t := e.thread
-	posts := make([]*Post, len(e.posts))
-	for i := range e.posts {
-		p := e.posts[i]
-		posts[i] = &p
+	copies := slices.Clone(e.posts) // the caller's to change; one allocation for the page
+	posts := make([]*Post, len(copies))
+	for i := range copies {
+		posts[i] = &copies[i]
 	}
 	c := *e.category
 	tp := &ThreadPage{Thread: &t, Category: &c, Posts: posts, Page: page, Pages: pages, Version: v}

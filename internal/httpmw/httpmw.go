@@ -41,12 +41,14 @@ func Wrap(h http.Handler, rs httperr.Responder, baseURL string) http.Handler {
 
 // requestID gives every request an ID, sent back in X-Request-Id, shown on
 // error pages and in JSON errors, and logged.
+var requestIDKey = http.CanonicalHeaderKey(httperr.RequestIDHeader)
+
 func requestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b := make([]byte, 8)
-		rand.Read(b)
-		id := hex.EncodeToString(b)
-		w.Header().Set(httperr.RequestIDHeader, id)
+		var b [8]byte
+		rand.Read(b[:])
+		id := hex.EncodeToString(b[:])
+		w.Header()[requestIDKey] = []string{id}
 		next.ServeHTTP(w, r.WithContext(httperr.WithRequestID(r.Context(), id)))
 	})
 }

@@ -3,7 +3,6 @@ package metrics
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -69,8 +68,9 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 				defer panic(v)
 			}
 			route, method := routeLabel(pattern, code), methodLabel(r.Method)
-			m.requests.WithLabelValues(route, method, strconv.Itoa(code)).Inc()
-			m.duration.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
+			s := m.httpSeriesFor(route, method, code)
+			s.requests.Inc()
+			s.duration.Observe(time.Since(start).Seconds())
 		}()
 		next.ServeHTTP(sw, r)
 	})

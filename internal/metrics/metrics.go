@@ -18,6 +18,9 @@
 package metrics
 
 import (
+	"strconv"
+	"sync"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -29,6 +32,30 @@ type Metrics struct {
 	duration   *prometheus.HistogramVec
 	dbDuration *prometheus.HistogramVec
 	dbErrors   *prometheus.CounterVec
+	// series keeps each (route, method, code)'s counter and histogram:
+	// finding them by label values hashes the labels on every request.
+	series sync.Map // seriesKey -> *httpSeries
+}
+
+type seriesKey struct {
+	route, method string
+	code          int
+}
+
+type httpSeries struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
+}
+
+// httpSeriesFor returns the series of requests of route, method and code.
+func (m *Metrics) httpSeriesFor(route, method string, code int) *httpSeries {
+	k := seriesKey{route, method, code}
+	if s, ok := m.series.Load(k); ok {
+		return s.(*httpSeries)
+	}
+	s := &httpSeries{m.requests.WithLabelValues(route, method, strconv.Itoa(code)), m.duration.WithLabelValues(route, method)}
+	actual, _ := m.series.LoadOrStore(k, s)
+	return actual.(*httpSeries)
 }
 
 // httpBuckets span 0.5 ms (a cached page) to 5 s (something is wrong).

@@ -28,15 +28,19 @@ type cachedPage struct {
 	// hidden is Version.Hidden when the page was rendered, and current
 	// the page's version now: a saved copy is served only while nothing
 	// it shows has been taken away since.
-	hidden  uint64
-	current func() forum.Version
-	body    []byte
-	gz      []byte // gzip of body, made on first request that accepts it
-	etag    string
-	ctype   string
-	cacheCt string
-	gzOnce  sync.Once
-	at      time.Time // when it was rendered: its relative times are as of then
+	hidden   uint64
+	current  func() forum.Version
+	body     []byte
+	gz       []byte   // gzip of body, made on first request that accepts it
+	gzLength []string // its Content-Length
+	etag     string
+	ctype    string
+	cacheCt  string
+	gzOnce   sync.Once
+	// hdr is the response headers' values, made once (serveCached).
+	hdr         cachedHeaders
+	headersOnce sync.Once
+	at          time.Time // when it was rendered: its relative times are as of then
 	// modified is the Last-Modified of a page whose handler asked for one
 	// (feeds), else zero: see lastModified.
 	modified time.Time
@@ -69,6 +73,19 @@ func (s *Server) saved(key string) *cachedPage {
 	return e
 }
 
+type cachedHeaders struct {
+	ctype, cacheCt, etag, modified []string
+	length                         []string
+}
+
+func (e *cachedPage) makeHeaders() {
+	e.hdr = cachedHeaders{ctype: []string{e.ctype}, cacheCt: []string{e.cacheCt}, etag: []string{e.etag},
+		length: []string{strconv.Itoa(len(e.body))}}
+	if !e.modified.IsZero() {
+		e.hdr.modified = []string{e.modified.Format(http.TimeFormat)}
+	}
+}
+
 // gzipped returns the entry's body compressed, compressing it once.
 func (e *cachedPage) gzipped() []byte {
 	e.gzOnce.Do(func() {
@@ -77,6 +94,7 @@ func (e *cachedPage) gzipped() []byte {
 		zw.Write(e.body)
 		zw.Close()
 		e.gz = b.Bytes()
+		e.gzLength = []string{strconv.Itoa(len(e.gz))}
 	})
 	return e.gz
 }
@@ -215,30 +233,37 @@ func (f *renderFlights) finish(key string, fl *flight) {
 	f.mu.Unlock()
 }
 
+var varyCached = []string{"Accept-Encoding, Cookie"}
+var gzipEncoding = []string{"gzip"}
+
+// serveCached answers with a cached page. It is most of what a guest's
+// request costs, so its headers are the entry's own slices, set without
+// canonicalizing (the keys are canonical already) or allocating.
 func serveCached(w http.ResponseWriter, r *http.Request, e *cachedPage) {
+	e.headersOnce.Do(e.makeHeaders)
 	h := w.Header()
-	h.Set("Content-Type", e.ctype)
-	h.Set("Cache-Control", e.cacheCt)
-	h.Set("ETag", e.etag)
-	h.Set("Vary", "Accept-Encoding, Cookie")
-	if !e.modified.IsZero() {
-		h.Set("Last-Modified", e.modified.Format(http.TimeFormat))
+	h["Content-Type"], h["Cache-Control"], h["Etag"], h["Vary"] = e.hdr.ctype, e.hdr.cacheCt, e.hdr.etag, varyCached
+	if e.hdr.modified != nil {
+		h["Last-Modified"] = e.hdr.modified
 	}
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
 		if strings.Contains(inm, e.etag) {
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
-	} else if ims, err := http.ParseTime(r.Header.Get("If-Modified-Since")); err == nil && !e.modified.IsZero() && !e.modified.After(ims) {
-		w.WriteHeader(http.StatusNotModified) // If-None-Match, when sent, decides alone (RFC 9110)
-		return
+	} else if since := r.Header.Get("If-Modified-Since"); since != "" && !e.modified.IsZero() {
+		if ims, err := http.ParseTime(since); err == nil && !e.modified.After(ims) {
+			w.WriteHeader(http.StatusNotModified) // If-None-Match, when sent, decides alone (RFC 9110)
+			return
+		}
 	}
-	body := e.body
+	body, length := e.body, e.hdr.length
 	if acceptsGzip(r) {
 		body = e.gzipped()
-		h.Set("Content-Encoding", "gzip")
+		length = e.gzLength
+		h["Content-Encoding"] = gzipEncoding
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h["Content-Length"] = length
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
@@ -274,7 +299,7 @@ func (s *Server) cacheKey(r *http.Request) string {
 }
 
 func acceptsGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+	for part := range strings.SplitSeq(r.Header.Get("Accept-Encoding"), ",") {
 		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
 		if strings.TrimSpace(enc) == "gzip" && strings.TrimSpace(q) != "q=0" {
 			return true

@@ -97,7 +97,11 @@ func (s *Server) writePosts(out *bytes.Buffer, v *threadView) error {
 		if p.Deleted() {
 			out.WriteString(" deleted")
 		}
-		out.WriteString(`" id="p` + id + `" aria-labelledby="p` + id + `-by">`)
+		out.WriteString(`" id="p`)
+		out.WriteString(id)
+		out.WriteString(`" aria-labelledby="p`)
+		out.WriteString(id)
+		out.WriteString(`-by">`)
 		out.WriteString(core.parts[0])
 		for i, t := range core.times {
 			writeTime(out, v.Clock, t)
@@ -108,7 +112,11 @@ func (s *Server) writePosts(out *bytes.Buffer, v *threadView) error {
 			switch {
 			case !p.Deleted():
 				if v.CanReply {
-					out.WriteString(`<a href="/t/` + strconv.FormatInt(tp.Thread.ID, 10) + `/reply?quote=` + id + `#body">Quote</a> `)
+					out.WriteString(`<a href="/t/`)
+					out.Write(strconv.AppendInt(out.AvailableBuffer(), tp.Thread.ID, 10))
+					out.WriteString(`/reply?quote=`)
+					out.WriteString(id)
+					out.WriteString(`#body">Quote</a> `)
 				}
 				if p.AuthorID != a.ID && a.Active() {
 					f := s.tmpl.like[b2i(v.Liked[p.ID])]
@@ -121,7 +129,11 @@ func (s *Server) writePosts(out *bytes.Buffer, v *threadView) error {
 				out.WriteByte(' ')
 				if p.AuthorID == a.ID || v.IsMod {
 					// Delete asks first, on its own page (GET /p/{id}/delete).
-					out.WriteString(`<a href="/p/` + id + `/edit">Edit</a> <a href="/p/` + id + `/delete">Delete</a>`)
+					out.WriteString(`<a href="/p/`)
+					out.WriteString(id)
+					out.WriteString(`/edit">Edit</a> <a href="/p/`)
+					out.WriteString(id)
+					out.WriteString(`/delete">Delete</a>`)
 				}
 			case v.IsMod:
 				out.WriteString(`<form method="post" action="/p/` + id + `/restore" class="inline"><button type="submit" class="link">Restore</button></form>`)
