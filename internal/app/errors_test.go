@@ -96,7 +96,9 @@ func (f *errorForum) request(t *testing.T, method, path, token, body string) *ht
 func holdWrites(t *testing.T, a *app.App, engine string) (release func()) {
 	t.Helper()
 	ctx := t.Context()
-	driver, lock := "sqlite", "BEGIN IMMEDIATE"
+	// The server's own writers (the read buffer, the consumers) may hold
+	// the lock for a moment: wait for it as they do.
+	driver, lock := "sqlite", "PRAGMA busy_timeout = 10000; BEGIN IMMEDIATE"
 	if engine == "postgres" {
 		driver, lock = "pgx", "BEGIN; LOCK TABLE threads IN EXCLUSIVE MODE"
 	}
