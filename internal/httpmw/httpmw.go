@@ -8,6 +8,7 @@
 package httpmw
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -81,17 +82,24 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
+		status := sw.status
+		if errors.Is(r.Context().Err(), context.Canceled) {
+			// The client left before the answer (whatever the handler
+			// wrote went nowhere), as nginx logs it: a reply whose write
+			// had started is saved all the same.
+			status = httperr.StatusClientClosed
+		}
 		// Every request at debug level; failures always. Checking first
 		// spares the hot path the log call's allocations.
 		level := slog.LevelDebug
-		if sw.status >= 500 {
+		if status >= 500 {
 			level = slog.LevelWarn
 		}
 		if !log.Enabled(r.Context(), level) {
 			return
 		}
 		log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path,
-			"status", sw.status, "duration", time.Since(start), "request_id", httperr.RequestID(r.Context()))
+			"status", status, "duration", time.Since(start), "request_id", httperr.RequestID(r.Context()))
 	})
 }
 

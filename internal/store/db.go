@@ -72,7 +72,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.write, err = openPostgres(dsn)
 		db.read = db.write
 		if err == nil {
-			db.batch = newBatcher(db.write, db.flushSearch, nil)
+			db.batch = newBatcher(db.write, true, db.flushSearch, nil)
 		}
 	} else {
 		db.dialect = sqliteDialect
@@ -86,7 +86,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			db.opened, err = os.Stat(path)
 		}
 		if err == nil {
-			db.batch = newBatcher(db.write, db.flushSearch, db.ckpt.committed)
+			db.batch = newBatcher(db.write, false, db.flushSearch, db.ckpt.committed)
 			db.readStmts, db.writeStmts = &stmtCache{pool: db.read}, &stmtCache{pool: db.write}
 		}
 	}

@@ -45,6 +45,11 @@ func (db *DB) CreatePost(ctx context.Context, p *forum.Post) error {
 	var postID int64
 	var position int
 	err := db.inWriteTx(ctx, fmt.Sprintf("create post in thread %d", p.ThreadID), func(tx *sql.Tx) error {
+		if db.dialect.name == enginePostgres {
+			var err error
+			postID, position, err = db.createPostPostgres(ctx, tx, p)
+			return err
+		}
 		// Taking the position with an UPDATE locks the thread row on
 		// PostgreSQL, so concurrent replies get consecutive positions.
 		var categoryID, threadDeleted int64
@@ -84,6 +89,48 @@ func (db *DB) CreatePost(ctx context.Context, p *forum.Post) error {
 	}
 	p.ID, p.Position = postID, position
 	return nil
+}
+
+// createPostPostgres is CreatePost's writes in one statement: the batch's
+// transaction runs its writes one after another on one connection, so
+// there a reply costs its round trips (seven statements took 1.1 ms a
+// reply on loopback), not the server's work. Every part sees the
+// statement's one snapshot, so the category's last post is the later of
+// this one and the other threads' latest, and the author tracks the thread unless they muted its
+// category, as startTracking does.
+func (db *DB) createPostPostgres(ctx context.Context, tx *sql.Tx, p *forum.Post) (id int64, position int, err error) {
+	var bumped int
+	err = db.txRow(ctx, tx, `WITH new AS (SELECT nextval(pg_get_serial_sequence('posts', 'id')) AS id),
+		t AS (UPDATE threads SET last_position = last_position + 1, post_count = post_count + 1,
+				last_post_id = (SELECT id FROM new), last_post_at = $3, last_poster_id = $2
+			WHERE id = $1 RETURNING last_position, category_id, deleted_at),
+		p AS (INSERT INTO posts (id, thread_id, author_id, position, body, html, quote_post_id, created_at)
+			SELECT new.id, $1, $2, t.last_position, $4, $5, $6, $3 FROM new, t RETURNING id, position),
+		o AS (SELECT last_post_at AS at, COALESCE(last_post_id, 0) AS id FROM threads
+			WHERE category_id = (SELECT category_id FROM t) AND deleted_at = 0 AND id <> $1
+			ORDER BY last_post_at DESC, last_post_id DESC LIMIT 1),
+		c AS (UPDATE categories SET post_count = post_count + 1,
+				last_post_id = CASE WHEN o.at IS NULL OR ($3, new.id) >= (o.at, o.id) THEN new.id ELSE o.id END,
+				last_post_at = CASE WHEN o.at IS NULL OR ($3, new.id) >= (o.at, o.id) THEN $3 ELSE o.at END
+			FROM new LEFT JOIN o ON TRUE
+			WHERE categories.id = (SELECT category_id FROM t WHERE deleted_at = 0)),
+		m AS (UPDATE members SET post_count = post_count + 1
+			WHERE id = $2 AND EXISTS (SELECT 1 FROM t) RETURNING id),
+		tm AS (INSERT INTO thread_members (member_id, thread_id, level)
+			SELECT $2, $1, 2 FROM t WHERE NOT EXISTS (
+				SELECT 1 FROM categories c JOIN category_members cm ON cm.member_id = $2
+					AND cm.category_id IN (c.id, COALESCE(c.parent_id, 0)) AND cm.level = 3
+				WHERE c.id = t.category_id)
+			ON CONFLICT (member_id, thread_id) DO UPDATE SET level = 2 WHERE thread_members.level IS NULL),
+		e AS (INSERT INTO events (kind, member_id, category_id, thread_id, post_id, node, at)
+			SELECT $7, $2, t.category_id, $1, new.id, $8, $9 FROM t, new)
+		SELECT p.id, p.position, (SELECT count(*) FROM m), pg_notify('`+eventsChannel+`', '') FROM p`,
+		p.ThreadID, p.AuthorID, toMillis(p.CreatedAt), p.Body, p.HTML, nullID(p.QuotePostID),
+		string(forum.EventPostCreated), db.node, time.Now().UnixMilli()).Scan(&id, &position, &bumped, new(string))
+	if err == nil && bumped == 0 {
+		err = fmt.Errorf("member %d: %w", p.AuthorID, forum.ErrNotFound)
+	}
+	return id, position, err
 }
 
 // PostByID returns a post with its author details; ErrNotFound if absent.

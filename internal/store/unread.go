@@ -91,6 +91,10 @@ func inList(q *strings.Builder, args []any, ids []int64) []any {
 // SaveReads upserts read positions (the larger position wins, so the
 // order of flushes from several nodes does not matter) and visit times,
 // in one transaction, in key order so two nodes' flushes cannot deadlock.
+// It goes through the batcher: in a transaction of its own on PostgreSQL
+// it would lock member and thread_members rows that a batch of replies
+// locks in another order, a deadlock the server breaks only after its
+// deadlock_timeout (a second), and replies then waited that long.
 func (db *DB) SaveReads(ctx context.Context, reads []forum.ReadMark, visits []forum.VisitMark) error {
 	if len(reads) == 0 && len(visits) == 0 {
 		return nil
@@ -99,7 +103,7 @@ func (db *DB) SaveReads(ctx context.Context, reads []forum.ReadMark, visits []fo
 		return cmp.Or(cmp.Compare(a.MemberID, b.MemberID), cmp.Compare(a.ThreadID, b.ThreadID))
 	})
 	slices.SortFunc(visits, func(a, b forum.VisitMark) int { return cmp.Compare(a.MemberID, b.MemberID) })
-	return db.inTx(ctx, "save read positions", func(tx *sql.Tx) error {
+	return db.inWriteTx(ctx, "save read positions", func(tx *sql.Tx) error {
 		for _, m := range reads {
 			_, err := db.txExec(ctx, tx, `INSERT INTO thread_members (member_id, thread_id, last_read_position, last_visited_at)
 				VALUES ($1, $2, $3, $4)

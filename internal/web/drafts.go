@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -40,8 +41,10 @@ func (s *Server) restoreDraft(r *http.Request, v *formView) {
 
 // dropDraft deletes the member's draft once its post is made. Should that
 // fail, the draft comes back in the box later, which is a nuisance, not a loss.
+// It goes on if the member has left meanwhile (the phone lost its signal
+// while the post was saved): the post is made, so the draft is done with.
 func (s *Server) dropDraft(r *http.Request, key string) {
-	if err := s.svc.DeleteDraft(r.Context(), actor(r), key); err != nil {
+	if err := s.svc.DeleteDraft(context.WithoutCancel(r.Context()), actor(r), key); err != nil {
 		s.log.Warn("delete draft after posting", "err", err)
 	}
 }
