@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -64,7 +65,8 @@ func (db *DB) Search(ctx context.Context, q forum.SearchQuery) ([]*forum.SearchH
 	candidates := func(relevance string) ([]forum.SearchCandidate, error) {
 		// The text depends only on which filters are set (the terms are
 		// bound), so the statement cache holds at most a few hundred.
-		rows, err := db.readRows(ctx, "SELECT p.id, "+relevance+", p.created_at, CASE WHEN p.position = 1 THEN t.title ELSE '' END"+from, args...)
+		rows, err := db.readRows(ctx, "SELECT p.id, "+relevance+", p.created_at, CASE WHEN p.position = 1 THEN t.title ELSE '' END"+from,
+			append(slices.Clip(db.dialect.planEachTime), args...)...)
 		if err != nil {
 			return nil, err
 		}
