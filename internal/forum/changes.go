@@ -45,10 +45,8 @@ type Changes struct {
 	accounts               map[int64]uint64 // what its sessions hold besides: the password, the sessions
 	people                 atomic.Uint64    // moves with every count of members or accounts
 	bookmarks              map[int64]uint64 // a member's bookmarks
-	bells                  map[int64]uint64 // a member's unread notifications
-	bellsAll               uint64           // everyone's (a thread deleted, or many notified at once)
-	drafts                 map[int64]uint64 // which forms a member has drafts for
-	draftsAll              uint64           // everyone's (expired drafts pruned)
+	bells                  map[int64]uint64 // a member's unread notifications; 0: everyone's (a thread deleted, many notified at once)
+	drafts                 map[int64]uint64 // which forms a member has drafts for; 0: everyone's (expired drafts pruned)
 	levels                 map[int64]uint64 // a member's levels on threads
 	prefs                  map[int64]uint64 // a member's mail preferences and time zone
 	edits                  uint64           // every post edit: feeds list first posts' words
@@ -143,6 +141,14 @@ func (c *Changes) count(m map[int64]uint64, id int64) uint64 {
 	return m[id]
 }
 
+// countWithAll is count for the maps whose id 0 counts the changes to
+// every member's (bells, drafts).
+func (c *Changes) countWithAll(m map[int64]uint64, id int64) uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return m[id] + m[0]
+}
+
 func (c *Changes) bump(m map[int64]uint64, id int64) {
 	c.mu.Lock()
 	m[id]++
@@ -162,40 +168,24 @@ func (c *Changes) BookmarksChanged(id int64) {
 
 // BellVersion is the version of member id's count of unread notifications.
 func (c *Changes) BellVersion(id int64) uint64 {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.bells[id] + c.bellsAll
+	return c.countWithAll(c.bells, id)
 }
 
 // NotificationsChanged records that member id's notifications came or
 // were read; id 0 means any member's.
 func (c *Changes) NotificationsChanged(id int64) {
-	c.mu.Lock()
-	if id == 0 {
-		c.bellsAll++
-	} else {
-		c.bells[id]++
-	}
-	c.mu.Unlock()
+	c.bump(c.bells, id)
 }
 
 // DraftsVersion is the version of which forms member id has drafts for.
 func (c *Changes) DraftsVersion(id int64) uint64 {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.drafts[id] + c.draftsAll
+	return c.countWithAll(c.drafts, id)
 }
 
 // DraftsChanged records that member id saved a draft for another form or
 // dropped one; id 0 means any member's (expired drafts pruned).
 func (c *Changes) DraftsChanged(id int64) {
-	c.mu.Lock()
-	if id == 0 {
-		c.draftsAll++
-	} else {
-		c.drafts[id]++
-	}
-	c.mu.Unlock()
+	c.bump(c.drafts, id)
 }
 
 // LevelsVersion is the version of member id's levels on threads.
