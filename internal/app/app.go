@@ -458,18 +458,22 @@ func (a *App) Serve(ctx context.Context) error {
 		go func() { errc <- a.srv.Serve(a.ln) }()
 	}
 	mctx, stopMonitor := context.WithCancel(ctx)
-	defer stopMonitor()
-	go a.monitor.run(mctx)
+	// The background work ends before Serve returns, so that nothing
+	// writes to the database or the data directory after (Close, a test's
+	// clean-up): a roster half rebuilt, a lease not yet released.
+	var bg sync.WaitGroup
+	defer a.stopBackground(stopMonitor, &bg)
+	bg.Go(func() { a.monitor.run(mctx) })
 	modes := newModeSync(a.Status, a.Store, a.Log)
 	apply := func(e forum.Event) {
 		a.Service.ApplyEvent(e)
 		modes.changed(e)
 	}
 	tail := &events.Tailer{Source: a.Store, Apply: apply, Log: a.Log}
-	go tail.Run(mctx)
-	go modes.run(mctx)
-	go a.lease.Run(mctx)
-	go a.pruneEvents(mctx)
+	bg.Go(func() { tail.Run(mctx) })
+	bg.Go(func() { modes.run(mctx) })
+	bg.Go(func() { a.lease.Run(mctx) })
+	bg.Go(func() { a.pruneEvents(mctx) })
 	a.status.run(mctx)
 	// Durable consumers of the event stream, on the lease holder only.
 	notifications := &notify.Consumer{Store: a.Store, Notified: a.Service.Changes().NotificationsChanged}
@@ -482,20 +486,22 @@ func (a *App) Serve(ctx context.Context) error {
 	if err := a.Store.StartConsumerAtHead(ctx, members.Name(), time.Now()); err != nil {
 		a.Log.Warn("the member roster consumer could not start at the end of the event stream; it reads from its start", "err", err)
 	}
-	go members.Run(mctx, a.lease.Held)
+	bg.Go(func() { members.Run(mctx, a.lease.Held) })
 	runner := &events.Runner{Source: a.Store, Lease: a.lease, Log: a.Log, Poll: a.Config.EventPoll,
 		Consumers: []events.Consumer{notifications, members}}
-	go runner.Run(mctx)
+	bg.Go(func() { runner.Run(mctx) })
 	// Read positions and visits of page views are buffered and written
 	// every second (forum.readBuffer); a crash loses at most that second.
-	go a.Service.RunReads(mctx, time.Second, func(err error) {
-		a.Log.Warn("saving read positions (kept for the next try)", "err", err)
+	bg.Go(func() {
+		a.Service.RunReads(mctx, time.Second, func(err error) {
+			a.Log.Warn("saving read positions (kept for the next try)", "err", err)
+		})
 	})
 	if a.mail != nil {
-		go a.mail.Run(mctx)
+		bg.Go(func() { a.mail.Run(mctx) })
 	}
 	if a.notify != nil {
-		go a.notify.Run(mctx)
+		bg.Go(func() { a.notify.Run(mctx) })
 	}
 	select {
 	case err := <-errc:
@@ -519,6 +525,20 @@ func (a *App) Serve(ctx context.Context) error {
 		a.Log.Warn("saving read positions at shutdown", "err", err)
 	}
 	return nil
+}
+
+// stopBackground cancels Serve's background work and waits for it, for
+// at most a quarter of a minute: a mail being sent or a slow database
+// should not hold the shutdown for ever.
+func (a *App) stopBackground(stop context.CancelFunc, bg *sync.WaitGroup) {
+	stop()
+	done := make(chan struct{})
+	go func() { bg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		a.Log.Warn("background work still running at shutdown; stopping without it")
+	}
 }
 
 // Close releases the listener (if never served) and the database.
