@@ -24,13 +24,15 @@ var _ forum.Store = (*DB)(nil)
 // DB is a Hearth database. On SQLite writes go through a single connection
 // and reads through a pool of read-only ones; on PostgreSQL both share one pool.
 type DB struct {
-	dialect    *dialect      // what differs between the engines
-	label      string        // the DSN without secrets, for messages
-	write      *sql.DB       // transactions and writes
-	read       *sql.DB       // plain reads; the same pool as write on PostgreSQL
-	migrations fs.FS         // numbered .sql files for this engine; swapped in tests
-	batch      *batcher      // group commit of posting writes; SQLite only
-	ckpt       *checkpointer // SQLite: checkpoints off the writer
+	dialect    *dialect // what differs between the engines
+	label      string   // the DSN without secrets, for messages
+	write      *sql.DB  // transactions and writes
+	read       *sql.DB  // plain reads; the same pool as write on PostgreSQL
+	migrations fs.FS    // numbered .sql files for this engine; swapped in tests
+	batch      *batcher // group commit of writes
+	// relevanceBudget is the time a search may spend on bm25 (see Search).
+	relevanceBudget time.Duration
+	ckpt            *checkpointer // SQLite: checkpoints off the writer
 
 	readStmts, writeStmts *stmtCache // prepared statements; SQLite only
 	closed                atomic.Bool
@@ -65,7 +67,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if strings.TrimPrefix(dsn, "sqlite:") == "" {
 		return nil, errors.New("open database: empty DSN: give a SQLite file path or a postgres:// URL")
 	}
-	db := &DB{label: redact(dsn)}
+	db := &DB{label: redact(dsn), relevanceBudget: 10 * time.Millisecond}
 	var err error
 	if IsPostgresDSN(dsn) {
 		db.dialect = postgresDialect

@@ -358,6 +358,31 @@ func TestSearchCommonWord(t *testing.T) {
 	})
 }
 
+// TestSearchOverItsRelevanceBudget: when bm25 cannot rank a search's few
+// matches in time (common words on a big forum), the search still answers
+// them all, a title match first, then the newest.
+func TestSearchOverItsRelevanceBudget(t *testing.T) {
+	db := openSQLiteTest(t) // PostgreSQL's ts_rank reads only the matches: no budget there
+	if _, err := db.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	db.relevanceBudget = time.Nanosecond
+	f := buildSearchForum(t, db)
+	th := &forum.Thread{CategoryID: f.public.ID, AuthorID: f.ada.ID, Title: "Cruise commission!", Slug: "cc", CreatedAt: at(5)}
+	p := &forum.Post{Body: "Asking for a friend.", HTML: "<p>Asking for a friend.</p>"}
+	must(t, db.CreateThread(t.Context(), th, p))
+	f.posts["exact"] = p
+	within := f.search(t, db, guest, "cruise commission", nil)
+	db.relevanceBudget = time.Minute
+	ranked := f.search(t, db, guest, "cruise commission", nil)
+	if !slices.Equal(sorted(within), sorted(ranked)) {
+		t.Errorf("over the budget %v, within it %v: want the same matches", within, ranked)
+	}
+	if len(within) == 0 || within[0] != "exact" && within[0] != "cruise" {
+		t.Errorf("over the budget: %v, want a title match first", within)
+	}
+}
+
 // TestSearchQueueWithinATransaction: a post reaches the index when its
 // transaction commits, and what else that transaction did to it (an edit,
 // a title change, a delete) before then leaves the index exactly right;
