@@ -41,9 +41,10 @@ type DB struct {
 	listenMu   sync.Mutex
 	listenConn *sql.Conn // PostgreSQL: LISTENs for events; nil until first used
 
-	path     string // the SQLite file
-	openedMu sync.Mutex
-	opened   os.FileInfo // the SQLite file as opened: Ping notices it removed or replaced
+	path      string // the SQLite file
+	openedMu  sync.Mutex
+	opened    os.FileInfo // the SQLite file as opened: Ping notices it removed or replaced
+	fileMoved atomic.Bool // Ping found another file, or none, at the path
 	// ioFailed is set when SQLite met an I/O error: the connections' open
 	// files may be on a filesystem that failed and came back mounted
 	// anew, so Ping replaces them (see recoverIO).
@@ -134,7 +135,14 @@ func (db *DB) Ping(ctx context.Context) error {
 		}
 	}
 	if err == nil && db.path != "" {
-		err = db.checkFile(recovering)
+		if err = db.checkFile(recovering); err != nil {
+			db.fileMoved.Store(true)
+		} else if db.fileMoved.Swap(false) {
+			// The file is back at its path: connections opened meanwhile
+			// (by the consumers, the read buffer) opened what was there
+			// then, and would go on reading that copy.
+			db.dropIdle()
+		}
 	}
 	if err != nil {
 		if isIOError(err) {
