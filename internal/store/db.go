@@ -24,15 +24,15 @@ var _ forum.Store = (*DB)(nil)
 // DB is a Hearth database. On SQLite writes go through a single connection
 // and reads through a pool of read-only ones; on PostgreSQL both share one pool.
 type DB struct {
-	dialect    *dialect // what differs between the engines
-	label      string   // the DSN without secrets, for messages
-	write      *sql.DB  // transactions and writes
-	read       *sql.DB  // plain reads; the same pool as write on PostgreSQL
-	migrations fs.FS    // numbered .sql files for this engine; swapped in tests
-	batch      *batcher // group commit of writes
+	dialect    *dialect      // what differs between the engines
+	label      string        // the DSN without secrets, for messages
+	write      *sql.DB       // transactions and writes
+	read       *sql.DB       // plain reads; the same pool as write on PostgreSQL
+	migrations fs.FS         // numbered .sql files for this engine; swapped in tests
+	batch      *batcher      // group commit of writes
+	ckpt       *checkpointer // SQLite: checkpoints off the writer
 	// relevanceBudget is the time a search may spend on bm25 (see Search).
 	relevanceBudget time.Duration
-	ckpt            *checkpointer // SQLite: checkpoints off the writer
 
 	readStmts, writeStmts *stmtCache // prepared statements; SQLite only
 	closed                atomic.Bool

@@ -132,8 +132,7 @@ func (b *batcher) run(batch []writeReq) {
 		errs, err = b.attempt(batch, savepoints)
 		if errors.Is(err, errWriteFailed) {
 			savepoints = true // again, the failed write undone alone
-			attempt--
-			continue
+			errs, err = b.attempt(batch, true)
 		}
 		// Two nodes' batches can lock the same thread, category and member
 		// rows in opposite orders; PostgreSQL then aborts one of them. The

@@ -96,8 +96,8 @@ func (db *DB) CreatePost(ctx context.Context, p *forum.Post) error {
 // there a reply costs its round trips (seven statements took 1.1 ms a
 // reply on loopback), not the server's work. Every part sees the
 // statement's one snapshot, so the category's last post is the later of
-// this one and the other threads' latest, and the author tracks the thread unless they muted its
-// category, as startTracking does.
+// this one and the other threads' latest. The author starts tracking the
+// thread as in startTracking.
 func (db *DB) createPostPostgres(ctx context.Context, tx *sql.Tx, p *forum.Post) (id int64, position int, err error) {
 	var bumped int
 	err = db.txRow(ctx, tx, `WITH new AS (SELECT nextval(pg_get_serial_sequence('posts', 'id')) AS id),
@@ -118,8 +118,7 @@ func (db *DB) createPostPostgres(ctx context.Context, tx *sql.Tx, p *forum.Post)
 			WHERE id = $2 AND EXISTS (SELECT 1 FROM t) RETURNING id),
 		tm AS (INSERT INTO thread_members (member_id, thread_id, level)
 			SELECT $2, $1, 2 FROM t WHERE NOT EXISTS (
-				SELECT 1 FROM categories c JOIN category_members cm ON cm.member_id = $2
-					AND cm.category_id IN (c.id, COALESCE(c.parent_id, 0)) AND cm.level = 3
+				SELECT 1 FROM categories c `+watchingCategory("$2")+`
 				WHERE c.id = t.category_id)
 			ON CONFLICT (member_id, thread_id) DO UPDATE SET level = 2 WHERE thread_members.level IS NULL),
 		e AS (INSERT INTO events (kind, member_id, category_id, thread_id, post_id, node, at)

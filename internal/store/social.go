@@ -230,14 +230,22 @@ func (db *DB) SetCategoryLevel(ctx context.Context, member, category int64, l fo
 // startTracking makes a member who posts in a thread track it, unless they
 // chose a level there or watch its category (or the category's parent)
 // already: replying must not lower what they hear.
+// (PostgreSQL's reply does the same in its one statement.)
 func (db *DB) startTracking(ctx context.Context, tx *sql.Tx, member, thread int64) error {
 	_, err := db.txExec(ctx, tx, `INSERT INTO thread_members (member_id, thread_id, level)
 		SELECT CAST($1 AS BIGINT), CAST($2 AS BIGINT), 2 WHERE NOT EXISTS (
 			SELECT 1 FROM threads t JOIN categories c ON c.id = t.category_id
-			JOIN category_members cm ON cm.member_id = $1 AND cm.category_id IN (c.id, COALESCE(c.parent_id, 0)) AND cm.level = 3
+			`+watchingCategory("$1")+`
 			WHERE t.id = $2)
 		ON CONFLICT (member_id, thread_id) DO UPDATE SET level = 2 WHERE thread_members.level IS NULL`, member, thread)
 	return err
+}
+
+// watchingCategory joins category c to the row saying that member (a
+// placeholder) watches it or its parent.
+func watchingCategory(member string) string {
+	return "JOIN category_members cm ON cm.member_id = " + member +
+		" AND cm.category_id IN (c.id, COALESCE(c.parent_id, 0)) AND cm.level = 3"
 }
 
 func (db *DB) level(ctx context.Context, q string, member, id int64) (forum.Level, error) {
