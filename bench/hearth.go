@@ -409,8 +409,10 @@ func pickSearches(ctx context.Context, db *sql.DB) ([]string, error) {
 			return nil, err
 		}
 		var words []string
-		for _, w := range strings.FieldsFunc(strings.ToLower(body), func(r rune) bool { return !unicode.IsLetter(r) }) {
-			words = append(words, w) // all words, so that neighbours are neighbours
+		// Split as the index does (letters and digits make a word), so
+		// that neighbours here are neighbours there and a phrase exists.
+		for _, w := range strings.FieldsFunc(strings.ToLower(body), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+			words = append(words, w)
 		}
 		if len(words) >= 2 {
 			texts = append(texts, words)

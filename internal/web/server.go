@@ -126,9 +126,9 @@ func (s *Server) Handler() http.Handler {
 }
 
 func (s *Server) routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", s.cached(s.homeVersion, s.front))
-	mux.HandleFunc("GET /latest", s.cached(s.latestVersion, s.latest))
-	mux.HandleFunc("GET /categories", s.cached(s.frontVersion, s.home))
+	mux.HandleFunc("GET /{$}", s.cachedList(s.homeVersion, s.front))
+	mux.HandleFunc("GET /latest", s.cachedList(s.latestVersion, s.latest))
+	mux.HandleFunc("GET /categories", s.cachedList(s.frontVersion, s.home))
 	mux.HandleFunc("GET /static/{hash}/{file}", s.static)
 	s.metaRoutes(mux)
 
@@ -153,7 +153,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /reset", s.reset)
 
 	mux.HandleFunc("GET /c/{id}", s.category)
-	mux.HandleFunc("GET /c/{id}/{slug}", s.cached(s.categoryVersion, s.category))
+	mux.HandleFunc("GET /c/{id}/{slug}", s.cachedList(s.categoryVersion, s.category))
 	mux.HandleFunc("GET /c/{id}/new", s.newThreadForm)
 	mux.HandleFunc("POST /c/{id}/new", s.newThread)
 	mux.HandleFunc("POST /c/{id}/read", s.markCategoryRead)
