@@ -75,7 +75,8 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.write, err = openPostgres(dsn)
 		db.read = db.write
 		if err == nil {
-			db.batch = newBatcher(db.write, true, db.flushSearch, nil)
+			db.batch = newBatcher(db.write, true, nil, nil) // the search column there is kept by a trigger
+			db.batch.pipeline = true
 		}
 	} else {
 		db.dialect = sqliteDialect

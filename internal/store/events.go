@@ -186,12 +186,15 @@ func (db *DB) SaveConsumerCursor(ctx context.Context, consumer string, c forum.E
 	// Through group commit: consumers move their cursors many times a
 	// second while members post, and each would otherwise take the
 	// writer for a commit of its own between the replies' batches.
-	return db.wrap("save the cursor of "+consumer, db.inWriteTx(ctx, "save cursor", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO event_cursors (consumer, position, updated_at) VALUES ($1, $2, $3)
-			ON CONFLICT (consumer) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
-			consumer, string(c), toMillis(now))
-		return err
-	}))
+	// One statement, so on PostgreSQL it goes with the replies' in one
+	// round trip.
+	return db.inWriteRow(ctx, "save the cursor of "+consumer, &rowWrite{
+		query: `INSERT INTO event_cursors (consumer, position, updated_at) VALUES ($1, $2, $3)
+			ON CONFLICT (consumer) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at
+			RETURNING consumer`,
+		args: []any{consumer, string(c), toMillis(now)},
+		scan: func(row interface{ Scan(...any) error }) error { return row.Scan(new(string)) },
+	})
 }
 
 // PruneEvents deletes events older than before that every durable consumer

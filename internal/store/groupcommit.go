@@ -3,13 +3,16 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"hearth/internal/forum"
 )
@@ -37,7 +40,17 @@ const maxBatch = 128
 type writeReq struct {
 	ctx  context.Context
 	fn   func(tx *sql.Tx) error
+	row  *rowWrite // the same write as one statement, or nil
 	done chan error
+}
+
+// rowWrite is a write that is one statement answering one row, which scan
+// reads. On PostgreSQL a batch of them goes in one round trip (see
+// pipelined).
+type rowWrite struct {
+	query string
+	args  []any
+	scan  func(row interface{ Scan(...any) error }) error
 }
 
 type batcher struct {
@@ -47,9 +60,15 @@ type batcher struct {
 	// and release is a round trip, two of a reply's three; on SQLite they
 	// cost next to nothing.
 	optimistic bool
-	flush      func(ctx context.Context, tx *sql.Tx) error // before each commit (the search index)
-	committed  func()                                      // after each commit (the checkpointer)
-	queue      chan writeReq
+	// pipeline sends a batch of rowWrites, between its BEGIN and COMMIT,
+	// in one round trip (PostgreSQL): one statement after another took a
+	// round trip each, and the batch's backend waited most of the time
+	// for the next, its locks held, while the one goroutine sending them
+	// waited for the two cores the HTTP handlers were busy on.
+	pipeline  bool
+	flush     func(ctx context.Context, tx *sql.Tx) error // before each commit (the search index)
+	committed func()                                      // after each commit (the checkpointer)
+	queue     chan writeReq
 	// current is the batch's transaction while it runs (see uncancelled).
 	current atomic.Pointer[sql.Tx]
 	stop    chan struct{}
@@ -58,6 +77,9 @@ type batcher struct {
 
 func newBatcher(db *sql.DB, optimistic bool, flush func(ctx context.Context, tx *sql.Tx) error, committed func()) *batcher {
 	b := &batcher{db: db, optimistic: optimistic, flush: flush, committed: committed, queue: make(chan writeReq, maxBatch), stop: make(chan struct{}), gone: make(chan struct{})}
+	if flush == nil {
+		b.flush = func(context.Context, *sql.Tx) error { return nil }
+	}
 	go b.loop()
 	return b
 }
@@ -73,7 +95,17 @@ var errClosed = errors.New("database closed")
 // do queues fn and waits for its batch to commit. fn's effects are durable
 // when do returns nil.
 func (b *batcher) do(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	req := writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	return b.queueWrite(writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)})
+}
+
+// doRow is do for a write that is one statement: fn runs it in a
+// transaction, row is the same statement for a pipelined batch.
+func (b *batcher) doRow(ctx context.Context, fn func(tx *sql.Tx) error, row *rowWrite) error {
+	return b.queueWrite(writeReq{ctx: ctx, fn: fn, row: row, done: make(chan error, 1)})
+}
+
+func (b *batcher) queueWrite(req writeReq) error {
+	ctx := req.ctx
 	select {
 	case b.queue <- req:
 	case <-b.stop:
@@ -129,7 +161,11 @@ func (b *batcher) run(batch []writeReq) {
 	var err error
 	savepoints := !b.optimistic
 	for attempt := 1; ; attempt++ {
-		errs, err = b.attempt(batch, savepoints)
+		if !savepoints && b.pipeline && allRows(batch) {
+			errs, err = b.pipelined(batch)
+		} else {
+			errs, err = b.attempt(batch, savepoints)
+		}
 		if errors.Is(err, errWriteFailed) {
 			savepoints = true // again, the failed write undone alone
 			errs, err = b.attempt(batch, true)
@@ -214,6 +250,82 @@ func (b *batcher) attempt(batch []writeReq, savepoints bool) ([]error, error) {
 	return errs, nil
 }
 
+func allRows(batch []writeReq) bool {
+	for _, r := range batch {
+		if r.row == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// pipelined runs a batch of rowWrites as attempt does without savepoints,
+// but sends BEGIN, the statements and COMMIT together, then reads their
+// answers. PostgreSQL runs them one after another as it reads them; after
+// one that fails it skips the rest, COMMIT included, and the batch goes
+// again with savepoints (errWriteFailed). A statement that answers no row
+// (its thread gone) is that write's error alone: it changed nothing.
+func (b *batcher) pipelined(batch []writeReq) ([]error, error) {
+	ctx := context.Background()
+	errs := make([]error, len(batch))
+	conn, err := b.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	err = conn.Raw(func(dc any) error {
+		pc := dc.(*stdlib.Conn).Conn()
+		var pb pgx.Batch
+		pb.Queue("BEGIN")
+		for i, r := range batch {
+			if errs[i] = r.ctx.Err(); errs[i] == nil { // else gave up while queued: never started
+				pb.Queue(r.row.query, r.row.args...)
+			}
+		}
+		pb.Queue("COMMIT")
+		res := pc.SendBatch(ctx, &pb)
+		_, err := res.Exec() // BEGIN
+		for i, r := range batch {
+			if err == nil && errs[i] == nil {
+				if errs[i] = r.row.scan(res.QueryRow()); isServerError(errs[i]) {
+					err = errs[i] // the transaction is undone
+				}
+			}
+		}
+		if err == nil {
+			_, err = res.Exec() // COMMIT: if it failed for a lost connection, nobody knows whether it committed
+		}
+		if cerr := res.Close(); err == nil {
+			err = cerr
+		}
+		if isServerError(err) {
+			if pc.PgConn().TxStatus() != 'I' {
+				if _, rerr := pc.Exec(ctx, "ROLLBACK"); rerr != nil {
+					return driver.ErrBadConn // the pool drops the connection
+				}
+			}
+			if !deadlocked(err, nil) {
+				err = errWriteFailed
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if b.committed != nil {
+		b.committed()
+	}
+	return errs, nil
+}
+
+// isServerError reports whether err is PostgreSQL's refusal of a statement,
+// which undoes the transaction it is in.
+func isServerError(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe)
+}
+
 // uncancelled returns ctx, or ctx without its cancellation for a
 // statement of the batch in tx: once queued, a write is carried out and its
 // caller waits for the verdict anyway (see do), and the SQLite driver
@@ -250,8 +362,31 @@ func callerEnded(ctx context.Context, err error) error {
 	return err
 }
 
-// inWriteTx runs fn in a write transaction: through the batcher on SQLite
-// (group commit), in a transaction of its own on PostgreSQL.
+// inSideTx runs fn, a write that locks none of the rows replies lock
+// (threads, categories, members, read positions), in a transaction: its
+// own on PostgreSQL, beside the batches, and the batcher's on SQLite, the
+// one writer. A consumer's many statements for a batch of events (the
+// notifications of every reply) held the batcher's one connection for as
+// long as the replies queued behind them.
+func (db *DB) inSideTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	if db.dialect.name == enginePostgres {
+		return db.inTx(ctx, op, fn)
+	}
+	return db.inWriteTx(ctx, op, fn)
+}
+
+// inWriteRow is inWriteTx for a write that is one statement, which a
+// PostgreSQL batch may send with others in one round trip.
+func (db *DB) inWriteRow(ctx context.Context, op string, w *rowWrite) error {
+	if db.closed.Load() {
+		return db.wrap(op, forum.ErrUnavailable)
+	}
+	fn := func(tx *sql.Tx) error { return w.scan(db.txRow(ctx, tx, w.query, w.args...)) }
+	return db.wrap(op, db.batch.doRow(ctx, fn, w))
+}
+
+// inWriteTx runs fn in a write transaction, through the batcher (group
+// commit).
 func (db *DB) inWriteTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
 	if db.batch == nil {
 		return db.inTx(ctx, op, fn)

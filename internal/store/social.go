@@ -292,7 +292,7 @@ const effectiveLevel = `COALESCE(
 // everyone.
 func (db *DB) AddNotifications(ctx context.Context, rs []forum.NotifyRequest) ([]int64, error) {
 	var ids []int64
-	err := db.inWriteTx(ctx, "add notifications", func(tx *sql.Tx) error {
+	err := db.inSideTx(ctx, "add notifications", func(tx *sql.Tx) error {
 		ids = ids[:0]
 		notified := map[int64]bool{}
 		for _, r := range rs {
