@@ -158,6 +158,52 @@ func (a *App) pruneEvents(ctx context.Context) {
 	}
 }
 
+// The search index's upkeep (SQLite): FTS5 writes a segment per batch of
+// new posts and merges them as it goes, which leaves a dozen and more on a
+// big forum; each search reads every one's list for each word. At 5,000,000
+// posts, 17 segments made search p99 90 ms against 32 ms in one. So when
+// there are more than searchMaxSegments, they are merged into one, a step
+// of searchMergePages pages (a few ms of the writer's time) a second.
+const (
+	searchMaxSegments = 8
+	searchMergePages  = 500
+	searchMergeEvery  = time.Hour
+)
+
+// mergeSearch keeps the search index in few segments, from a minute after
+// start and then hourly.
+func (a *App) mergeSearch(ctx context.Context) {
+	wait := time.Minute
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = searchMergeEvery
+		n, err := a.Store.SearchSegments(ctx)
+		if err != nil || n <= searchMaxSegments {
+			continue // a failure to count is the monitor's to report
+		}
+		start, steps := time.Now(), 0
+		for merged := true; merged && ctx.Err() == nil; steps++ {
+			if merged, err = a.Store.MergeSearch(ctx, searchMergePages); err != nil {
+				if ctx.Err() == nil {
+					a.Log.Warn("merging the search index failed", "err", err)
+				}
+				break
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+		if err == nil && ctx.Err() == nil {
+			a.Log.Info("merged the search index", "segments", n, "steps", steps, "took", time.Since(start).Round(time.Second))
+		}
+	}
+}
+
 // NewMarkup returns the renderer the service uses.
 func NewMarkup() forum.Markup { return render.New() }
 
@@ -474,6 +520,7 @@ func (a *App) Serve(ctx context.Context) error {
 	bg.Go(func() { modes.run(mctx) })
 	bg.Go(func() { a.lease.Run(mctx) })
 	bg.Go(func() { a.pruneEvents(mctx) })
+	bg.Go(func() { a.mergeSearch(mctx) })
 	a.status.run(mctx)
 	// Durable consumers of the event stream, on the lease holder only.
 	notifications := &notify.Consumer{Store: a.Store, Notified: a.Service.Changes().NotificationsChanged}

@@ -161,6 +161,12 @@ type Store interface {
 	SearchIndexStatus(ctx context.Context) (posts, indexed int64, err error)
 	// RebuildSearch rebuilds the search index from the posts and threads.
 	RebuildSearch(ctx context.Context) error
+	// SearchSegments counts the search index's segments, each of which a
+	// search reads for each of its words (0 for an index without them);
+	// MergeSearch does one step of merging them into one, writing about
+	// pages pages, and reports whether there was anything to merge.
+	SearchSegments(ctx context.Context) (int, error)
+	MergeSearch(ctx context.Context, pages int) (merged bool, err error)
 
 	// Import writes a batch of records with their IDs as given, in one
 	// transaction, for seeding and importers. Counters are not maintained:

@@ -240,3 +240,44 @@ func (db *DB) SearchIntegrityCheck(ctx context.Context) error {
 	_, err := db.write.ExecContext(ctx, "INSERT INTO post_search (post_search, rank) VALUES ('integrity-check', 1)")
 	return db.wrap("search index integrity check", err)
 }
+
+// SearchSegments counts the segments of the SQLite search index: FTS5
+// adds one per batch of new posts and merges them as it goes, which leaves
+// a dozen and more on a big forum, and a search reads and merges every
+// one's list for each of its words. Zero on PostgreSQL (a GIN index).
+func (db *DB) SearchSegments(ctx context.Context) (int, error) {
+	if db.dialect.name != engineSQLite {
+		return 0, nil
+	}
+	var n int
+	err := db.read.QueryRowContext(ctx, "SELECT COUNT(DISTINCT segid) FROM post_search_idx").Scan(&n)
+	return n, db.wrap("count search index segments", err)
+}
+
+// MergeSearch does one step of merging the SQLite search index's segments
+// into one, writing about pages pages (FTS5 'merge' with a negative count:
+// all levels as one), through the writer like any write, so a step holds
+// replies back only as long as it writes. It reports whether the step
+// found anything to merge: once it does not, the index is one segment.
+func (db *DB) MergeSearch(ctx context.Context, pages int) (merged bool, err error) {
+	if db.dialect.name != engineSQLite {
+		return false, nil
+	}
+	err = db.inWriteTx(ctx, "merge search index segments", func(tx *sql.Tx) error {
+		var before, after int64
+		if err := tx.QueryRowContext(ctx, "SELECT total_changes()").Scan(&before); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO post_search (post_search, rank) VALUES ('merge', $1)", -pages); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, "SELECT total_changes()").Scan(&after); err != nil {
+			return err
+		}
+		// FTS5 counts a page written as a change; fewer than two means
+		// there was nothing left to merge.
+		merged = after-before >= 2
+		return nil
+	})
+	return merged, err
+}

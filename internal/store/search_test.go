@@ -440,3 +440,54 @@ func TestSearchQueueWithinATransaction(t *testing.T) {
 		t.Errorf("index holds %d of %d posts", indexed, posts)
 	}
 }
+
+// TestMergeSearch: replies committed one batch after another leave the
+// SQLite index in several segments; merging step by step leaves one, and
+// every post is found as before, a reply posted meanwhile too.
+func TestMergeSearch(t *testing.T) {
+	db := openSQLiteTest(t) // PostgreSQL's GIN index has no segments
+	ctx := t.Context()
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f := buildSearchForum(t, db)
+	for i := range 40 { // each its own batch: a segment each until FTS5 merges some
+		p := &forum.Post{ThreadID: f.ferry.ID, AuthorID: f.bob.ID, Body: fmt.Sprintf("Gondola number %d", i), HTML: "x", CreatedAt: at(70 + i)}
+		must(t, db.CreatePost(ctx, p))
+	}
+	before, err := db.SearchSegments(ctx)
+	must(t, err)
+	if before < 2 {
+		t.Fatalf("%d segments after 40 batches; want several", before)
+	}
+	count := func(q string) int {
+		terms, _ := forum.ParseSearch(q)
+		_, total, err := db.Search(ctx, forum.SearchQuery{Terms: terms, Viewer: staff, Now: at(200), Limit: 1})
+		must(t, err)
+		return total
+	}
+	gondolas, ferries := count("gondola"), count("ferry")
+	steps := 0
+	for merged := true; merged; steps++ {
+		if steps == 1 { // a reply between two steps
+			p := &forum.Post{ThreadID: f.cruise.ID, AuthorID: f.ada.ID, Body: "A gondola meanwhile", HTML: "x", CreatedAt: at(150)}
+			must(t, db.CreatePost(ctx, p))
+			gondolas++
+		}
+		if steps > 1000 {
+			t.Fatal("merging never ends")
+		}
+		merged, err = db.MergeSearch(ctx, 2) // two pages a step: many steps
+		must(t, err)
+	}
+	after, err := db.SearchSegments(ctx)
+	must(t, err)
+	if after != 1 {
+		t.Errorf("%d segments after %d steps of merging (%d before); want 1", after, steps, before)
+	}
+	t.Logf("%d segments merged into one in %d steps", before, steps)
+	if g, fe := count("gondola"), count("ferry"); g != gondolas || fe != ferries {
+		t.Errorf("after merging: %d gondolas, %d ferries; want %d, %d", g, fe, gondolas, ferries)
+	}
+	must(t, db.SearchIntegrityCheck(ctx))
+}
