@@ -21,7 +21,7 @@ LEFT JOIN posts p ON p.id = c.last_post_id
 LEFT JOIN threads t ON t.id = p.thread_id
 LEFT JOIN members lp ON lp.id = p.author_id`
 
-func scanCategory(row interface{ Scan(...any) error }) (*forum.Category, error) {
+func scanCategory(row rowScanner) (*forum.Category, error) {
 	var c forum.Category
 	var lastAt int64
 	err := row.Scan(&c.ID, &c.ParentID, &c.Name, &c.Slug, &c.Description,

@@ -76,7 +76,6 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.read = db.write
 		if err == nil {
 			db.batch = newBatcher(db.write, true, nil, nil) // the search column there is kept by a trigger
-			db.batch.pipeline = true
 		}
 	} else {
 		db.dialect = sqliteDialect

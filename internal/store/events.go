@@ -193,7 +193,7 @@ func (db *DB) SaveConsumerCursor(ctx context.Context, consumer string, c forum.E
 			ON CONFLICT (consumer) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at
 			RETURNING consumer`,
 		args: []any{consumer, string(c), toMillis(now)},
-		scan: func(row interface{ Scan(...any) error }) error { return row.Scan(new(string)) },
+		scan: func(row rowScanner) error { return row.Scan(new(string)) },
 	})
 }
 

@@ -50,8 +50,11 @@ type writeReq struct {
 type rowWrite struct {
 	query string
 	args  []any
-	scan  func(row interface{ Scan(...any) error }) error
+	scan  func(row rowScanner) error
 }
+
+// rowScanner is a row to scan: *sql.Row, *sql.Rows or pgx's.
+type rowScanner interface{ Scan(...any) error }
 
 type batcher struct {
 	db *sql.DB
@@ -75,8 +78,11 @@ type batcher struct {
 	gone    chan struct{}
 }
 
-func newBatcher(db *sql.DB, optimistic bool, flush func(ctx context.Context, tx *sql.Tx) error, committed func()) *batcher {
-	b := &batcher{db: db, optimistic: optimistic, flush: flush, committed: committed, queue: make(chan writeReq, maxBatch), stop: make(chan struct{}), gone: make(chan struct{})}
+// newBatcher starts a batcher writing to db; on PostgreSQL its batches are
+// optimistic and pipelined.
+func newBatcher(db *sql.DB, postgres bool, flush func(ctx context.Context, tx *sql.Tx) error, committed func()) *batcher {
+	b := &batcher{db: db, optimistic: postgres, pipeline: postgres, flush: flush, committed: committed,
+		queue: make(chan writeReq, maxBatch), stop: make(chan struct{}), gone: make(chan struct{})}
 	if flush == nil {
 		b.flush = func(context.Context, *sql.Tx) error { return nil }
 	}
@@ -388,9 +394,6 @@ func (db *DB) inWriteRow(ctx context.Context, op string, w *rowWrite) error {
 // inWriteTx runs fn in a write transaction, through the batcher (group
 // commit).
 func (db *DB) inWriteTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
-	if db.batch == nil {
-		return db.inTx(ctx, op, fn)
-	}
 	if db.closed.Load() {
 		return db.wrap(op, forum.ErrUnavailable)
 	}

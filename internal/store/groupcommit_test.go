@@ -114,7 +114,7 @@ func TestBatchOfRowWrites(t *testing.T) {
 		for i := range errs {
 			key, kind := fmt.Sprintf("r%d", i), kinds[i%len(kinds)]
 			w := &rowWrite{query: queries[kind], args: []any{key},
-				scan: func(row interface{ Scan(...any) error }) error { return row.Scan(&got[i]) }}
+				scan: func(row rowScanner) error { return row.Scan(&got[i]) }}
 			wg.Go(func() {
 				errs[i] = db.batch.doRow(ctx, func(tx *sql.Tx) error { return w.scan(tx.QueryRow(w.query, w.args...)) }, w)
 			})

@@ -142,7 +142,7 @@ ORDER BY t.last_post_at DESC, t.last_post_id DESC LIMIT $3`
 
 // extraScan scans a row into scanThread's columns and then extra ones.
 type extraScan struct {
-	row   interface{ Scan(...any) error }
+	row   rowScanner
 	extra []any
 }
 

@@ -14,7 +14,7 @@ const memberColumns = `m.id, m.email, m.name, m.password_hash, m.role, m.status,
 	m.title, m.location, m.bio, m.post_count, m.created_at, m.session_epoch,
 	COALESCE(m.handle, ''), m.likes_given, m.likes_received, m.email_unconfirmed, m.checker`
 
-func scanMember(row interface{ Scan(...any) error }) (*forum.Member, error) {
+func scanMember(row rowScanner) (*forum.Member, error) {
 	var m forum.Member
 	var created int64
 	err := row.Scan(&m.ID, &m.Email, &m.Name, &m.PasswordHash, &m.Role, &m.Status,

@@ -16,7 +16,7 @@ const postSelect = `SELECT p.id, p.thread_id, p.author_id, p.position, p.body, p
 FROM posts p
 LEFT JOIN members a ON a.id = p.author_id`
 
-func scanPost(row interface{ Scan(...any) error }) (*forum.Post, error) {
+func scanPost(row rowScanner) (*forum.Post, error) {
 	var p forum.Post
 	var created, edited, deleted int64
 	err := row.Scan(&p.ID, &p.ThreadID, &p.AuthorID, &p.Position, &p.Body, &p.HTML,
@@ -99,10 +99,10 @@ func (db *DB) CreatePost(ctx context.Context, p *forum.Post) error {
 // writes one after another on one connection, so there a reply costs its
 // round trips (seven statements took 1.1 ms a reply on loopback), not the
 // server's work, and a batch of such replies goes in one round trip
-// (batcher.pipelined). Every part sees the
-// statement's one snapshot, so the category's last post is the later of
-// this one and the other threads' latest. The author starts tracking the
-// thread as in startTracking.
+// (batcher.pipelined). Every part sees the statement's one snapshot, so
+// the category's last post is the later of this one and the other
+// threads' latest. The author starts tracking the thread as in
+// startTracking.
 func (db *DB) createPostPostgres(p *forum.Post, postID *int64, position *int) *rowWrite {
 	return &rowWrite{query: `WITH new AS (SELECT nextval(pg_get_serial_sequence('posts', 'id')) AS id),
 		t AS (UPDATE threads SET last_position = last_position + 1, post_count = post_count + 1,
@@ -130,7 +130,7 @@ func (db *DB) createPostPostgres(p *forum.Post, postID *int64, position *int) *r
 		SELECT p.id, p.position, (SELECT count(*) FROM m), pg_notify('` + eventsChannel + `', '') IS NULL FROM p`,
 		args: []any{p.ThreadID, p.AuthorID, toMillis(p.CreatedAt), p.Body, p.HTML, nullID(p.QuotePostID),
 			string(forum.EventPostCreated), db.node, time.Now().UnixMilli()},
-		scan: func(row interface{ Scan(...any) error }) error {
+		scan: func(row rowScanner) error {
 			var bumped int
 			err := row.Scan(postID, position, &bumped, new(bool))
 			if err == nil && bumped == 0 {

@@ -16,7 +16,7 @@ FROM threads t
 LEFT JOIN members a ON a.id = t.author_id
 LEFT JOIN members lp ON lp.id = t.last_poster_id`
 
-func scanThread(row interface{ Scan(...any) error }) (*forum.Thread, error) {
+func scanThread(row rowScanner) (*forum.Thread, error) {
 	var t forum.Thread
 	var created, lastAt, deleted int64
 	err := row.Scan(&t.ID, &t.CategoryID, &t.AuthorID, &t.AuthorName, &t.Title, &t.Slug,
