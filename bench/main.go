@@ -220,7 +220,19 @@ func run(ctx context.Context, args []string) error {
 	step("Picked thread %s (%d posts), category %s, %d members, %d threads to post into",
 		ds.threadURL, ds.threadPosts, ds.categoryURL, len(ds.members), len(ds.postThreads))
 
-	h, err := startHearth(ctx, procs, o, bin, o.data, filepath.Join(outDir, "hearth.log"))
+	data := o.data
+	if o.db == "" {
+		// Every run mutates its database (replies, a longer log, search
+		// segments and their merging): runs on the seeded one itself drifted
+		// apart (posting 797 to 1,806 replies/s on one machine).
+		data = filepath.Join(outDir, "run-data")
+		start := time.Now()
+		if err := copyDataSet(o.data, data); err != nil {
+			return err
+		}
+		step("Copied the data set to %s for this run in %s", rel(o.root, data), time.Since(start).Round(100*time.Millisecond))
+	}
+	h, err := startHearth(ctx, procs, o, bin, data, filepath.Join(outDir, "hearth.log"))
 	if err != nil {
 		return err
 	}

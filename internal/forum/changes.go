@@ -40,6 +40,7 @@ type Changes struct {
 	front, hiddenFront     uint64
 	latest, hiddenLatest   uint64 // the latest threads across categories
 	threads, hiddenThreads map[int64]uint64
+	states                 map[int64]uint64 // what a reply to a thread checks: deleted, locked (not its posts)
 	categories, hiddenCats map[int64]uint64
 	members                map[int64]uint64 // what pages show of a member: name, title, role
 	accounts               map[int64]uint64 // what its sessions hold besides: the password, the sessions
@@ -71,7 +72,7 @@ func (v Version) Covers(w Version) bool {
 
 func newChanges() *Changes {
 	return &Changes{
-		threads: map[int64]uint64{}, hiddenThreads: map[int64]uint64{},
+		threads: map[int64]uint64{}, hiddenThreads: map[int64]uint64{}, states: map[int64]uint64{},
 		categories: map[int64]uint64{}, hiddenCats: map[int64]uint64{},
 		members: map[int64]uint64{}, accounts: map[int64]uint64{},
 		bookmarks: map[int64]uint64{}, bells: map[int64]uint64{}, drafts: map[int64]uint64{}, levels: map[int64]uint64{}, prefs: map[int64]uint64{},
@@ -85,6 +86,15 @@ func (c *Changes) ThreadVersion(id int64) Version {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return Version{c.global + c.threads[id], c.hiddenGlobal + c.hiddenThreads[id], c.people.Load()}
+}
+
+// ThreadStateVersion is the version of what a reply to a thread checks
+// (whether it is deleted or locked, and its category's rules, which move
+// the global count): replies do not move it.
+func (c *Changes) ThreadStateVersion(id int64) uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.global + c.states[id]
 }
 
 // CategoryVersion is the version a category's pages depend on.
@@ -306,15 +316,25 @@ func (c *Changes) PostAdded(thread int64, categories ...int64) {
 	c.mu.Unlock()
 }
 
-// PostRestored records a deleted post (or thread) back: as PostAdded.
+// PostRestored records a deleted post (or thread) back: as PostAdded,
+// and the thread's state (it may have been the thread restored).
 func (c *Changes) PostRestored(thread int64, categories ...int64) {
+	c.stateChanged(thread)
 	c.PostAdded(thread, categories...)
 }
 
 // ThreadChanged records a change to a thread itself (pinned, locked):
-// its pages, the lists of categories that show it and the front page.
+// its pages, its state, the lists of categories that show it and the
+// front page.
 func (c *Changes) ThreadChanged(thread int64, categories ...int64) {
+	c.stateChanged(thread)
 	c.PostAdded(thread, categories...)
+}
+
+func (c *Changes) stateChanged(thread int64) {
+	c.mu.Lock()
+	c.states[thread]++
+	c.mu.Unlock()
 }
 
 // PostEdited records a post's new words: only its thread's pages show
@@ -341,6 +361,7 @@ func (c *Changes) PostLiked(thread int64) {
 func (c *Changes) PostDeleted(thread int64, categories ...int64) {
 	c.mu.Lock()
 	c.threads[thread]++
+	c.states[thread]++ // it may have been the first: the thread deleted
 	c.hiddenThreads[thread]++
 	for _, id := range categories {
 		c.categories[id]++

@@ -28,6 +28,7 @@ type Service struct {
 	changes   *Changes
 	sessions  *cache.Cache[string, *sessionEntry]
 	threads   *cache.Cache[threadPageKey, *threadPageEntry]
+	states    *cache.Cache[int64, *Thread]     // threads as a reply checks them (see replyThread)
 	bookmarks *cache.Cache[int64, BookmarkSet] // by member
 	bells     *cache.Cache[int64, int]         // unread notifications, by member
 	levels    *cache.Cache[levelKey, Level]    // a member's chosen level on a thread
@@ -61,6 +62,7 @@ func NewService(store Store, markup Markup) *Service {
 	}
 	s.sessions = newSessionCache(s.changes, func() time.Time { return s.now() })
 	s.threads = newThreadPages(s.changes)
+	s.states = cache.New[int64](cache.Options[*Thread]{MaxBytes: threadStateBytes})
 	s.bookmarks = newBookmarkCache()
 	newMemberCaches(s)
 	return s
@@ -72,7 +74,7 @@ func (s *Service) Changes() *Changes { return s.changes }
 
 // CacheStats returns the counters of the service's caches by name.
 func (s *Service) CacheStats() map[string]cache.Stats {
-	return map[string]cache.Stats{"sessions": s.sessions.Stats(), "thread_pages": s.threads.Stats(), "bookmarks": s.bookmarks.Stats(),
+	return map[string]cache.Stats{"sessions": s.sessions.Stats(), "thread_pages": s.threads.Stats(), "thread_states": s.states.Stats(), "bookmarks": s.bookmarks.Stats(),
 		"bells": s.bells.Stats(), "levels": s.levels.Stats(), "drafts": s.drafts.Stats(), "zones": s.zones.get().Stats()}
 }
 

@@ -493,3 +493,68 @@ func TestProfile(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestReplyChecksThreadState: replies read a thread's state from a cache
+// (replyThread); every change to it, made here or by another node (an
+// event applied), is seen by the next reply.
+func TestReplyChecksThreadState(t *testing.T) {
+	db := storetest.Open(t, "sqlite")
+	f := newFixture(t, db)
+	ctx := t.Context()
+	tests := []struct {
+		name   string
+		change func(th *forum.Thread, first *forum.Post) error
+		undo   func(th *forum.Thread, first *forum.Post) error
+		want   forum.Code
+	}{
+		{"locked here",
+			func(th *forum.Thread, _ *forum.Post) error {
+				return f.svc.SetThreadFlags(ctx, f.admin, th.ID, false, true)
+			},
+			func(th *forum.Thread, _ *forum.Post) error {
+				return f.svc.SetThreadFlags(ctx, f.admin, th.ID, false, false)
+			},
+			forum.EFORBIDDEN},
+		{"deleted here",
+			func(_ *forum.Thread, first *forum.Post) error { return f.svc.DeletePost(ctx, f.admin, first.ID) },
+			func(_ *forum.Thread, first *forum.Post) error { return f.svc.RestorePost(ctx, f.admin, first.ID) },
+			forum.ENOTFOUND},
+		{"locked by another node",
+			func(th *forum.Thread, _ *forum.Post) error {
+				err := db.SetThreadFlags(ctx, th.ID, false, true)
+				f.svc.ApplyEvent(forum.Event{Kind: forum.EventThreadFlags, ThreadID: th.ID, CategoryID: th.CategoryID})
+				return err
+			},
+			func(th *forum.Thread, _ *forum.Post) error {
+				err := db.SetThreadFlags(ctx, th.ID, false, false)
+				f.svc.ApplyEvent(forum.Event{Kind: forum.EventThreadFlags, ThreadID: th.ID, CategoryID: th.CategoryID})
+				return err
+			},
+			forum.EFORBIDDEN},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			th, first, err := f.svc.CreateThread(ctx, f.member, forum.NewThread{CategoryID: f.cat.ID, Title: "Ferries to the islands", Body: "Which ones run in winter?"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range 2 { // the second reply finds the thread in the cache
+				if _, err := f.svc.Reply(ctx, f.member, th.ID, "reply "+strconv.Itoa(i), 0); err != nil {
+					t.Fatalf("reply %d: %v", i, err)
+				}
+			}
+			if err := tt.change(th, first); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.svc.Reply(ctx, f.member, th.ID, "after the change", 0); code(err) != tt.want {
+				t.Errorf("reply after the change: %v, want %s", err, tt.want)
+			}
+			if err := tt.undo(th, first); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.svc.Reply(ctx, f.member, th.ID, "after the undo", 0); err != nil {
+				t.Errorf("reply after the undo: %v", err)
+			}
+		})
+	}
+}

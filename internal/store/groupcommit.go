@@ -72,6 +72,8 @@ type batcher struct {
 	flush     func(ctx context.Context, tx *sql.Tx) error // before each commit (the search index)
 	committed func()                                      // after each commit (the checkpointer)
 	queue     chan writeReq
+	// writes counts the writes run, for upkeep that waits for a lull.
+	writes atomic.Int64
 	// current is the batch's transaction while it runs (see uncancelled).
 	current atomic.Pointer[sql.Tx]
 	stop    chan struct{}
@@ -185,6 +187,7 @@ func (b *batcher) run(batch []writeReq) {
 		}
 		time.Sleep(time.Duration(1+rand.IntN(10*attempt)) * time.Millisecond)
 	}
+	b.writes.Add(int64(len(batch)))
 	for i, r := range batch {
 		if err != nil {
 			r.done <- err
@@ -380,6 +383,11 @@ func (db *DB) inSideTx(ctx context.Context, op string, fn func(tx *sql.Tx) error
 	}
 	return db.inWriteTx(ctx, op, fn)
 }
+
+// Writes counts the writes this process has sent through the writer,
+// failed ones included: upkeep that can wait (merging the search index)
+// watches it for a quiet moment.
+func (db *DB) Writes() int64 { return db.batch.writes.Load() }
 
 // inWriteRow is inWriteTx for a write that is one statement, which a
 // PostgreSQL batch may send with others in one round trip.

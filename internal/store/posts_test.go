@@ -130,6 +130,7 @@ func TestListThreads(t *testing.T) {
 		first, err := db.ListPosts(ctx, ts[2].ID, 1, 1)
 		must(t, err)
 		must(t, db.SetPostDeleted(ctx, first[0].ID, true, m.ID, at(60)))
+		must(t, db.SetThreadLevel(ctx, m.ID, ts[4].ID, forum.LevelMuted)) // t5
 
 		tests := []struct {
 			name      string
@@ -143,6 +144,10 @@ func TestListThreads(t *testing.T) {
 			{"page 3", forum.ThreadFilter{CategoryID: cat.ID, Limit: 2, Offset: 4}, []string{"t1"}, 5},
 			{"past the end", forum.ThreadFilter{CategoryID: cat.ID, Limit: 2, Offset: 10}, nil, 5},
 			{"moderator", forum.ThreadFilter{CategoryID: cat.ID, IncludeDeleted: true}, []string{"t4", "t2", "t6", "t5", "t3", "t1"}, 6},
+			// Visible and deleted threads merged in order, page by page.
+			{"moderator page 2", forum.ThreadFilter{CategoryID: cat.ID, IncludeDeleted: true, Limit: 2, Offset: 2}, []string{"t6", "t5"}, 6},
+			{"moderator page 3", forum.ThreadFilter{CategoryID: cat.ID, IncludeDeleted: true, Limit: 2, Offset: 4}, []string{"t3", "t1"}, 6},
+			{"moderator, as a member with a muted thread", forum.ThreadFilter{CategoryID: cat.ID, IncludeDeleted: true, MemberID: m.ID, Limit: 3, Offset: 2}, []string{"t6", "t3", "t1"}, 6},
 			{"empty category", forum.ThreadFilter{CategoryID: 9999}, nil, 0},
 		}
 		for _, tt := range tests {

@@ -94,7 +94,8 @@ func (db *DB) ThreadByID(ctx context.Context, id int64) (*forum.Thread, error) {
 // category keeps in each write's transaction, and the page's ids are found
 // in the threads_category_list index alone (OFFSET walks index entries,
 // not joined rows) before only those threads are joined. Moderators, who
-// see deleted threads too, are counted.
+// see deleted threads too, are counted, and their page merges two ranges
+// of the index.
 func (db *DB) ListThreads(ctx context.Context, f forum.ThreadFilter) ([]*forum.Thread, int, error) {
 	op := fmt.Sprintf("list threads of category %d", f.CategoryID)
 	where, total := " WHERE category_id = $1 AND deleted_at = 0", 0
@@ -112,15 +113,25 @@ func (db *DB) ListThreads(ctx context.Context, f forum.ThreadFilter) ([]*forum.T
 		return nil, 0, db.wrap(op, err)
 	}
 	args := []any{f.CategoryID, limitOrAll(f.Limit), max(f.Offset, 0)}
+	muted := ""
 	if f.MemberID != 0 {
 		// The member's muted threads are left out while walking the index:
 		// one primary-key probe of thread_members per thread walked. The
 		// total stays the category's count (pages may end a little early).
-		where += " AND NOT EXISTS (SELECT 1 FROM thread_members tm WHERE tm.member_id = $4 AND tm.thread_id = threads.id AND tm.level = 0)"
+		muted = " AND NOT EXISTS (SELECT 1 FROM thread_members tm WHERE tm.member_id = $4 AND tm.thread_id = threads.id AND tm.level = 0)"
 		args = append(args, f.MemberID)
 	}
+	page := "SELECT id FROM threads" + where + muted + " ORDER BY sticky DESC, last_post_at DESC, id DESC LIMIT $2 OFFSET $3"
+	if f.IncludeDeleted {
+		// The visible threads in threads_category_list's order, merged
+		// with the deleted ones (few, sorted): no index holds both in
+		// order, and one more would cost every reply its pages.
+		page = "SELECT id, sticky, last_post_at FROM threads WHERE category_id = $1 AND deleted_at = 0" + muted +
+			" UNION ALL SELECT id, sticky, last_post_at FROM threads WHERE category_id = $1 AND deleted_at > 0" + muted +
+			" ORDER BY sticky DESC, last_post_at DESC, id DESC LIMIT $2 OFFSET $3"
+	}
 	rows, err := db.readRows(ctx, threadSelect+
-		" JOIN (SELECT id FROM threads"+where+" ORDER BY sticky DESC, last_post_at DESC, id DESC LIMIT $2 OFFSET $3) page ON page.id = t.id"+
+		" JOIN ("+page+") page ON page.id = t.id"+
 		" ORDER BY t.sticky DESC, t.last_post_at DESC, t.id DESC",
 		args...)
 	if err != nil {

@@ -97,3 +97,42 @@ func TestWhen(t *testing.T) {
 		t.Errorf("recorded %v", marks.times)
 	}
 }
+
+// TestTimeFormats holds the hand-written formats to AppendFormat's, over
+// a spread of times (leap days, years' edges, single-digit days and hours)
+// in zones with names, with numeric names and with half-hour offsets.
+func TestTimeFormats(t *testing.T) {
+	zones := []*time.Location{time.UTC, zone(t, "Europe/Paris"), zone(t, "America/New_York"),
+		zone(t, "Asia/Kolkata"), zone(t, "America/Sao_Paulo"), zone(t, "Pacific/Chatham"), time.FixedZone("", 3600)}
+	start := time.Date(1999, 12, 31, 23, 59, 59, 999, time.UTC)
+	for i := range 3000 {
+		ts := start.Add(time.Duration(i)*7*time.Hour + time.Duration(i*i%3600)*time.Second)
+		for _, loc := range zones {
+			lt := ts.In(loc)
+			if got, want := string(appendRFC3339(nil, ts.UTC())), ts.UTC().Format(time.RFC3339); got != want {
+				t.Fatalf("appendRFC3339(%v) = %q, want %q", ts, got, want)
+			}
+			if got, want := fullTime(ts, loc), lt.Format("Mon 2 Jan 2006, 15:04 MST"); got != want {
+				t.Fatalf("appendFullTime(%v) = %q, want %q", lt, got, want)
+			}
+			now := ts.Add(time.Duration(i%3)*400*24*time.Hour + 72*time.Hour).In(loc) // this year, or the next
+			want := lt.Format("2 Jan")
+			if lt.Year() != now.Year() {
+				want = lt.Format("2 Jan 2006")
+			}
+			if got := relTime(ts, now, loc); got != want {
+				t.Fatalf("relTime(%v, %v) = %q, want %q", lt, now, got, want)
+			}
+		}
+	}
+}
+
+func BenchmarkAppendTime(b *testing.B) {
+	loc, _ := time.LoadLocation("Europe/Paris")
+	c := clock{now: time.Now(), loc: loc}
+	ts := c.now.Add(-400 * 24 * time.Hour)
+	buf := make([]byte, 0, 256)
+	for b.Loop() {
+		buf = appendTime(buf[:0], c, ts)
+	}
+}
