@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -111,14 +112,19 @@ func openSQLite(path string) (write, read, ckpt *sql.DB, err error) {
 	return write, read, ckpt, nil
 }
 
-// openPostgres opens one pool for reads and writes.
-func openPostgres(dsn string) (*sql.DB, error) {
+// openPostgres opens a pool of up to n connections, all kept while in use:
+// closing the ones past a smaller idle limit whenever demand dipped meant
+// opening them again a moment later, each new backend slow at first (its
+// catalog caches, the text search configuration, five custom plans of
+// every statement before a generic one). Idle for five minutes, they go.
+func openPostgres(dsn string, n int) (*sql.DB, error) {
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(10)
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(5 * time.Minute)
 	return db, nil
 }
 

@@ -103,6 +103,9 @@ func (db *DB) SaveReads(ctx context.Context, reads []forum.ReadMark, visits []fo
 		return cmp.Or(cmp.Compare(a.MemberID, b.MemberID), cmp.Compare(a.ThreadID, b.ThreadID))
 	})
 	slices.SortFunc(visits, func(a, b forum.VisitMark) int { return cmp.Compare(a.MemberID, b.MemberID) })
+	if db.dialect.name == enginePostgres {
+		return db.inWriteRow(ctx, "save read positions", saveReadsPostgres(reads, visits))
+	}
 	return db.inWriteTx(ctx, "save read positions", func(tx *sql.Tx) error {
 		for _, m := range reads {
 			_, err := db.txExec(ctx, tx, `INSERT INTO thread_members (member_id, thread_id, last_read_position, last_visited_at)
@@ -131,6 +134,43 @@ func (db *DB) SaveReads(ctx context.Context, reads []forum.ReadMark, visits []fo
 		}
 		return nil
 	})
+}
+
+// saveReadsPostgres is SaveReads in one statement, the marks passed as
+// arrays: a second's worth of read positions while members post was a
+// thousand statements, a round trip each, which held the batch they were
+// in (and the batcher) for 150 ms. As one, it goes in the batch's one
+// round trip. The marks are distinct (the read buffer keys them), as
+// ON CONFLICT requires.
+func saveReadsPostgres(reads []forum.ReadMark, visits []forum.VisitMark) *rowWrite {
+	var members, threads, positions, ats, visitors, visited []int64
+	for _, m := range reads {
+		members, threads = append(members, m.MemberID), append(threads, m.ThreadID)
+		positions, ats = append(positions, int64(m.Position)), append(ats, toMillis(m.At))
+	}
+	for _, v := range visits {
+		visitors, visited = append(visitors, v.MemberID), append(visited, toMillis(v.At))
+	}
+	return &rowWrite{query: `WITH r AS (
+			INSERT INTO thread_members (member_id, thread_id, last_read_position, last_visited_at)
+			SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::integer[], $4::bigint[])
+			ON CONFLICT (member_id, thread_id) DO UPDATE SET
+			last_read_position = CASE WHEN excluded.last_read_position > thread_members.last_read_position
+				THEN excluded.last_read_position ELSE thread_members.last_read_position END,
+			last_visited_at = CASE WHEN excluded.last_visited_at > thread_members.last_visited_at
+				THEN excluded.last_visited_at ELSE thread_members.last_visited_at END
+			RETURNING 1),
+		v AS (
+			UPDATE members SET
+			previous_visit_at = CASE WHEN v.at - members.last_visit_at > $7 THEN members.last_visit_at ELSE members.previous_visit_at END,
+			last_visit_at = v.at
+			FROM unnest($5::bigint[], $6::bigint[]) AS v (id, at)
+			WHERE members.id = v.id AND members.last_visit_at < v.at
+			RETURNING 1)
+		SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM v)`,
+		args: []any{members, threads, positions, ats, visitors, visited, forum.VisitGap.Milliseconds()},
+		scan: func(row rowScanner) error { return row.Scan(new(int64), new(int64)) },
+	}
 }
 
 // markThreadsRead moves a member's positions to the threads' last ones:

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql"
 	"maps"
 	"slices"
 	"testing"
@@ -47,6 +48,46 @@ func TestReadPositionsNeverBackwards(t *testing.T) {
 		}
 		if _, err := db.MemberReads(ctx, 999, []int64{th.ID}, nil); err == nil {
 			t.Error("MemberReads of an unknown member: no error")
+		}
+	})
+}
+
+// TestSaveReadsInAMixedBatch: read positions saved in a batch with a write
+// that is not one statement (on PostgreSQL the batch then runs statement
+// by statement, the marks passed as arrays through database/sql) and with
+// replies (pipelined): every write lands.
+func TestSaveReadsInAMixedBatch(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		ctx := t.Context()
+		ann := mkMember(t, db, "ann")
+		c := mkCategory(t, db, "general", 1)
+		th, _ := mkThread(t, db, c.ID, ann.ID, "t1", at(0))
+		for _, mixed := range []bool{true, false} {
+			release := holdBatcher(t, db)
+			errs := make(chan error, 3)
+			pos := 2
+			if !mixed {
+				pos = 3
+			}
+			go func() {
+				errs <- db.SaveReads(ctx, []forum.ReadMark{{MemberID: ann.ID, ThreadID: th.ID, Position: pos, At: at(2)}},
+					[]forum.VisitMark{{MemberID: ann.ID, At: at(3)}})
+			}()
+			go func() {
+				errs <- db.CreatePost(ctx, &forum.Post{ThreadID: th.ID, AuthorID: ann.ID, Body: "r", HTML: "<p>r</p>", CreatedAt: at(2)})
+			}()
+			queued := 2
+			if mixed {
+				queued = 3
+				go func() { errs <- db.inWriteTx(ctx, "plain", func(tx *sql.Tx) error { return nil }) }()
+			}
+			release(queued)
+			for range queued {
+				must(t, <-errs)
+			}
+			if got := positions(t, db, ann.ID, th.ID); got[th.ID] != pos {
+				t.Errorf("mixed=%v: position %v, want %d", mixed, got, pos)
+			}
 		}
 	})
 }
