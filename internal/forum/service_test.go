@@ -383,6 +383,20 @@ func TestThreadsAndPosts(t *testing.T) {
 		if len(page.Posts) != 3 || !page.Posts[1].Deleted() || page.Posts[1].HTML != "" || page.Thread.Replies() != 1 {
 			t.Errorf("after delete: %d posts, deleted=%v html=%q replies=%d", len(page.Posts), page.Posts[1].Deleted(), page.Posts[1].HTML, page.Thread.Replies())
 		}
+		// Readers share the cached page: a moderator's view keeps the
+		// text, the next member's view still has none, in either order.
+		for i, reader := range []*forum.Member{f.admin, f.member, f.admin, nil} {
+			page, err := f.svc.Thread(ctx, reader, th.ID, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := page.Posts[1].HTML != "", reader.IsModerator(); got != want {
+				t.Errorf("reader %d (moderator %v): deleted post's text shown %v", i, want, got)
+			}
+			if page.Posts[2].HTML == "" {
+				t.Errorf("reader %d: a post not deleted lost its text", i)
+			}
+		}
 		if err := f.svc.RestorePost(ctx, f.member, q.ID); code(err) != forum.EFORBIDDEN {
 			t.Errorf("member restored: %v", err)
 		}

@@ -10,8 +10,9 @@ import (
 // thread's version moves on or a member they show changes. Every reader of
 // a page needs the same posts, so a member's thread page costs no query
 // for them once someone has read it; what differs per reader (who may see
-// a deleted post, which actions they have) is applied to a copy on the way
-// out.
+// a deleted post, which actions they have) is decided on the way out:
+// the entry holds the posts as moderators see them and as everyone else
+// does (deleted posts without their text), and readers share them.
 type threadPageKey struct {
 	thread int64
 	page   int
@@ -20,8 +21,28 @@ type threadPageKey struct {
 type threadPageEntry struct {
 	thread           Thread
 	category, parent *Category
-	posts            []Post
+	posts            []*Post // as moderators see them
+	public           []*Post // as everyone else does: deleted posts blanked
 	shown            *Shown
+}
+
+// newThreadPageEntry keeps posts as read from the store, and their public
+// view: the same posts but for copies of the deleted ones without text.
+func newThreadPageEntry(t *Thread, c, parent *Category, posts []*Post) *threadPageEntry {
+	e := &threadPageEntry{thread: *t, category: c, parent: parent, posts: posts, public: posts}
+	cloned := false
+	for i, p := range posts {
+		if !p.Deleted() {
+			continue
+		}
+		if !cloned {
+			e.public, cloned = slices.Clone(posts), true
+		}
+		blank := *p
+		blank.Body, blank.HTML = "", ""
+		e.public[i] = &blank
+	}
+	return e
 }
 
 // threadCacheBytes bounds the text the cache holds.
@@ -38,8 +59,8 @@ func newThreadPages(ch *Changes) *cache.Cache[threadPageKey, *threadPageEntry] {
 func (e *threadPageEntry) members() []int64 {
 	ids := make([]int64, 0, len(e.posts)+2)
 	ids = append(ids, e.thread.AuthorID, e.thread.LastPosterID)
-	for i := range e.posts {
-		ids = append(ids, e.posts[i].AuthorID)
+	for _, p := range e.posts {
+		ids = append(ids, p.AuthorID)
 	}
 	return ids
 }
@@ -47,20 +68,20 @@ func (e *threadPageEntry) members() []int64 {
 // size is roughly the bytes the entry holds.
 func (e *threadPageEntry) size() int {
 	n := 1024
-	for i := range e.posts {
-		n += len(e.posts[i].Body) + len(e.posts[i].HTML) + 256
+	for _, p := range e.posts {
+		n += len(p.Body) + len(p.HTML) + 256
 	}
 	return n
 }
 
-// page builds a ThreadPage from the entry for one reader: copies, so the
-// reader's changes (blanking deleted posts) never reach the cache.
-func (e *threadPageEntry) page(page, pages int, v Version) *ThreadPage {
+// page builds a ThreadPage from the entry for one reader. Its thread and
+// categories are copies; its posts are the entry's, shared by every reader
+// and never changed.
+func (e *threadPageEntry) page(page, pages int, v Version, moderator bool) *ThreadPage {
 	t := e.thread
-	copies := slices.Clone(e.posts) // the caller's to change; one allocation for the page
-	posts := make([]*Post, len(copies))
-	for i := range copies {
-		posts[i] = &copies[i]
+	posts := e.public
+	if moderator {
+		posts = e.posts
 	}
 	c := *e.category
 	tp := &ThreadPage{Thread: &t, Category: &c, Posts: posts, Page: page, Pages: pages, Version: v}

@@ -23,7 +23,7 @@ type ThreadPage struct {
 	Thread   *Thread
 	Category *Category
 	Parent   *Category
-	Posts    []*Post
+	Posts    []*Post // shared with the cache of thread pages: read, never change
 	Page     int
 	Pages    int
 	// Version is the thread's version read before the page was: what
@@ -119,18 +119,7 @@ func (s *Service) replyThread(ctx context.Context, actor *Member, id int64) (*Th
 // Thread returns page (1-based) of a thread. Deleted posts keep their place
 // but lose their text for everyone except moderators.
 func (s *Service) Thread(ctx context.Context, actor *Member, id int64, page int) (*ThreadPage, error) {
-	tp, err := s.threadPage(ctx, actor, id, page)
-	if err != nil {
-		return nil, err
-	}
-	if !actor.IsModerator() {
-		for _, p := range tp.Posts {
-			if p.Deleted() {
-				p.Body, p.HTML = "", ""
-			}
-		}
-	}
-	return tp, nil
+	return s.threadPage(ctx, actor, id, page)
 }
 
 // threadPage returns a thread page the actor may see, from the cache of
@@ -150,10 +139,7 @@ func (s *Service) threadPage(ctx context.Context, actor *Member, id int64, page 
 		if err != nil {
 			return nil, 0, fmt.Errorf("list posts of thread %d: %w", t.ID, err)
 		}
-		e := &threadPageEntry{thread: *t, category: c, parent: parent, posts: make([]Post, len(posts))}
-		for i, p := range posts {
-			e.posts[i] = *p
-		}
+		e := newThreadPageEntry(t, c, parent, posts)
 		if e.shown = s.changes.Shows(v, e.members()); e.shown == nil {
 			return e, -1, nil // a member changed while it was read: use it once, keep it not
 		}
@@ -166,7 +152,7 @@ func (s *Service) threadPage(ctx context.Context, actor *Member, id int64, page 
 	if (e.thread.Deleted() && !actor.IsModerator()) || !visible(actor, e.category, e.parent) {
 		return nil, ErrNotFound
 	}
-	return e.page(page, pages(e.thread.LastPosition, per), v), nil
+	return e.page(page, pages(e.thread.LastPosition, per), v, actor.IsModerator()), nil
 }
 
 // CreateThread starts a thread in a category the actor may see.
