@@ -42,6 +42,7 @@ type options struct {
 	db          string // PostgreSQL DSN, or "" for SQLite in data
 	profile     bool   // fetch a CPU profile of Hearth during each scenario
 	compare     string // an earlier results JSON, for the 5,000,000-post target
+	pacedRate   int    // replies a second in paced-posting-with-reads
 	args        []string
 }
 
@@ -90,6 +91,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.DurationVar(&o.maxTime, "max-time", 15*time.Minute, "give up (and stop everything) after this long, seeding excluded")
 	fs.StringVar(&o.db, "db", "", "run on PostgreSQL: a postgres:// DSN of a database for the bench alone (created if missing, seeded once)")
 	fs.BoolVar(&o.profile, "profile", false, "fetch a CPU profile of Hearth during each scenario (bench/out/NAME.pprof) and list its top functions")
+	fs.IntVar(&o.pacedRate, "paced-rate", 200, "replies a second in paced-posting-with-reads")
 	fs.StringVar(&o.compare, "compare", "", "an earlier results JSON (e.g. of the 500,000-post size) to compare the mixed workload with")
 	// -threads is the seed size, as in `hearth seed`; wrk's thread count is
 	// -threads-wrk (alias -t).
@@ -119,6 +121,9 @@ func parseFlags(args []string) (*options, error) {
 	}
 	if o.db != "" && !isPostgresDSN(o.db) {
 		return nil, fmt.Errorf("-db wants a postgres:// DSN (SQLite is the default, in -data)")
+	}
+	if o.pacedRate < 1 {
+		return nil, fmt.Errorf("-paced-rate must be at least 1")
 	}
 	if o.duration < time.Second {
 		return nil, fmt.Errorf("-duration must be at least 1s")

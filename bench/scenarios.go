@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -38,6 +39,7 @@ var scenarios = []scenario{
 	{"search", "search query", (*runner).search, false},
 	{"posting", "posting (API replies)", (*runner).posting, true},
 	{"posting-with-reads", "guest reads while posting", (*runner).postingWithReads, true},
+	{"paced-posting-with-reads", "guest reads while replies come at a steady rate", (*runner).pacedPostingWithReads, true},
 	{"mixed", "mixed: 95% reads, 5% replies", (*runner).mixed, true},
 	{"compressed", "guest thread page, compressed", (*runner).compressed, false},
 	{"two-nodes", "two nodes on one PostgreSQL: reads on both, replies on one", (*runner).twoNodes, true},
@@ -430,6 +432,22 @@ func replies(s *side) float64 {
 // postingWithReads runs the guest thread page reads with half the
 // connections, alone, then alongside the posting load on the other half.
 func (r *runner) postingWithReads(ctx context.Context) (*result, error) {
+	return r.readsWhilePosting(ctx, 0)
+}
+
+// pacedPostingWithReads is posting-with-reads with the replies at about
+// -paced-rate a second rather than as fast as they go: a closed loop of
+// posters as fast as they go takes half of a 2-core machine from the reads,
+// so their latency doubles by Little's law whatever a reply costs; a steady
+// rate, far above a busy forum's, shows what reads pay for each reply.
+func (r *runner) pacedPostingWithReads(ctx context.Context) (*result, error) {
+	return r.readsWhilePosting(ctx, r.o.pacedRate)
+}
+
+// readsWhilePosting measures guest reads alone, then with replies beside
+// them on as many connections: as fast as they go (rate 0) or at about
+// rate a second.
+func (r *runner) readsWhilePosting(ctx context.Context, rate int) (*result, error) {
 	g, err := r.guestPage(ctx)
 	if err != nil {
 		return nil, err
@@ -444,13 +462,22 @@ func (r *runner) postingWithReads(ctx context.Context) (*result, error) {
 	readSpec := func(srv *server) wrkSpec {
 		return r.half(r.spec("read", srv.base+r.ds.threadURL, script("read", false)))
 	}
+	conns := max(1, r.o.connections/2)
 	postSpec := func(srv *server) wrkSpec {
+		if rate > 0 {
+			s := r.half(r.spec("posting", srv.base+"/", script("posting", true, "posting_paced")))
+			s.args = []string{data, strconv.Itoa(max(1, conns*1000/rate))} // each connection's pause, ms
+			return s
+		}
 		s := r.half(r.spec("posting", srv.base+"/", script("posting", true)))
 		s.args = []string{data}
 		return s
 	}
 	res := &result{URL: r.ds.threadURL, PageBytes: len(g.Body),
-		Notes: fmt.Sprintf("reads and replies on %d connections each", max(1, r.o.connections/2))}
+		Notes: fmt.Sprintf("reads and replies on %d connections each", conns)}
+	if rate > 0 {
+		res.Notes += fmt.Sprintf(", the replies paced to about %d/s", rate)
+	}
 
 	rs := readSpec(r.hearth)
 	w, u, err := r.measure(ctx, r.hearth, "", rs)

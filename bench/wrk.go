@@ -20,14 +20,16 @@ var luaFS embed.FS
 
 // script returns the named scenario script with the shared parts: the
 // data loader first (if the script needs it) and the reporting last.
-func script(name string, withData bool) string {
+func script(name string, withData bool, more ...string) string {
 	var b strings.Builder
 	if withData {
 		b.Write(mustLua("data.lua"))
 		b.WriteString("\n")
 	}
-	b.Write(mustLua(name + ".lua"))
-	b.WriteString("\n")
+	for _, n := range append([]string{name}, more...) {
+		b.Write(mustLua(n + ".lua"))
+		b.WriteString("\n")
+	}
 	b.Write(mustLua("report.lua"))
 	return b.String()
 }
