@@ -464,13 +464,12 @@ func (r *runner) readsWhilePosting(ctx context.Context, rate int) (*result, erro
 	}
 	conns := max(1, r.o.connections/2)
 	postSpec := func(srv *server) wrkSpec {
-		if rate > 0 {
-			s := r.half(r.spec("posting", srv.base+"/", script("posting", true, "posting_paced")))
-			s.args = []string{data, strconv.Itoa(max(1, conns*1000/rate))} // each connection's pause, ms
-			return s
-		}
 		s := r.half(r.spec("posting", srv.base+"/", script("posting", true)))
 		s.args = []string{data}
+		if rate > 0 {
+			s.script = script("posting", true, "posting_paced")
+			s.args = append(s.args, strconv.Itoa(max(1, conns*1000/rate))) // each connection's pause, ms
+		}
 		return s
 	}
 	res := &result{URL: r.ds.threadURL, PageBytes: len(g.Body),

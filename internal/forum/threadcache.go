@@ -39,7 +39,7 @@ func newThreadPageEntry(t *Thread, c, parent *Category, posts []*Post) *threadPa
 			e.public, cloned = slices.Clone(posts), true
 		}
 		blank := *p
-		blank.Body, blank.HTML = "", ""
+		hideText(&blank)
 		e.public[i] = &blank
 	}
 	return e

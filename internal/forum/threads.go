@@ -116,15 +116,11 @@ func (s *Service) replyThread(ctx context.Context, actor *Member, id int64) (*Th
 	return s.visibleThread(ctx, actor, t)
 }
 
-// Thread returns page (1-based) of a thread. Deleted posts keep their place
-// but lose their text for everyone except moderators.
+// Thread returns page (1-based) of a thread the actor may see, from the
+// cache of thread pages when the thread has not changed since it was read.
+// Deleted posts keep their place but lose their text for everyone except
+// moderators.
 func (s *Service) Thread(ctx context.Context, actor *Member, id int64, page int) (*ThreadPage, error) {
-	return s.threadPage(ctx, actor, id, page)
-}
-
-// threadPage returns a thread page the actor may see, from the cache of
-// thread pages when the thread has not changed since it was read.
-func (s *Service) threadPage(ctx context.Context, actor *Member, id int64, page int) (*ThreadPage, error) {
 	per := s.PostsPerPage
 	v := s.changes.ThreadVersion(id) // before reading: a write meanwhile makes the entry stale, not wrong
 	e, err := s.threads.Load(threadPageKey{id, page}, v.Stamp, func() (*threadPageEntry, int, error) {
@@ -299,10 +295,14 @@ func (s *Service) Post(ctx context.Context, actor *Member, id int64) (*Post, err
 		return nil, err
 	}
 	if p.Deleted() && !actor.IsModerator() {
-		p.Body, p.HTML = "", ""
+		hideText(p)
 	}
 	return p, nil
 }
+
+// hideText leaves of a deleted post what everyone but moderators sees of
+// it: its place, author and times, not its text.
+func hideText(p *Post) { p.Body, p.HTML = "", "" }
 
 // PostLocation returns the thread of a post and the page it is on.
 func (s *Service) PostLocation(ctx context.Context, actor *Member, id int64) (*Thread, int, error) {
