@@ -141,11 +141,17 @@ func ParseSearch(q string) (terms, excluded []SearchTerm) {
 		if t.Prefix && utf8.RuneCountInString(t.Words[len(t.Words)-1]) < minPrefix {
 			t.Prefix = false
 		}
+		list := &terms
 		if neg {
 			t.Prefix = false // excluding a prefix would hide too much
-			excluded = append(excluded, t)
-		} else {
-			terms = append(terms, t)
+			list = &excluded
+		}
+		// A term said twice is one term ("rome rome" would have the
+		// engines take it for two independent words, and misplan).
+		if !slices.ContainsFunc(*list, func(u SearchTerm) bool {
+			return u.Prefix == t.Prefix && slices.EqualFunc(u.Words, t.Words, strings.EqualFold)
+		}) {
+			*list = append(*list, t)
 		}
 	}
 	for i := 0; i < len(q); {

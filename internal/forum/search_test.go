@@ -1,6 +1,7 @@
 package forum
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -30,6 +31,7 @@ func TestParseSearch(t *testing.T) {
 		{`( ) : ^ & | ! <->`, nil, nil},
 		{"Café Müller", []SearchTerm{w("Café"), w("Müller")}, nil},
 		{"日本語", []SearchTerm{w("日本語")}, nil},
+		{`rome Rome "rome" -bus -bus rome*`, []SearchTerm{w("rome"), p("rome")}, []SearchTerm{w("bus")}},
 		{"a\x00b", []SearchTerm{w("a"), w("b")}, nil},
 	}
 	for _, tt := range tests {
@@ -39,7 +41,11 @@ func TestParseSearch(t *testing.T) {
 		}
 	}
 	// Long input is bounded: in length, in terms and in word length.
-	terms, _ := ParseSearch(strings.Repeat("word ", 1000))
+	var many strings.Builder
+	for i := range 1000 {
+		fmt.Fprintf(&many, "word%d ", i)
+	}
+	terms, _ := ParseSearch(many.String())
 	if len(terms) != maxSearchTerms {
 		t.Errorf("%d terms kept, want %d", len(terms), maxSearchTerms)
 	}

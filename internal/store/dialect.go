@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -369,32 +370,46 @@ func fts5Match(terms, excluded []forum.SearchTerm, arg func(any) string) (string
 	return "post_search MATCH " + arg(expr), "-bm25(post_search, 5.0, 1.0)"
 }
 
-// tsMatch builds a tsquery: websearch_to_tsquery of quoted words and
-// phrases ("w", "w1 w2", -"w"; the words are letters and digits only, so
-// "or" is a word, not the operator), and to_tsquery for prefixes (w:*,
-// w1 <-> w2:*), which websearch_to_tsquery cannot say. ts_rank's default
-// weights count the title (A) ten times the body (D).
+// tsMatch builds a tsquery: websearch_to_tsquery of quoted words ("w",
+// -"w", -"w1 w2"; the words are letters and digits only, so "or" is a
+// word, not the operator), to_tsquery for prefixes (w:*, w1 <-> w2:*),
+// which websearch_to_tsquery cannot say, and for a phrase its word pairs,
+// which the GIN index can find, with the positional phrase checked beside
+// them (see migration 0023). Ranking uses the plain phrase (the pairs have
+// no positions); ts_rank's default weights count the title (A) ten times
+// the body (D).
 func tsMatch(terms, excluded []forum.SearchTerm, arg func(any) string) (string, string) {
-	var web, prefix []string
+	var web, prefix, pairs, phrases []string
 	for _, t := range terms {
-		if t.Prefix {
+		switch {
+		case t.Prefix:
 			prefix = append(prefix, "("+strings.Join(t.Words, " <-> ")+":*)")
-			continue
+		case len(t.Words) > 1:
+			a := arg(strings.Join(t.Words, " "))
+			pairs = append(pairs, "hearth_phrase_pairs("+a+")")
+			phrases = append(phrases, "phraseto_tsquery('hearth_search', "+a+")")
+		default:
+			web = append(web, `"`+t.Words[0]+`"`)
 		}
-		web = append(web, `"`+strings.Join(t.Words, " ")+`"`)
 	}
 	for _, t := range excluded {
 		web = append(web, `-"`+strings.Join(t.Words, " ")+`"`)
 	}
-	var q []string
+	var common []string
 	if len(web) > 0 {
-		q = append(q, "websearch_to_tsquery('hearth_search', "+arg(strings.Join(web, " "))+")")
+		common = append(common, "websearch_to_tsquery('hearth_search', "+arg(strings.Join(web, " "))+")")
 	}
 	if len(prefix) > 0 {
-		q = append(q, "to_tsquery('hearth_search', "+arg(strings.Join(prefix, " & "))+")")
+		common = append(common, "to_tsquery('hearth_search', "+arg(strings.Join(prefix, " & "))+")")
 	}
-	query := "(" + strings.Join(q, " && ") + ")"
-	return "p.search @@ " + query, "ts_rank(p.search, " + query + ", 1)"
+	and := func(qs ...[]string) string {
+		return "(" + strings.Join(slices.Concat(qs...), " && ") + ")"
+	}
+	cond := "p.search @@ " + and(common, pairs)
+	for _, ph := range phrases {
+		cond += " AND ts_match_vq(p.search, " + ph + ")"
+	}
+	return cond, "ts_rank(p.search, " + and(common, phrases) + ", 1)"
 }
 
 // placeholder returns the n-th bind parameter of a long statement.

@@ -109,6 +109,11 @@ func TestSearch(t *testing.T) {
 			{"word in title only", guest, "lisbon", nil, set("ferry")},
 			{"phrase", guest, `"ferry timetable"`, nil, set("ferry")},
 			{"phrase across words", guest, `"timetable ferry"`, nil, nil},
+			{"phrase of three words", guest, `"book the crossing"`, nil, set("ferry")},
+			{"phrase in a title", guest, `"cruise commission"`, nil, set("cruise")},
+			{"phrase and a word", guest, `"late ferry" bridge`, nil, set("ferry-late")},
+			{"phrase not across title and body", guest, `"lisbon the ferry"`, nil, nil},
+			{"two phrases", guest, `"cruise lines" "pay late"`, nil, set("cruise-reply")},
 			{"exclude", guest, "ferry -timetable", nil, set("ferry-late")},
 			{"exclude phrase", guest, `ferry -"net fare"`, nil, set("ferry", "ferry-reply", "ferry-late")},
 			{"prefix", guest, "cruis*", nil, set("cruise", "cruise-reply", "ferry-late")},
@@ -200,6 +205,12 @@ func TestSearchIndexFollowsWrites(t *testing.T) {
 		if got := f.search(t, db, guest, "gondola", nil); !slices.Equal(got, []string{"ferry-reply"}) {
 			t.Errorf("new words after an edit: %v", got)
 		}
+		if got := f.search(t, db, guest, `"gondolas in venice"`, nil); !slices.Equal(got, []string{"ferry-reply"}) {
+			t.Errorf("new phrase after an edit: %v", got)
+		}
+		if got := f.search(t, db, guest, `"pier is lovely"`, nil); len(got) != 0 {
+			t.Errorf("old phrase still found after an edit: %v", got)
+		}
 
 		must(t, db.SetPostDeleted(ctx, p.ID, true, f.bob.ID, at(71)))
 		if got := f.search(t, db, member, "gondola", nil); len(got) != 0 {
@@ -221,6 +232,9 @@ func TestSearchIndexFollowsWrites(t *testing.T) {
 		exec(t, db, "UPDATE threads SET title = 'Vaporetto passes' WHERE id = $1", f.ferry.ID)
 		if got := f.search(t, db, guest, "vaporetto", nil); !slices.Equal(got, []string{"ferry"}) {
 			t.Errorf("renamed title: %v", got)
+		}
+		if got := f.search(t, db, guest, `"vaporetto passes"`, nil); !slices.Equal(got, []string{"ferry"}) {
+			t.Errorf("renamed title's phrase: %v", got)
 		}
 		if got := f.search(t, db, guest, "lisbon", nil); len(got) != 0 {
 			t.Errorf("old title still found: %v", got)
@@ -249,7 +263,7 @@ func TestSearchIndexFollowsWrites(t *testing.T) {
 		if posts, indexed, _ := db.SearchIndexStatus(ctx); posts != indexed {
 			t.Errorf("after rebuild %d of %d", indexed, posts)
 		}
-		if got := f.search(t, db, staff, "vaporetto", nil); !slices.Equal(got, []string{"ferry"}) {
+		if got := f.search(t, db, staff, `"vaporetto passes"`, nil); !slices.Equal(got, []string{"ferry"}) {
 			t.Errorf("after rebuild: %v", got)
 		}
 		if db.Engine() == engineSQLite {
