@@ -107,6 +107,15 @@ type NotifyRequest struct {
 	Steps                                 []NotifyStep
 }
 
+// NotifySource is what the notifications of an event about a post are
+// made from: the post (without its author's details) and its thread's
+// author and category.
+type NotifySource struct {
+	Post           Post
+	ThreadAuthorID int64
+	CategoryID     int64
+}
+
 // GroupKey is what a notification of kind about thread and post is
 // grouped by: posts by thread, likes by post, the rest one by one.
 func GroupKey(kind NotificationKind, thread, post int64) string {

@@ -16,8 +16,8 @@ import (
 
 // Store is what the consumer reads and writes (internal/store).
 type Store interface {
+	NotifySources(ctx context.Context, ids []int64) (map[int64]*forum.NotifySource, error)
 	PostByID(ctx context.Context, id int64) (*forum.Post, error)
-	ThreadByID(ctx context.Context, id int64) (*forum.Thread, error)
 	MembersByHandle(ctx context.Context, hs []string) (map[string]int64, error)
 	AddNotifications(ctx context.Context, rs []forum.NotifyRequest) ([]int64, error)
 }
@@ -37,17 +37,37 @@ type Consumer struct {
 // Name is the consumer's cursor in event_cursors.
 func (c *Consumer) Name() string { return "notifications" }
 
-// Handle writes the notifications of evs in one transaction.
+// Handle writes the notifications of evs in one transaction. The posts
+// they are about are read in one query; one gone or deleted by now is
+// left out: nobody hears of what they could not read.
 func (c *Consumer) Handle(ctx context.Context, evs []forum.Event) error {
+	var ids []int64
+	for _, e := range evs {
+		switch e.Kind {
+		case forum.EventPostCreated, forum.EventThreadCreated, forum.EventPostLiked:
+			ids = append(ids, e.PostID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	srcs, err := c.Store.NotifySources(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("notifications of events %d to %d: %w", evs[0].ID, evs[len(evs)-1].ID, err)
+	}
 	var rs []forum.NotifyRequest
 	for _, e := range evs {
+		src := srcs[e.PostID]
+		if src == nil {
+			continue
+		}
 		var r *forum.NotifyRequest
 		var err error
 		switch e.Kind {
 		case forum.EventPostCreated, forum.EventThreadCreated:
-			r, err = c.post(ctx, e)
+			r, err = c.post(ctx, e, src)
 		case forum.EventPostLiked:
-			r, err = c.like(ctx, e)
+			r = c.like(e, src)
 		}
 		if err != nil {
 			return fmt.Errorf("notifications of event %d (%s): %w", e.ID, e.Kind, err)
@@ -59,48 +79,22 @@ func (c *Consumer) Handle(ctx context.Context, evs []forum.Event) error {
 	if len(rs) == 0 {
 		return nil
 	}
-	ids, err := c.Store.AddNotifications(ctx, rs)
+	notified, err := c.Store.AddNotifications(ctx, rs)
 	if err != nil {
 		return err
 	}
 	if c.Notified != nil {
-		for _, id := range ids {
+		for _, id := range notified {
 			c.Notified(id)
 		}
 	}
 	return nil
 }
 
-// visiblePost loads the event's post and thread, or nil when either is
-// gone or deleted by now: nobody hears of what they could not read.
-func (c *Consumer) visiblePost(ctx context.Context, id int64) (*forum.Post, *forum.Thread, error) {
-	p, err := c.Store.PostByID(ctx, id)
-	if errors.Is(err, forum.ErrNotFound) {
-		return nil, nil, nil
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	t, err := c.Store.ThreadByID(ctx, p.ThreadID)
-	if errors.Is(err, forum.ErrNotFound) {
-		return nil, nil, nil
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	if p.Deleted() || t.Deleted() {
-		return nil, nil, nil
-	}
-	return p, t, nil
-}
-
-func (c *Consumer) post(ctx context.Context, e forum.Event) (*forum.NotifyRequest, error) {
-	p, t, err := c.visiblePost(ctx, e.PostID)
-	if p == nil || err != nil {
-		return nil, err
-	}
-	r := &forum.NotifyRequest{EventID: e.ID, ActorID: p.AuthorID, CategoryID: t.CategoryID,
-		ThreadID: t.ID, PostID: p.ID, At: p.CreatedAt}
+func (c *Consumer) post(ctx context.Context, e forum.Event, src *forum.NotifySource) (*forum.NotifyRequest, error) {
+	p := &src.Post
+	r := &forum.NotifyRequest{EventID: e.ID, ActorID: p.AuthorID, CategoryID: src.CategoryID,
+		ThreadID: p.ThreadID, PostID: p.ID, At: p.CreatedAt}
 	if hs := render.Mentions(p.HTML); len(hs) > 0 {
 		ids, err := c.Store.MembersByHandle(ctx, hs)
 		if err != nil {
@@ -125,7 +119,7 @@ func (c *Consumer) post(ctx context.Context, e forum.Event) (*forum.NotifyReques
 	}
 	if p.Position > 1 {
 		r.Steps = append(r.Steps,
-			forum.NotifyStep{Kind: forum.NotifyReply, Members: []int64{t.AuthorID}},
+			forum.NotifyStep{Kind: forum.NotifyReply, Members: []int64{src.ThreadAuthorID}},
 			forum.NotifyStep{Kind: forum.NotifyPost, Watchers: forum.WatchThread})
 	} else {
 		r.Steps = append(r.Steps, forum.NotifyStep{Kind: forum.NotifyThread, Watchers: forum.WatchCategory})
@@ -133,12 +127,9 @@ func (c *Consumer) post(ctx context.Context, e forum.Event) (*forum.NotifyReques
 	return r, nil
 }
 
-func (c *Consumer) like(ctx context.Context, e forum.Event) (*forum.NotifyRequest, error) {
-	p, t, err := c.visiblePost(ctx, e.PostID)
-	if p == nil || err != nil {
-		return nil, err
-	}
-	return &forum.NotifyRequest{EventID: e.ID, ActorID: e.MemberID, CategoryID: t.CategoryID,
-		ThreadID: t.ID, PostID: p.ID, At: e.At,
-		Steps: []forum.NotifyStep{{Kind: forum.NotifyLike, Members: []int64{p.AuthorID}}}}, nil
+func (c *Consumer) like(e forum.Event, src *forum.NotifySource) *forum.NotifyRequest {
+	p := &src.Post
+	return &forum.NotifyRequest{EventID: e.ID, ActorID: e.MemberID, CategoryID: src.CategoryID,
+		ThreadID: p.ThreadID, PostID: p.ID, At: e.At,
+		Steps: []forum.NotifyStep{{Kind: forum.NotifyLike, Members: []int64{p.AuthorID}}}}
 }

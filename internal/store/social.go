@@ -279,6 +279,41 @@ const effectiveLevel = `COALESCE(
 	(SELECT cm.level FROM category_members cm WHERE cm.member_id = m.id AND cm.category_id = $9),
 	1)`
 
+// NotifySources returns, by id, the posts among ids that are there and
+// not deleted, in threads that are not deleted: one query for a batch of
+// events, where a post and a thread read per event were a tenth of the
+// CPU of a stream of replies.
+func (db *DB) NotifySources(ctx context.Context, ids []int64) (map[int64]*forum.NotifySource, error) {
+	out := make(map[int64]*forum.NotifySource, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var q strings.Builder
+	q.WriteString(`SELECT p.id, p.thread_id, p.author_id, p.position, p.html, COALESCE(p.quote_post_id, 0), p.created_at,
+	t.author_id, t.category_id
+FROM posts p JOIN threads t ON t.id = p.thread_id
+WHERE p.deleted_at = 0 AND t.deleted_at = 0 AND p.id IN (`)
+	args := inList(&q, nil, ids)
+	q.WriteString(")")
+	rows, err := db.readRows(ctx, q.String(), args...)
+	if err != nil {
+		return nil, db.wrap("load posts to notify of", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var src forum.NotifySource
+		p := &src.Post
+		var created int64
+		if err := rows.Scan(&p.ID, &p.ThreadID, &p.AuthorID, &p.Position, &p.HTML, &p.QuotePostID, &created,
+			&src.ThreadAuthorID, &src.CategoryID); err != nil {
+			return nil, db.wrap("load posts to notify of", err)
+		}
+		p.CreatedAt = fromMillis(created)
+		out[p.ID] = &src
+	}
+	return out, db.wrap("load posts to notify of", rows.Err())
+}
+
 // AddNotifications writes what each request notifies, in one transaction.
 // Who may be notified is decided in the insert's query: active members
 // other than the actor, who may see the category, whose level there is

@@ -294,3 +294,35 @@ func firstOf(t *testing.T, db *DB, thread int64) int64 {
 	must(t, err)
 	return ps[0].ID
 }
+
+func TestNotifySources(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		ctx := t.Context()
+		ada, bob := mkMember(t, db, "ada"), mkMember(t, db, "bob")
+		c := mkCategory(t, db, "general", 1)
+		th, first := mkThread(t, db, c.ID, ada.ID, "Ferries", at(0))
+		reply := mkPost(t, db, th.ID, bob.ID, at(1))
+		gone := mkPost(t, db, th.ID, bob.ID, at(2))
+		must(t, db.SetPostDeleted(ctx, gone.ID, true, bob.ID, at(3)))
+		other, otherFirst := mkThread(t, db, c.ID, bob.ID, "Trains", at(4))
+		must(t, db.SetPostDeleted(ctx, otherFirst.ID, true, bob.ID, at(5))) // the whole thread
+		_ = other
+
+		srcs, err := db.NotifySources(ctx, []int64{reply.ID, first.ID, gone.ID, otherFirst.ID, reply.ID, 99999})
+		must(t, err)
+		if len(srcs) != 2 || srcs[first.ID] == nil || srcs[reply.ID] == nil {
+			t.Fatalf("NotifySources = %v, want the first post and the reply only", srcs)
+		}
+		r := srcs[reply.ID]
+		if r.Post.ThreadID != th.ID || r.Post.AuthorID != bob.ID || r.Post.Position != 2 || r.ThreadAuthorID != ada.ID ||
+			r.CategoryID != c.ID || r.Post.HTML == "" || !r.Post.CreatedAt.Equal(at(1)) {
+			t.Errorf("reply's source = %+v", r)
+		}
+		if f := srcs[first.ID]; f.Post.Position != 1 || f.Post.AuthorID != ada.ID {
+			t.Errorf("first post's source = %+v", f)
+		}
+		if srcs, err := db.NotifySources(ctx, nil); err != nil || len(srcs) != 0 {
+			t.Errorf("no ids: %v, %v", srcs, err)
+		}
+	})
+}
