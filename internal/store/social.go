@@ -330,8 +330,9 @@ func (db *DB) AddNotifications(ctx context.Context, rs []forum.NotifyRequest) ([
 	err := db.inSideTx(ctx, "add notifications", func(tx *sql.Tx) error {
 		ids = ids[:0]
 		notified := map[int64]bool{}
+		cats := map[int64]*notifyCategory{}
 		for _, r := range rs {
-			if err := db.addNotifications(ctx, tx, r, notified); err != nil {
+			if err := db.addNotifications(ctx, tx, r, cats, notified); err != nil {
 				return fmt.Errorf("event %d: %w", r.EventID, err)
 			}
 		}
@@ -353,17 +354,35 @@ func (db *DB) AddNotifications(ctx context.Context, rs []forum.NotifyRequest) ([
 // maxNotifiedEvents bounds the events one batch of notifications appends.
 const maxNotifiedEvents = 32
 
-func (db *DB) addNotifications(ctx context.Context, tx *sql.Tx, r forum.NotifyRequest, notified map[int64]bool) error {
-	var parent int64
-	var staff, parentStaff bool
-	err := db.txRow(ctx, tx, `SELECT COALESCE(c.parent_id, 0), c.staff_only, COALESCE(pc.staff_only, FALSE)
-		FROM categories c LEFT JOIN categories pc ON pc.id = c.parent_id WHERE c.id = $1`, r.CategoryID).Scan(&parent, &staff, &parentStaff)
-	if errors.Is(err, sql.ErrNoRows) {
+// notifyCategory is what the notifications of an event need of its
+// category, read once per category and batch (nil: the category is gone).
+type notifyCategory struct {
+	parent int64
+	staff  bool // it or its parent is staff-only
+}
+
+func (db *DB) addNotifications(ctx context.Context, tx *sql.Tx, r forum.NotifyRequest,
+	cats map[int64]*notifyCategory, notified map[int64]bool) error {
+	cat, seen := cats[r.CategoryID]
+	if !seen {
+		var c notifyCategory
+		var staff, parentStaff bool
+		err := db.txRow(ctx, tx, `SELECT COALESCE(c.parent_id, 0), c.staff_only, COALESCE(pc.staff_only, FALSE)
+		FROM categories c LEFT JOIN categories pc ON pc.id = c.parent_id WHERE c.id = $1`, r.CategoryID).Scan(&c.parent, &staff, &parentStaff)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return err
+		default:
+			c.staff = staff || parentStaff
+			cat = &c
+		}
+		cats[r.CategoryID] = cat
+	}
+	if cat == nil {
 		return nil // the category is gone: nobody to tell
 	}
-	if err != nil {
-		return err
-	}
+	parent := cat.parent
 	for _, st := range r.Steps {
 		args := []any{string(st.Kind), forum.GroupKey(st.Kind, r.ThreadID, r.PostID), r.EventID, r.ActorID,
 			r.ThreadID, r.PostID, toMillis(r.At), r.CategoryID, parent}
@@ -386,7 +405,7 @@ func (db *DB) addNotifications(ctx context.Context, tx *sql.Tx, r forum.NotifyRe
 			` + from + `
 			WHERE m.id <> $4 AND m.status = 'active'` + join + `
 			AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.event_id = $3 AND n.member_id = m.id)`
-		if staff || parentStaff {
+		if cat.staff {
 			q += " AND m.role IN ('moderator', 'admin')"
 		}
 		switch {
