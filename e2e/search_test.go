@@ -47,11 +47,18 @@ func TestSearchAndOpenAResult(t *testing.T) {
 		look.open("/search?q=fjord")
 		look.checkAxe("search results")
 
-		// Narrow to first posts only: the reply drops out.
+		// Narrow to first posts only: the reply drops out. On results the
+		// filters are folded away, saying how many are on.
+		if guest.has("//details[contains(@class,'filters') and @open]") {
+			t.Error("the filters are unfolded above the results")
+		}
+		guest.press("//summary[normalize-space()='Filters']")
 		guest.check("Only the first post of each thread", true)
 		guest.follow("//main//button[normalize-space()='Search']")
 		guest.see("1 result for “fjord”", "Norwegian fjord cruises")
 		guest.dontSee("Ferry timetables in Lisbon")
+		guest.see("Filters · 1 on")
+		guest.press("//summary[starts-with(normalize-space(),'Filters')]")
 		if !guest.checked("Only the first post of each thread") {
 			t.Error("the filter did not stay ticked")
 		}

@@ -53,10 +53,15 @@ func TestSearchSurfaces(t *testing.T) {
 			expect(t, "nothing found", guest.get("/search?q=zanzibar"), 200, "Nothing found.")
 			expect(t, "only exclusions", guest.get("/search?q=-fjord"), 200, "Add a word to search for")
 			expect(t, "hostile", guest.get("/search?q="+url.QueryEscape(`"NEAR( title: * -`)), 200)
-			expect(t, "empty form", guest.get("/search"), 200, `id="q"`)
+			expect(t, "empty form", guest.get("/search"), 200, `id="q"`, `<details class="filters" open>`)
 			p = guest.get("/search?q=fjord&from=yesterday")
-			expect(t, "bad date", p, 422, "from must be a date", `value="yesterday"`, `value="fjord"`)
-			expect(t, "first posts", guest.get("/search?q=fjord&first=1&category="+itoa(int(pub.ID))), 200, "1 result")
+			expect(t, "bad date", p, 422, "from must be a date", `value="yesterday"`, `value="fjord"`,
+				`<details class="filters" open>`) // the wrong filter is in sight
+			p = guest.get("/search?q=fjord&first=1&category=" + itoa(int(pub.ID)))
+			expect(t, "first posts", p, 200, "1 result", "Filters · 2 on")
+			if strings.Contains(p.body, `<details class="filters" open>`) {
+				t.Error("the filters are unfolded above the results")
+			}
 
 			member := newBrowser(t, a.URL())
 			member.post("/login", url.Values{"email": {"mia@example.org"}, "password": {miaPassword}})

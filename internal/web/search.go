@@ -22,6 +22,11 @@ type searchView struct {
 	Hits         []searchHitView
 	Count        string // what the live region says
 	Pager        pager
+	// FiltersOpen shows the filters unfolded: before the first search and
+	// when one of them is wrong. On results they fold away (a phone
+	// would show nothing but them above the fold), saying how many are on.
+	FiltersOpen bool
+	FiltersSet  int
 }
 
 type searchHitView struct {
@@ -74,6 +79,12 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		v.Error, v.Field = forum.ErrorMessage(err), forum.ErrorField(err)
 		status = http.StatusUnprocessableEntity
 	}
+	for _, on := range []bool{in.CategoryID != 0, v.From != "", v.To != "", in.FirstOnly, in.ThreadID != 0, in.AuthorID != 0} {
+		if on {
+			v.FiltersSet++
+		}
+	}
+	v.FiltersOpen = !q.Has("q") || (v.Field != "" && v.Field != "q")
 	s.render(w, r, status, "search", v)
 }
 
