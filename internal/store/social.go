@@ -366,15 +366,13 @@ func (db *DB) addNotifications(ctx context.Context, tx *sql.Tx, r forum.NotifyRe
 	cat, seen := cats[r.CategoryID]
 	if !seen {
 		var c notifyCategory
-		var staff, parentStaff bool
-		err := db.txRow(ctx, tx, `SELECT COALESCE(c.parent_id, 0), c.staff_only, COALESCE(pc.staff_only, FALSE)
-		FROM categories c LEFT JOIN categories pc ON pc.id = c.parent_id WHERE c.id = $1`, r.CategoryID).Scan(&c.parent, &staff, &parentStaff)
+		err := db.txRow(ctx, tx, `SELECT COALESCE(c.parent_id, 0), c.staff_only OR COALESCE(pc.staff_only, FALSE)
+		FROM categories c LEFT JOIN categories pc ON pc.id = c.parent_id WHERE c.id = $1`, r.CategoryID).Scan(&c.parent, &c.staff)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
 			return err
 		default:
-			c.staff = staff || parentStaff
 			cat = &c
 		}
 		cats[r.CategoryID] = cat
@@ -382,10 +380,9 @@ func (db *DB) addNotifications(ctx context.Context, tx *sql.Tx, r forum.NotifyRe
 	if cat == nil {
 		return nil // the category is gone: nobody to tell
 	}
-	parent := cat.parent
 	for _, st := range r.Steps {
 		args := []any{string(st.Kind), forum.GroupKey(st.Kind, r.ThreadID, r.PostID), r.EventID, r.ActorID,
-			r.ThreadID, r.PostID, toMillis(r.At), r.CategoryID, parent}
+			r.ThreadID, r.PostID, toMillis(r.At), r.CategoryID, cat.parent}
 		// The query starts from the few candidates (the watchers, or the
 		// members named), never from every member: a reply's event is
 		// handled in a fraction of a millisecond on a forum of thousands.

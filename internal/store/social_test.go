@@ -304,9 +304,8 @@ func TestNotifySources(t *testing.T) {
 		reply := mkPost(t, db, th.ID, bob.ID, at(1))
 		gone := mkPost(t, db, th.ID, bob.ID, at(2))
 		must(t, db.SetPostDeleted(ctx, gone.ID, true, bob.ID, at(3)))
-		other, otherFirst := mkThread(t, db, c.ID, bob.ID, "Trains", at(4))
+		_, otherFirst := mkThread(t, db, c.ID, bob.ID, "Trains", at(4))
 		must(t, db.SetPostDeleted(ctx, otherFirst.ID, true, bob.ID, at(5))) // the whole thread
-		_ = other
 
 		srcs, err := db.NotifySources(ctx, []int64{reply.ID, first.ID, gone.ID, otherFirst.ID, reply.ID, 99999})
 		must(t, err)
