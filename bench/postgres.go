@@ -242,13 +242,42 @@ func suggestDSN(dsn string) string {
 // pgInfo describes the server for the report: its version and whether
 // commits wait for the disk.
 func pgInfo(ctx context.Context, db *sql.DB) string {
-	var version, sync, fsync string
+	var version, sync, fsync, autovacuum string
 	err := db.QueryRowContext(ctx, `SELECT current_setting('server_version'),
-		current_setting('synchronous_commit'), current_setting('fsync')`).Scan(&version, &sync, &fsync)
+		current_setting('synchronous_commit'), current_setting('fsync'), current_setting('autovacuum')`).Scan(&version, &sync, &fsync, &autovacuum)
 	if err != nil {
 		return "PostgreSQL"
 	}
-	return fmt.Sprintf("PostgreSQL %s, synchronous_commit %s, fsync %s", version, sync, fsync)
+	s := fmt.Sprintf("PostgreSQL %s, synchronous_commit %s, fsync %s, autovacuum %s", version, sync, fsync, autovacuum)
+	if autovacuum == "off" {
+		s += " (the harness runs VACUUM (ANALYZE) before each scenario instead)"
+	}
+	return s
+}
+
+// standInForAutovacuum vacuums the bench database before a scenario when
+// its server has autovacuum off (as this workplace's CI machines do). A
+// reply updates its thread, category and author: without vacuum the
+// categories' 12 rows were spread over 212 pages after a few runs, and a
+// reply's statement cost PostgreSQL 0.86 ms of CPU instead of 0.50.
+// A default server vacuums such tables about once a minute.
+func (r *runner) standInForAutovacuum(ctx context.Context) error {
+	if r.o.db == "" {
+		return nil
+	}
+	db, err := openPostgres(ctx, r.o.db)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var on string
+	if err := db.QueryRowContext(ctx, "SELECT current_setting('autovacuum')").Scan(&on); err != nil || on != "off" {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, "VACUUM (ANALYZE)"); err != nil {
+		return fmt.Errorf("vacuum %s: %w", redactDSN(r.o.db), err)
+	}
+	return nil
 }
 
 // nodeData is the data directory of node b (the second node) given node

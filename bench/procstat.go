@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"slices"
@@ -143,6 +146,10 @@ type usage struct {
 	PeakRSSMB float64 `json:"peak_rss_mb"`
 	EndRSSMB  float64 `json:"end_rss_mb"`
 	CPUPct    float64 `json:"cpu_pct"` // % of one core
+	// Writes and Commits are Hearth's group commit over the run (from
+	// /metrics): writes per commit is its mean batch.
+	Writes  int64 `json:"writes,omitempty"`
+	Commits int64 `json:"commits,omitempty"`
 }
 
 // sampler samples a process's RSS every 100ms and its CPU time at the
@@ -192,4 +199,54 @@ func (s *sampler) stop() usage {
 		u.CPUPct = float64(ticks-s.ticks0) / clockTicks / wall * 100
 	}
 	return u
+}
+
+// groupCommits is what Hearth's /metrics says of its group commit.
+type groupCommits struct {
+	writes, commits int64
+	ok              bool
+}
+
+// scrapeGroupCommits reads srv's group commit counters; ok is false for
+// the reference server, which has no /metrics.
+func scrapeGroupCommits(ctx context.Context, srv *server) groupCommits {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", srv.base+"/metrics", nil)
+	if err != nil {
+		return groupCommits{}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return groupCommits{}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return groupCommits{}
+	}
+	var g groupCommits
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), " ")
+		if !ok {
+			continue
+		}
+		var dst *int64
+		switch name {
+		case "hearth_db_group_writes_total":
+			dst = &g.writes
+		case "hearth_db_group_commits_total":
+			dst = &g.commits
+		default:
+			continue
+		}
+		f, err := strconv.ParseFloat(value, 64)
+		if err != nil {
+			return groupCommits{}
+		}
+		*dst = int64(f)
+		g.ok = true
+	}
+	return g
 }

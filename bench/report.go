@@ -309,6 +309,10 @@ func (rep *report) markdown() string {
 		if s.RepliesPerSec > 0 {
 			notes = append(notes, fmt.Sprintf("- %s: %.0f replies/s succeeded", s.Name, s.RepliesPerSec))
 		}
+		if u := hearthUsage(s); u != nil && u.Commits > 0 {
+			notes = append(notes, fmt.Sprintf("- %s: group commit %d writes in %d commits (%.1f a commit)",
+				s.Name, u.Writes, u.Commits, float64(u.Writes)/float64(u.Commits)))
+		}
 		if s.NodeB != nil {
 			notes = append(notes, fmt.Sprintf("- %s: node b's read p50 %.2f → %.2f ms (x%.2f), p99 %.2f → %.2f ms (x%.2f) alone → while node a takes replies",
 				s.Name, s.ReadsAlone.P50ms, s.NodeB.P50ms, s.P50Factor, s.ReadsAlone.P99ms, s.NodeB.P99ms, s.P99Factor))
@@ -441,4 +445,12 @@ func (rep *report) size() int64 {
 		return int64(rep.SeedPosts)
 	}
 	return rep.Data["posts"]
+}
+
+// hearthUsage is the Hearth side's usage of scenario s, or nil.
+func hearthUsage(s *result) *usage {
+	if s.Hearth == nil {
+		return nil
+	}
+	return s.Hearth.Usage
 }

@@ -167,6 +167,9 @@ func (r *runner) runAll(ctx context.Context, list []scenario) (*report, error) {
 			return nil, fmt.Errorf("hearth exited during the run (see bench/out/hearth.log): %v", r.hearth.err)
 		default:
 		}
+		if err := r.standInForAutovacuum(ctx); err != nil {
+			return nil, err
+		}
 		step("Scenario %s: %s", s.name, s.title)
 		r.current = s.name
 		res, err := s.run(r, ctx)
@@ -210,10 +213,12 @@ func (r *runner) measure(ctx context.Context, srv *server, profile string, specs
 // each sampled and profiled (as profiles[i]) apart.
 func (r *runner) measureOn(ctx context.Context, srvs []*server, profiles []string, specs ...wrkSpec) ([]*wrkResult, []usage, error) {
 	var smps []*sampler
+	var before []groupCommits
 	for i, srv := range srvs {
 		wait := r.startProfile(ctx, srv, profiles[i])
 		defer wait()
 		smps = append(smps, startSampler(srv.pid))
+		before = append(before, scrapeGroupCommits(ctx, srv))
 	}
 	out := make([]*wrkResult, len(specs))
 	errs := make([]error, len(specs))
@@ -229,6 +234,9 @@ func (r *runner) measureOn(ctx context.Context, srvs []*server, profiles []strin
 	us := make([]usage, len(smps))
 	for i, smp := range smps {
 		us[i] = smp.stop()
+		if after := scrapeGroupCommits(ctx, srvs[i]); after.ok && before[i].ok {
+			us[i].Writes, us[i].Commits = after.writes-before[i].writes, after.commits-before[i].commits
+		}
 	}
 	for _, err := range errs {
 		if err != nil {

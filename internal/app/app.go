@@ -445,6 +445,12 @@ func (a *App) registerGauges() {
 		}
 		return float64(e.Size)
 	})
+	m.RegisterCounterFunc("hearth_db_group_writes_total", "Writes sent through group commit (replies, cursors, notifications), failed ones included.", func() float64 {
+		return float64(a.Store.Writes())
+	})
+	m.RegisterCounterFunc("hearth_db_group_commits_total", "Transactions of group commit: writes per commit is the mean batch.", func() float64 {
+		return float64(a.Store.Commits())
+	})
 	m.RegisterGauge("hearth_singleton_lease_held", "1 if this node holds the lease for once-per-forum work (backups, pruning), else 0.", func() float64 {
 		if a.lease.Held() {
 			return 1

@@ -14,6 +14,7 @@
 //	hearth_db_query_duration_seconds{op}                 histogram
 //	hearth_db_errors_total{op}                           counter
 //	hearth_db_up, hearth_sessions_active,
+//	hearth_db_group_writes_total, hearth_db_group_commits_total,
 //	hearth_backup_last_good_age_seconds, hearth_backup_last_good_size_bytes   registered by the wiring
 package metrics
 

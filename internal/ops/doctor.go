@@ -246,6 +246,13 @@ func checkDatabase(ctx context.Context, s *session) Check {
 	}
 	name := map[string]string{"sqlite": "SQLite", "postgres": "PostgreSQL"}[db.Engine()]
 	c.Status, c.Message = OK, fmt.Sprintf("%s %s at %s answers", name, v, s.cfg.dbLabel())
+	if off, err := db.AutovacuumOff(ctx); err == nil && off {
+		// Every reply updates its thread, category and author: without
+		// vacuum their dead rows pile up and each reply and page slows.
+		c.Status = Warn
+		c.Message += ", but with autovacuum off: the rows every reply updates (threads, categories, members) are never cleaned up, and replies and pages slow down as they pile up"
+		c.Fix = "set `autovacuum = on` (PostgreSQL's default) in postgresql.conf and reload, or run `VACUUM (ANALYZE)` on the database every few minutes"
+	}
 	return c
 }
 

@@ -3,6 +3,7 @@ package ops
 import (
 	"maps"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"hearth/internal/forum"
@@ -87,5 +88,23 @@ func TestPostgresSafeMigrate(t *testing.T) {
 	}
 	if m, _, err := Verify(ctx, rep.Backup); err != nil || m.Content != "jsonl" {
 		t.Errorf("pre-migration backup: %v %v", m, err)
+	}
+}
+
+// TestDoctorPostgresAutovacuum: on a PostgreSQL server with autovacuum off
+// (as the CI machines run it) the database check warns and says how to
+// turn it on; with it on, the check passes.
+func TestDoctorPostgresAutovacuum(t *testing.T) {
+	dsn := storetest.CreatePostgres(t)
+	cfg := Config{DataDir: t.TempDir(), DB: dsn, Version: "test"}
+	db := openMigrated(t, dsn)
+	off, err := db.AutovacuumOff(t.Context())
+	must(t, err)
+	c := check(t, Doctor(t.Context(), cfg, DoctorOptions{}), "database")
+	switch {
+	case off && (c.Status != Warn || !strings.Contains(c.Message, "autovacuum off") || !strings.Contains(c.Fix, "autovacuum = on")):
+		t.Errorf("autovacuum off: %+v", c)
+	case !off && c.Status != OK:
+		t.Errorf("autovacuum on: %+v", c)
 	}
 }

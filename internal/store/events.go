@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -115,7 +116,12 @@ func (db *DB) Events(ctx context.Context, after forum.EventCursor, limit int) ([
 		}
 		want := limit - len(out)
 		q += fmt.Sprintf(" ORDER BY id LIMIT %d", want)
-		evs, err := db.scanEvents(ctx, db.read, q, args...)
+		// Planned with its snapshots each time: the generic plan a
+		// prepared statement settles on cannot know that the window's
+		// events are the newest few, and walked every event by id (3.2 ms
+		// a read at 75,000 events, read at each commit by every node and
+		// consumer); a custom one finds them through events_txid.
+		evs, err := db.scanEvents(ctx, db.read, q, append(slices.Clip(db.dialect.planEachTime), args...)...)
 		if err != nil {
 			return nil, after, db.wrap("read events", err)
 		}

@@ -22,8 +22,9 @@ import (
 // posting one reply per transaction tops out at one reply per fsync. The
 // batcher instead runs the writes that are waiting together in one
 // transaction, each inside its own savepoint so one failing write does not
-// undo the others, and commits them with one fsync. Nobody waits for a batch
-// to fill: a batch is whatever queued while the previous one was committing.
+// undo the others, and commits them with one fsync. A batch is whatever
+// queued while the previous one was committing, except that while writes
+// come concurrently it waits a moment for more (see gather).
 //
 // PostgreSQL gets it too: it shares fsyncs between concurrent commits, but
 // every reply updates its category's row (and its thread's and author's),
@@ -72,19 +73,24 @@ type batcher struct {
 	flush     func(ctx context.Context, tx *sql.Tx) error // before each commit (the search index)
 	committed func()                                      // after each commit (the checkpointer)
 	queue     chan writeReq
-	// writes counts the writes run, for upkeep that waits for a lull.
-	writes atomic.Int64
+	// writes counts the writes run, for upkeep that waits for a lull;
+	// commits counts the batches' transactions, so writes/commits is the
+	// mean batch (hearth_db_group_commits_total).
+	writes  atomic.Int64
+	commits atomic.Int64
 	// current is the batch's transaction while it runs (see uncancelled).
 	current atomic.Pointer[sql.Tx]
 	stop    chan struct{}
 	gone    chan struct{}
+	last    int           // writes in the last batch (see gather)
+	wait    time.Duration // gatherWait, longer in a test
 }
 
 // newBatcher starts a batcher writing to db; on PostgreSQL its batches are
 // optimistic and pipelined.
 func newBatcher(db *sql.DB, postgres bool, flush func(ctx context.Context, tx *sql.Tx) error, committed func()) *batcher {
 	b := &batcher{db: db, optimistic: postgres, pipeline: postgres, flush: flush, committed: committed,
-		queue: make(chan writeReq, maxBatch), stop: make(chan struct{}), gone: make(chan struct{})}
+		queue: make(chan writeReq, maxBatch), stop: make(chan struct{}), gone: make(chan struct{}), wait: gatherWait}
 	if flush == nil {
 		b.flush = func(context.Context, *sql.Tx) error { return nil }
 	}
@@ -147,8 +153,43 @@ func (b *batcher) loop() {
 				break fill
 			}
 		}
+		if b.last > 1 && len(batch) < gatherBatch {
+			batch = b.gather(batch)
+		}
+		b.last = len(batch)
 		b.run(batch)
 	}
+}
+
+// Gathering. Under a steady stream of replies from many members (the
+// mixed workload: a reply every millisecond) the writer is quick enough
+// that each batch held one or two writes, and on SQLite a commit's cost
+// is mostly per commit, not per write: its WAL frames (the pages every
+// reply dirties: the posts' tail, the category, the events, the search
+// queue) and the fsync. So while writes come concurrently (the last batch
+// held more than one) a batch waits up to gatherWait for gatherBatch
+// writes. A lone writer, one write after another, never waits.
+const (
+	gatherBatch = 8
+	gatherWait  = 2 * time.Millisecond
+)
+
+// gather adds what arrives within b.wait to batch, until it holds
+// gatherBatch writes.
+func (b *batcher) gather(batch []writeReq) []writeReq {
+	t := time.NewTimer(b.wait)
+	defer t.Stop()
+	for len(batch) < gatherBatch {
+		select {
+		case r := <-b.queue:
+			batch = append(batch, r)
+		case <-t.C:
+			return batch
+		case <-b.stop:
+			return batch
+		}
+	}
+	return batch
 }
 
 // drain fails what is still queued when the database closes.
@@ -188,6 +229,7 @@ func (b *batcher) run(batch []writeReq) {
 		time.Sleep(time.Duration(1+rand.IntN(10*attempt)) * time.Millisecond)
 	}
 	b.writes.Add(int64(len(batch)))
+	b.commits.Add(1)
 	for i, r := range batch {
 		if err != nil {
 			r.done <- err
@@ -388,6 +430,9 @@ func (db *DB) inSideTx(ctx context.Context, op string, fn func(tx *sql.Tx) error
 // failed ones included: upkeep that can wait (merging the search index)
 // watches it for a quiet moment.
 func (db *DB) Writes() int64 { return db.batch.writes.Load() }
+
+// Commits counts the group commit's transactions (each a batch of Writes).
+func (db *DB) Commits() int64 { return db.batch.commits.Load() }
 
 // inWriteRow is inWriteTx for a write that is one statement, which a
 // PostgreSQL batch may send with others in one round trip.

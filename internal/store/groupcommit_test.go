@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -135,6 +136,46 @@ func TestBatchOfRowWrites(t *testing.T) {
 			case kind == "no row" && (!errors.Is(err, sql.ErrNoRows) && !errors.Is(err, pgx.ErrNoRows) || n != 0):
 				t.Errorf("write %s: error %v, %d rows; want no rows", key, err, n)
 			}
+		}
+	})
+}
+
+// TestBatchGathersConcurrentWrites: once writes come concurrently (the
+// last batch held more than one), a batch waits for gatherBatch of them
+// rather than committing each as it comes.
+func TestBatchGathersConcurrentWrites(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		db.batch.wait = time.Minute // only the count ends the gathering
+		write := func() error {
+			return db.batch.do(ctx, func(tx *sql.Tx) error {
+				_, err := tx.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES ('g', '1') ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+				return err
+			})
+		}
+		release := holdBatcher(t, db)
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Go(func() {
+				if err := write(); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		release(2)
+		wg.Wait() // a batch of two: the writes are concurrent
+
+		commits := db.Commits()
+		for range gatherBatch {
+			wg.Go(func() {
+				if err := write(); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if got := db.Commits() - commits; got != 1 {
+			t.Errorf("%d concurrent writes took %d commits, want 1", gatherBatch, got)
 		}
 	})
 }

@@ -139,6 +139,17 @@ func (db *DB) ServerVersion(ctx context.Context) (string, error) {
 	return v, db.wrap("server version", err)
 }
 
+// AutovacuumOff reports whether PostgreSQL runs without autovacuum (false
+// on SQLite, which needs none).
+func (db *DB) AutovacuumOff(ctx context.Context) (bool, error) {
+	if db.dialect.name != enginePostgres {
+		return false, nil
+	}
+	var v string
+	err := db.read.QueryRowContext(ctx, "SELECT current_setting('autovacuum')").Scan(&v)
+	return v == "off", db.wrap("read the autovacuum setting", err)
+}
+
 // NewestPostTime returns the creation time of the newest post, or the zero
 // time when there is none (a clock check: posts should not be in the future).
 func (db *DB) NewestPostTime(ctx context.Context) (time.Time, error) {
