@@ -196,9 +196,13 @@ func (rep *report) checkTargets(o *options) []target {
 		{"paced-posting-with-reads", fmt.Sprintf("reads while replies come at about %d/s within 1.5x of their p99 alone", rep.PacedRate)},
 	} {
 		if s := rep.find(w.scenario); s != nil {
-			add(w.target, true, s.P99Factor <= 1.5,
-				fmt.Sprintf("p50 %.1f → %.1f ms (x%.2f), p99 %.1f → %.1f ms (x%.2f), %.0f replies/s meanwhile",
-					s.ReadsAlone.P50ms, s.Hearth.P50ms, s.P50Factor, s.ReadsAlone.P99ms, s.Hearth.P99ms, s.P99Factor, s.RepliesPerSec))
+			m := fmt.Sprintf("p50 %.1f → %.1f ms (x%.2f), p99 %.1f → %.1f ms (x%.2f), %.0f replies/s meanwhile",
+				s.ReadsAlone.P50ms, s.Hearth.P50ms, s.P50Factor, s.ReadsAlone.P99ms, s.Hearth.P99ms, s.P99Factor, s.RepliesPerSec)
+			if s.RefReadsAlone != nil {
+				m += fmt.Sprintf("; the reference's p99 beside the same load %.1f → %.1f ms (x%.2f)",
+					s.RefReadsAlone.P99ms, s.Reference.P99ms, s.RefP99Factor)
+			}
+			add(w.target, true, s.P99Factor <= 1.5, m)
 		} else {
 			add(w.target, false, false, notRun)
 		}

@@ -115,6 +115,11 @@ type result struct {
 	Posting    *side   `json:"posting,omitempty"`
 	P50Factor  float64 `json:"read_p50_factor,omitempty"` // reads meanwhile / alone
 	P99Factor  float64 `json:"read_p99_factor,omitempty"`
+	// The reference's reads alone, and its p99 factor beside the same
+	// posting load (which it answers at once): how much of the factor the
+	// load generator's own share of the machine makes.
+	RefReadsAlone *side   `json:"reference_reads_alone,omitempty"`
+	RefP99Factor  float64 `json:"reference_read_p99_factor,omitempty"`
 
 	// two-nodes: each node's reads (Hearth is both together, ReadsAlone is
 	// node b's alone, Posting the replies to node a), and how long a reply
@@ -507,9 +512,15 @@ func (r *runner) readsWhilePosting(ctx context.Context, rate int) (*result, erro
 		return nil, err
 	}
 	res.Reference = newSide(w[0], u, rs)
+	w, u, err = r.measure(ctx, r.ref, "", rs)
+	if err != nil {
+		return nil, err
+	}
+	res.RefReadsAlone = newSide(w[0], u, rs)
 	res.Ratio = ratio(res.Hearth.RPS, res.Reference.RPS)
 	res.P50Factor = ratio(res.Hearth.P50ms, res.ReadsAlone.P50ms)
 	res.P99Factor = ratio(res.Hearth.P99ms, res.ReadsAlone.P99ms)
+	res.RefP99Factor = ratio(res.Reference.P99ms, res.RefReadsAlone.P99ms)
 	return res, nil
 }
 
