@@ -210,6 +210,14 @@ func TestCompareMixed(t *testing.T) {
 			t.Errorf("%s: %s (%s), want %s", tc.label, got.Status, got.Detail, tc.status)
 		}
 	}
+	for _, tc := range []struct {
+		cur  float64
+		want string
+	}{{0.40, "20% lower"}, {0.60, "20% higher"}} {
+		if got := compareMixed(mk("sqlite", 5_000_000, tc.cur), mk("sqlite", 500_000, 0.50), "f.json", name); !strings.HasSuffix(got.Detail, tc.want) {
+			t.Errorf("mixed at %.2f against 0.50: %q, want it to end %q", tc.cur, got.Detail, tc.want)
+		}
+	}
 	got := compareMixed(mk("postgres", 5_000_000, 0.5), mk("sqlite", 500_000, 0.5), "f.json", name)
 	if !strings.Contains(got.Detail, "engines differ") {
 		t.Errorf("engine mismatch not said: %s", got.Detail)

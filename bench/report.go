@@ -430,8 +430,12 @@ func compareMixed(cur, prev *report, prevName, name string) target {
 		return target{name, "not measured", fmt.Sprintf("both runs were seeded with %d posts", big.size())}
 	}
 	drop := 1 - ratio(bm.Ratio, sm.Ratio)
-	detail := fmt.Sprintf("%.0f%% of the reference at %d posts (%s, %.0f req/s) vs %.0f%% at %d posts (%s, %.0f req/s): %.0f%% lower",
-		bm.Ratio*100, big.size(), bigName, bm.Hearth.RPS, sm.Ratio*100, small.size(), smallName, sm.Hearth.RPS, drop*100)
+	change := fmt.Sprintf("%.0f%% lower", drop*100)
+	if drop < 0 {
+		change = fmt.Sprintf("%.0f%% higher", -drop*100)
+	}
+	detail := fmt.Sprintf("%.0f%% of the reference at %d posts (%s, %.0f req/s) vs %.0f%% at %d posts (%s, %.0f req/s): %s",
+		bm.Ratio*100, big.size(), bigName, bm.Hearth.RPS, sm.Ratio*100, small.size(), smallName, sm.Hearth.RPS, change)
 	if big.Engine != small.Engine {
 		detail += fmt.Sprintf(" (engines differ: %s vs %s)", big.Engine, small.Engine)
 	}
